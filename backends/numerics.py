@@ -1,0 +1,31 @@
+"""Numerical helpers that the array API standard lacks, written once for every backend."""
+
+from __future__ import annotations
+
+import math
+
+
+def logsumexp(xp, a, axis=None, keepdims: bool = False):
+    """log Σ exp(a) along ``axis``, stable for large |a| and for all entries equal to −∞."""
+    amax = xp.max(a, axis=axis, keepdims=True)
+    amax = xp.where(xp.isfinite(amax), amax, xp.zeros_like(amax))
+    out = xp.log(xp.sum(xp.exp(a - amax), axis=axis, keepdims=True)) + amax
+    if not keepdims:
+        out = xp.squeeze(out, axis=axis) if axis is not None else xp.reshape(out, ())
+    return out
+
+
+def log_mean_exp(xp, a, axis=None, keepdims: bool = False):
+    """log( (1/n) Σ exp(a) ) along ``axis``."""
+    n = math.prod(a.shape) if axis is None else a.shape[axis]
+    return logsumexp(xp, a, axis=axis, keepdims=keepdims) - math.log(n)
+
+
+def softplus(xp, a):
+    """log(1 + exp(a)), stable for both signs of ``a``."""
+    return xp.maximum(a, xp.zeros_like(a)) + xp.log1p(xp.exp(-xp.abs(a)))
+
+
+def relu(xp, a):
+    """[a]_+ = max(a, 0)."""
+    return xp.maximum(a, xp.zeros_like(a))

@@ -1,0 +1,178 @@
+"""Random number generators: one adapter per backend over its native generator.
+
+Every adapter is seeded from a :class:`numpy.random.SeedSequence`, so that a ``(seed, run)`` pair
+is reproducible on a given backend, and :meth:`Rng.spawn` gives independent child streams.
+Only ``uniform``, ``integers`` and ``normal`` are native; ``categorical`` and ``choice`` are
+built on ``uniform`` by inverse-CDF sampling in array-API ops.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from .backend import Backend
+
+
+class Rng(ABC):
+    """Random streams on ``backend``'s device; all draws are arrays of that backend."""
+
+    def __init__(self, backend: Backend, seed_sequence: np.random.SeedSequence):
+        self.backend = backend
+        self.seed_sequence = seed_sequence
+
+    @abstractmethod
+    def uniform(self, shape, dtype=None):
+        """Uniform draws on [0, 1) of ``shape`` (dtype defaults to the backend's float dtype)."""
+
+    @abstractmethod
+    def integers(self, low: int, high: int, shape):
+        """Uniform integers on [low, high) as int64."""
+
+    @abstractmethod
+    def normal(self, shape, dtype=None):
+        """Standard normal draws."""
+
+    def spawn(self, n: int) -> list[Rng]:
+        """``n`` independent child generators of the same backend."""
+        return [type(self)(self.backend, child) for child in self.seed_sequence.spawn(n)]
+
+    def categorical(self, probs, axis: int = -1):
+        """One index per row drawn with (unnormalised, non-negative) weights ``probs`` on ``axis``.
+
+        Inverse CDF: index = #{k : C_k < u · C_last}, with C the cumulative sum along ``axis``.
+        """
+        xp = self.backend.xp
+        probs = xp.moveaxis(probs, axis, -1) if axis != -1 else probs
+        cdf = xp.cumulative_sum(probs, axis=-1)
+        u = self.uniform(probs.shape[:-1] + (1,), dtype=cdf.dtype) * cdf[..., -1:]
+        index = xp.sum(xp.astype(cdf <= u, self.backend.int_dtype), axis=-1)
+        return xp.minimum(index, probs.shape[-1] - 1)
+
+    def categorical_logits(self, logits, axis: int = -1):
+        """Like :meth:`categorical` with log-weights: p_k ∝ exp(logits_k)."""
+        xp = self.backend.xp
+        return self.categorical(xp.exp(logits - xp.max(logits, axis=axis, keepdims=True)), axis)
+
+    def choice(self, probs, size: int):
+        """``size`` indices drawn i.i.d. from the 1-D weights ``probs`` (multinomial resampling)."""
+        xp = self.backend.xp
+        cdf = xp.cumulative_sum(probs)
+        u = self.uniform((size,), dtype=cdf.dtype) * cdf[-1]
+        index = xp.searchsorted(cdf, u, side="right")
+        return xp.minimum(xp.astype(index, self.backend.int_dtype), probs.shape[0] - 1)
+
+
+class NumpyRng(Rng):
+    def __init__(self, backend, seed_sequence):
+        super().__init__(backend, seed_sequence)
+        self.generator = np.random.Generator(np.random.PCG64(seed_sequence))
+
+    def uniform(self, shape, dtype=None):
+        dtype = dtype or self.backend.dtype
+        return self.generator.random(shape, dtype=np.dtype(dtype))
+
+    def integers(self, low, high, shape):
+        return self.generator.integers(low, high, size=shape, dtype=np.int64)
+
+    def normal(self, shape, dtype=None):
+        dtype = dtype or self.backend.dtype
+        return self.generator.standard_normal(shape, dtype=np.dtype(dtype))
+
+
+class HostRng(NumpyRng):
+    """Draws on the host with numpy and moves them to the device (array-api-strict)."""
+
+    def uniform(self, shape, dtype=None):
+        dtype = dtype or self.backend.dtype
+        host = self.generator.random(shape, dtype=np.float64)
+        return self.backend.asarray(host, dtype=dtype)
+
+    def integers(self, low, high, shape):
+        return self.backend.asarray(super().integers(low, high, shape))
+
+    def normal(self, shape, dtype=None):
+        dtype = dtype or self.backend.dtype
+        return self.backend.asarray(self.generator.standard_normal(shape), dtype=dtype)
+
+
+class TorchRng(Rng):
+    def __init__(self, backend, seed_sequence):
+        super().__init__(backend, seed_sequence)
+        import torch
+
+        self.generator = torch.Generator(device=backend.device)
+        self.generator.manual_seed(int(seed_sequence.generate_state(1, np.uint64)[0] >> 1))
+
+    def uniform(self, shape, dtype=None):
+        import torch
+
+        dtype = dtype or self.backend.dtype
+        return torch.rand(
+            tuple(shape), generator=self.generator, dtype=dtype, device=self.backend.device
+        )
+
+    def integers(self, low, high, shape):
+        import torch
+
+        return torch.randint(
+            low,
+            high,
+            tuple(shape),
+            generator=self.generator,
+            dtype=torch.int64,
+            device=self.backend.device,
+        )
+
+    def normal(self, shape, dtype=None):
+        import torch
+
+        dtype = dtype or self.backend.dtype
+        return torch.randn(
+            tuple(shape), generator=self.generator, dtype=dtype, device=self.backend.device
+        )
+
+
+class CupyRng(Rng):
+    def __init__(self, backend, seed_sequence):
+        super().__init__(backend, seed_sequence)
+        import cupy
+
+        with cupy.cuda.Device(backend.device.id):
+            self.generator = cupy.random.default_rng(
+                int(seed_sequence.generate_state(1, np.uint64)[0] >> 1)
+            )
+
+    def _on_device(self):
+        import cupy
+
+        return cupy.cuda.Device(self.backend.device.id)
+
+    def uniform(self, shape, dtype=None):
+        with self._on_device():
+            return self.generator.random(shape, dtype=dtype or self.backend.dtype)
+
+    def integers(self, low, high, shape):
+        import cupy
+
+        with self._on_device():
+            return self.generator.integers(low, high, size=shape, dtype=cupy.int64)
+
+    def normal(self, shape, dtype=None):
+        with self._on_device():
+            return self.generator.standard_normal(shape, dtype=dtype or self.backend.dtype)
+
+
+_RNG_TYPES = {"numpy": NumpyRng, "torch": TorchRng, "cupy": CupyRng, "array-api-strict": HostRng}
+
+
+def make_rng(backend: Backend, seed) -> Rng:
+    """An Rng for ``backend`` from an int seed, a SeedSequence, or an existing Rng (returned)."""
+    if isinstance(seed, Rng):
+        return seed
+    if not isinstance(seed, np.random.SeedSequence):
+        if seed is None or int(seed) < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        seed = np.random.SeedSequence(int(seed))
+    return _RNG_TYPES[backend.name](backend, seed)

@@ -1,0 +1,5 @@
+import sys
+
+from leapsbench.cli import main
+
+sys.exit(main())

@@ -1,0 +1,54 @@
+"""The ``leapsbench`` command line: one sub-command per module in :mod:`leapsbench.commands`.
+
+Each command module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``;
+heavy libraries are imported inside ``run`` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = ("run", "exact", "reference", "train", "table", "compare", "plot")
+
+
+def _available_commands():
+    for name in COMMANDS:
+        try:
+            yield name, importlib.import_module(f"leapsbench.commands.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"leapsbench.commands.{name}":
+                raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from leapsbench import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="leapsbench",
+        description="Benchmark samplers (LEAPS, MCMC, AIS/SMC, VAN) on Ising and Potts lattices.",
+    )
+    parser.add_argument("--version", action="version", version=f"leapsbench {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module in _available_commands():
+        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, RuntimeError) as err:
+        print(f"leapsbench {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

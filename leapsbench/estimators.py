@@ -1,0 +1,65 @@
+"""Estimators for weighted samples, shared by every importance-weighted method.
+
+With unnormalised log weights ``a_i`` (so that ``w_i = exp(a_i)`` and E[w] = Z / Z_0):
+
+* Kish ESS  = (Σ w)² / Σ w²;
+* log Ẑ     = log Z_0 + log( (1/n) Σ w_i ), error from the delta method σ(w̄)/w̄ = std(w)/(√n w̄);
+* ⟨f⟩       = Σ w_i f_i / Σ w_i (self-normalised), error² ≈ Σ w_i² (f_i − ⟨f⟩)² / (Σ w)².
+
+All inputs are host numpy arrays (convert with ``Backend.to_numpy``); weights stay in log space.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp
+
+
+def normalised_weights(log_weights: np.ndarray) -> np.ndarray:
+    """w_i / Σ w, computed in log space."""
+    log_weights = np.asarray(log_weights, dtype=np.float64)
+    return np.exp(log_weights - logsumexp(log_weights))
+
+
+def kish_ess(log_weights: np.ndarray) -> float:
+    """(Σ w)² / Σ w² — equals n for equal weights and 1 when one weight dominates."""
+    log_weights = np.asarray(log_weights, dtype=np.float64)
+    return float(np.exp(2 * logsumexp(log_weights) - logsumexp(2 * log_weights)))
+
+
+def log_mean_exp(values: np.ndarray) -> float:
+    values = np.asarray(values, dtype=np.float64)
+    return float(logsumexp(values) - np.log(values.size))
+
+
+def log_z_estimate(log_weights: np.ndarray, log_z0: float = 0.0) -> tuple[float, float]:
+    """(log Ẑ, its standard error): log Z_0 + log mean w, error std(w)/(√n · mean w)."""
+    w = normalised_weights(log_weights) * len(log_weights)  # w_i / w̄
+    err = float(np.std(w, ddof=1) / np.sqrt(len(w))) if len(w) > 1 else float("nan")
+    return log_z0 + log_mean_exp(log_weights), err
+
+
+def weighted_mean(values: np.ndarray, log_weights: np.ndarray | None = None) -> tuple[float, float]:
+    """Self-normalised weighted mean of ``values`` and its delta-method standard error.
+
+    With ``log_weights=None`` the samples are equally weighted and the error is std/√n.
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if log_weights is None:
+        err = (
+            float(np.std(values, ddof=1) / np.sqrt(values.size))
+            if values.size > 1
+            else float("nan")
+        )
+        return float(values.mean()), err
+    w = normalised_weights(np.asarray(log_weights).ravel())
+    mean = float(np.sum(w * values))
+    return mean, float(np.sqrt(np.sum(w**2 * (values - mean) ** 2)))
+
+
+def bootstrap_error(statistic, *arrays: np.ndarray, n_boot: int = 200, seed: int = 0) -> float:
+    """Standard deviation of ``statistic`` over ``n_boot`` bootstrap resamples of ``arrays``."""
+    rng = np.random.default_rng(seed)
+    n = len(arrays[0])
+    draws = [statistic(*(a[idx] for a in arrays)) for idx in rng.integers(0, n, size=(n_boot, n))]
+    return float(np.std(draws, ddof=1))

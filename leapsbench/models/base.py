@@ -1,0 +1,78 @@
+"""What every lattice model shares: parameters validation, uniform initial states, log Z_0."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import array_api_compat
+
+from .lattice import Lattice
+
+
+def check_finite(name: str, value) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def check_beta(beta) -> float:
+    beta = check_finite("beta", beta)
+    if beta < 0:
+        raise ValueError(f"beta must be >= 0 (an inverse temperature), got {beta!r}")
+    return beta
+
+
+def float_view(x, dtype=None):
+    """``x`` cast to a floating dtype (float64 unless ``dtype`` is given)."""
+    xp = array_api_compat.array_namespace(x)
+    return xp.astype(x, dtype if dtype is not None else xp.float64)
+
+
+@dataclass(frozen=True)
+class LatticeModel:
+    """Base of Ising and Potts: a lattice, an inverse temperature β and a coupling J.
+
+    The Boltzmann target is ρ(x) ∝ exp(−β H(x)); ``log_z0 = N log q`` is log Z at β = 0.
+    """
+
+    lattice: Lattice
+    beta: float
+    J: float = 1.0
+
+    def __post_init__(self):
+        if not isinstance(self.lattice, Lattice):
+            raise TypeError(f"lattice must be a Lattice, got {type(self.lattice).__name__}")
+        object.__setattr__(self, "beta", check_beta(self.beta))
+        object.__setattr__(self, "J", check_finite("J", self.J))
+
+    @property
+    def n_sites(self) -> int:
+        return self.lattice.n_sites
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.lattice.shape
+
+    @property
+    def log_z0(self) -> float:
+        return self.n_sites * math.log(self.q)
+
+    def with_beta(self, beta: float):
+        """The same model at another inverse temperature."""
+        return replace(self, beta=beta)
+
+    def log_prob_unnormalised(self, x, beta: float | None = None, dtype=None):
+        """−β H(x), at the model's β unless ``beta`` is given."""
+        return -(self.beta if beta is None else beta) * self.energy(x, dtype=dtype)
+
+    def uniform_states(self, backend, rng, batch: int):
+        """``batch`` configurations drawn uniformly (the β = 0 distribution)."""
+        if batch < 1:
+            raise ValueError(f"batch must be >= 1, got {batch!r}")
+        values = rng.integers(0, self.q, (batch, *self.shape))
+        return self.from_values(backend.xp.astype(values, backend.state_dtype))

@@ -1,0 +1,57 @@
+"""Backends: resolution, errors, RNG reproducibility and statistics, numerics helpers."""
+
+import numpy as np
+import pytest
+from leapsbench.backends import get_backend
+from leapsbench.backends.numerics import log_mean_exp, logsumexp
+
+
+def test_unknown_backend_lists_known():
+    with pytest.raises(ValueError, match="known backends: numpy, torch, cupy, array-api-strict"):
+        get_backend("jax")
+
+
+def test_unknown_dtype():
+    with pytest.raises(ValueError, match="float16"):
+        get_backend("numpy", dtype="float16")
+
+
+def test_numpy_rejects_gpu():
+    with pytest.raises(ValueError, match="CPU only"):
+        get_backend("numpy", device="cuda")
+
+
+def test_rng_reproducible_and_spawnable(backend):
+    a = backend.to_numpy(backend.rng(7).uniform((5,)))
+    b = backend.to_numpy(backend.rng(7).uniform((5,)))
+    np.testing.assert_array_equal(a, b)
+    c1, c2 = backend.rng(7).spawn(2)
+    assert not np.allclose(backend.to_numpy(c1.uniform((5,))), backend.to_numpy(c2.uniform((5,))))
+
+
+def test_categorical_frequencies(backend):
+    probs = np.array([0.1, 0.0, 0.6, 0.3])
+    rng = backend.rng(0)
+    n = 20000
+    draws = backend.to_numpy(rng.categorical(backend.asarray(np.tile(probs, (n, 1)))))
+    freq = np.bincount(draws, minlength=4) / n
+    sigma = np.sqrt(probs * (1 - probs) / n)
+    assert freq[1] == 0
+    assert np.all(np.abs(freq - probs) <= 5 * sigma + 1e-12)
+    picks = backend.to_numpy(rng.choice(backend.asarray(probs), n))
+    assert np.all(np.abs(np.bincount(picks, minlength=4) / n - probs) <= 5 * sigma + 1e-12)
+
+
+def test_arrays_live_on_the_backend_device(backend):
+    x = backend.zeros((2, 3))
+    assert str(x.device) == str(backend.device) or backend.name == "numpy"
+    assert backend.rng(0).uniform((3,)).dtype == backend.dtype
+
+
+def test_logsumexp_stable(backend):
+    xp = backend.xp
+    a = backend.asarray([[1000.0, 1000.0], [-np.inf, -np.inf]])
+    out = backend.to_numpy(logsumexp(xp, a, axis=1))
+    assert out[0] == pytest.approx(1000 + np.log(2))
+    assert out[1] == -np.inf
+    assert backend.to_numpy(log_mean_exp(xp, backend.asarray([0.0, 0.0]))) == pytest.approx(0.0)
