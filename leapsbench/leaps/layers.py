@@ -1,0 +1,61 @@
+"""Array-API building blocks of the locally equivariant networks (one code path, every backend).
+
+Everything here is a pure function of arrays through the namespace ``xp`` (numpy, torch with
+autograd, cupy, array-api-strict): no library is imported, every array is created with an
+explicit ``dtype=`` and ``device=``.
+
+- ``silu(z) = z σ(z)``, written as ``z (1 + tanh(z/2)) / 2`` (no overflow for large |z|).
+- ``time_features``: τ(t) = silu(t w + b), a width-T embedding of t ∈ [0, 1] shared by the layers.
+- ``state_one_hot``: e_i = one-hot of the value index of site i (Ising value a ↔ spin 1 − 2a).
+- ``kernel_offsets`` / ``unfold``: the k × k periodic neighbourhood without its centre, as a stack
+  of rolled copies u_{i+d}; offsets d ≡ 0 modulo the lattice (a kernel wider than the lattice
+  wraps onto the site itself) are dropped, so the centre stays masked on every lattice.
+"""
+
+from __future__ import annotations
+
+import array_api_compat
+
+ISING_LEVELS = (1, -1)  # spin of value index 0 and 1
+
+
+def silu(xp, z):
+    """silu(z) = z σ(z) = z (1 + tanh(z/2)) / 2."""
+    return z * (0.5 + 0.5 * xp.tanh(0.5 * z))
+
+
+def time_column(xp, t, batch: int, dtype, device):
+    """Times as a (B, 1) array: ``t`` is a Python float, a 0-d, (1,) or (B,) array."""
+    t = xp.asarray(t, dtype=dtype, device=device)
+    if t.ndim > 1 or (t.ndim == 1 and t.shape[0] not in (1, batch)):
+        raise ValueError(f"t must be a float or an array of shape ({batch},), got shape {t.shape}")
+    return xp.broadcast_to(xp.reshape(t, (-1, 1)), (batch, 1))
+
+
+def time_features(xp, params, prefix: str, tcol):
+    """τ(t) = silu(t w + b), shape (B, T), from ``{prefix}.w`` and ``{prefix}.b`` (both (T,))."""
+    return silu(xp, tcol * params[f"{prefix}.w"] + params[f"{prefix}.b"])
+
+
+def state_one_hot(xp, x, kind: str, q: int, dtype):
+    """(B, Lx, Ly, q) indicator of each site's value index (Ising: value 0 is spin +1)."""
+    levels = ISING_LEVELS if kind == "ising" else tuple(range(q))
+    levels = xp.asarray(levels, dtype=x.dtype, device=array_api_compat.device(x))
+    return xp.astype(xp.expand_dims(x, axis=-1) == levels, dtype)
+
+
+def kernel_offsets(kernel_size: int, shape: tuple[int, int]) -> tuple[tuple[int, int], ...]:
+    """Offsets d of a k × k window, row-major, without every d ≡ (0, 0) modulo ``shape``."""
+    r = kernel_size // 2
+    lx, ly = shape
+    return tuple(
+        (dx, dy)
+        for dx in range(-r, r + 1)
+        for dy in range(-r, r + 1)
+        if dx % lx != 0 or dy % ly != 0
+    )
+
+
+def unfold(xp, u, offsets, axis: int = 3):
+    """Stack of u_{i+d} (periodic) over ``offsets`` along a new ``axis``; u is (B, Lx, Ly, C)."""
+    return xp.stack([xp.roll(u, shift=(-dx, -dy), axis=(1, 2)) for dx, dy in offsets], axis=axis)

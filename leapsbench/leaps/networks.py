@@ -1,0 +1,167 @@
+"""Locally equivariant networks G_t(x): the jump scores of the LEAPS rate matrix.
+
+``G(x)[b, i, j, a]`` is the score for setting site (i, j) to value a; ``G[..., a = x_i] = 0`` and,
+with τx = x with s_i = a (a ≠ x_i), the defining local equivariance holds:
+
+    G(τx)[i, x_i] = −G(x)[i, a].
+
+Each architecture (:mod:`.mlp`, :mod:`.attention`, :mod:`.conv`) computes per-site scores from
+features that never depend on the site's own value x_i (at any depth); the readout then makes G
+locally equivariant by construction:
+
+- Ising (q = 2, spins s_i = ±1): G[i, −s_i] = s_i g_i(x) with g_i blind to s_i, so flipping s_i
+  flips the sign;
+- Potts: G[i, a] = P[i, a](x) − P[i, x_i](x) with P[i, ·] blind to x_i.
+
+The forward pass ``Network.apply(params, x, t)`` is one pure function in array-API ops: params
+may be numpy, torch (autograd flows), cupy or array-api-strict arrays, and G has their dtype.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import array_api_compat
+import numpy as np
+
+from . import mlp
+from .hyper import resolve
+from .layers import state_one_hot, time_column
+
+ARCHITECTURES = {"mlp": mlp}
+
+
+@dataclass(frozen=True)
+class Network:
+    """A locally equivariant network for one model kind, q and lattice shape."""
+
+    architecture: str
+    hyper: dict
+    q: int
+    shape: tuple[int, int]
+    kind: str
+
+    @property
+    def n_sites(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    @property
+    def _module(self):
+        return ARCHITECTURES[self.architecture]
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {name: shape for name, (shape, _) in self._module.param_specs(self).items()}
+
+    def init_params(self, seed: int) -> dict[str, np.ndarray]:
+        """float64 parameters drawn N(0, std²) per tensor (std from the architecture)."""
+        rng = np.random.default_rng(seed)
+        return {
+            name: rng.normal(0.0, std, size=shape) if std > 0 else np.zeros(shape)
+            for name, (shape, std) in self._module.param_specs(self).items()
+        }
+
+    def apply(self, params: dict, x, t, xp=None):
+        """G_t(x), shape (B, Lx, Ly, q), dtype of ``params``; x int8 states (B, Lx, Ly)."""
+        self._check_params(params)
+        first = next(iter(params.values()))
+        xp = xp if xp is not None else array_api_compat.array_namespace(first)
+        if x.ndim != 3 or tuple(x.shape[1:]) != self.shape:
+            raise ValueError(
+                f"x must have shape (B, {self.shape[0]}, {self.shape[1]}), got {tuple(x.shape)}"
+            )
+        dtype, device = first.dtype, array_api_compat.device(first)
+        onehot = state_one_hot(xp, x, self.kind, self.q, dtype)
+        spins = xp.astype(x, dtype) if self.kind == "ising" else None
+        tcol = time_column(xp, t, x.shape[0], dtype, device)
+        scores = self._module.scores(xp, params, self, onehot, spins, tcol)
+        if self.kind == "ising":
+            return (1.0 - onehot) * xp.expand_dims(spins * scores, axis=-1)
+        return scores - xp.sum(scores * onehot, axis=-1, keepdims=True)
+
+    def _check_params(self, params: dict) -> None:
+        expected = self.param_shapes()
+        got = {name: tuple(value.shape) for name, value in params.items()}
+        if got != expected:
+            diff = sorted(
+                f"{name}: expected {expected.get(name)}, got {got.get(name)}"
+                for name in set(expected) | set(got)
+                if expected.get(name) != got.get(name)
+            )
+            raise ValueError(f"params do not fit this {self.architecture} network: {diff}")
+
+    def config(self) -> dict:
+        """JSON-serialisable description; ``network_from_config(config, model)`` rebuilds it."""
+        return {
+            "architecture": self.architecture,
+            "hyper": dict(self.hyper),
+            "q": self.q,
+            "shape": list(self.shape),
+            "kind": self.kind,
+        }
+
+
+def make_network(architecture: str, model, **hyper) -> Network:
+    """The ``architecture`` network for ``model`` (Ising or Potts); ``preset=`` picks a preset.
+
+    Hyperparameters per architecture: ``default_hyper(architecture)``; presets: ``PRESETS``.
+    """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"unknown architecture {architecture!r}; allowed: {', '.join(ARCHITECTURES)}"
+        )
+    module = ARCHITECTURES[architecture]
+    if getattr(model, "kind", None) not in ("ising", "potts"):
+        raise ValueError(f"model must be an Ising or Potts model, got {model!r}")
+    full = module.check(resolve(architecture, module.DEFAULTS, module.PRESETS, hyper))
+    return Network(architecture, full, int(model.q), tuple(model.shape), model.kind)
+
+
+def default_hyper(architecture: str, preset: str | None = None) -> dict:
+    """The hyperparameters ``make_network`` uses for ``architecture`` (and ``preset``)."""
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"unknown architecture {architecture!r}; allowed: {', '.join(ARCHITECTURES)}"
+        )
+    module = ARCHITECTURES[architecture]
+    extra = {} if preset is None else {"preset": preset}
+    return module.check(resolve(architecture, module.DEFAULTS, module.PRESETS, extra))
+
+
+def network_from_config(config: dict, model) -> Network:
+    """Rebuild a network from ``Network.config()``; the model must have its kind, q and shape."""
+    want = (config["kind"], int(config["q"]), tuple(config["shape"]))
+    have = (model.kind, int(model.q), tuple(model.shape))
+    if want != have:
+        raise ValueError(
+            f"network was built for {want[0]} q={want[1]} {want[2][0]}x{want[2][1]}, "
+            f"got {have[0]} q={have[1]} {have[2][0]}x{have[2][1]}"
+        )
+    return make_network(config["architecture"], model, **config["hyper"])
+
+
+def params_to(backend, params: dict, dtype=None) -> dict:
+    """numpy params on ``backend`` (a Backend), as ``dtype`` (default: the backend's dtype)."""
+    return {
+        name: backend.from_numpy(np.asarray(value), dtype=dtype or backend.dtype)
+        for name, value in params.items()
+    }
+
+
+def params_to_numpy(params: dict) -> dict[str, np.ndarray]:
+    """Host float copies of params from any backend (torch tensors are detached)."""
+    out = {}
+    for name, value in params.items():
+        if hasattr(value, "detach"):
+            value = value.detach().cpu().numpy()
+        elif hasattr(value, "get") and not isinstance(value, np.ndarray):
+            value = value.get()
+        elif not isinstance(value, np.ndarray):
+            value = np.from_dlpack(value)
+        out[name] = np.array(value, copy=True)
+    return out
+
+
+def param_count(params: dict) -> int:
+    """Total number of scalar parameters."""
+    return int(sum(math.prod(value.shape) for value in params.values()))
