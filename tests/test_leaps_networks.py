@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from leapsbench.backends import BackendUnavailable, get_backend
 
+from leapsbench.leaps import conv, layers
 from leapsbench.leaps.networks import (
     ARCHITECTURES,
     default_hyper,
@@ -23,7 +24,7 @@ from leapsbench.models import ising, potts
 SMALL_HYPER = {
     "mlp": {"width": 16, "depth": 3, "time_width": 8, "out_scale": 1.0},
     "attention": {"width": 16, "heads": 2, "depth": 3, "time_width": 8, "out_scale": 1.0},
-    "conv": {"kernel_sizes": [3, 5, 3], "channels": 6, "time_width": 8, "out_scale": 1.0},
+    "conv": {"kernel_sizes": [3, 9, 5], "channels": 6, "time_width": 8, "out_scale": 1.0},
 }
 MODELS = {"ising": ising(3, 4, beta=0.4), "potts3": potts(3, 4, 3, beta=0.5)}
 
@@ -56,29 +57,57 @@ def model(request):
     return MODELS[request.param]
 
 
+def equivariance_error(net, params, backend, model, values):
+    """max |G(τx)[i, x_i] + G(x)[i, a]| over samples b, sites i, values a; and max |G(x)|."""
+    batch, q, n = values.shape[0], model.q, model.n_sites
+    times = np.linspace(0.0, 1.0, batch)
+    g = backend.to_numpy(
+        net.apply(params, states_on(backend, model, values), backend.asarray(times))
+    )
+    assert g.shape == (batch, *model.shape, q)
+    assert np.all(np.take_along_axis(g, values[..., None], axis=-1) == 0.0)  # G[x_i] = 0
+    changed = all_single_site_changes(values, q).reshape(batch * n * q, *model.shape)
+    t_rep = backend.asarray(np.repeat(times, n * q))
+    g_changed = backend.to_numpy(net.apply(params, states_on(backend, model, changed), t_rep))
+    g_changed = g_changed.reshape(batch, n, q, n, q)  # (b, site changed, a, site, value)
+    sites = np.arange(n)
+    back = g_changed[:, sites, :, sites, :]  # G(τ_{i,a} x)[i, ·]: (i, b, a, value)
+    back = np.take_along_axis(back, values.reshape(batch, n).T[:, :, None, None], axis=-1)
+    forward = g.reshape(batch, n, q).transpose(1, 0, 2)  # G(x)[i, a]: (i, b, a)
+    return np.abs(back[..., 0] + forward).max(), np.abs(g).max()
+
+
 def test_local_equivariance_exact(backend, architecture, model):
     """G(τx)[i, x_i] = −G(x)[i, a] for every sample, site and value a; G(x)[i, x_i] = 0."""
     net = make_network(architecture, model, **SMALL_HYPER[architecture])
     params = params_to(backend, net.init_params(seed=3))
-    batch, q, n = 3, model.q, model.n_sites
-    values = random_values(model, batch, seed=4)
-    t = backend.asarray([0.0, 0.37, 1.0], dtype=backend.dtype)
-    g = backend.to_numpy(net.apply(params, states_on(backend, model, values), t))
-    assert g.shape == (batch, *model.shape, q) and g.dtype == np.float64
-    own = np.take_along_axis(g, values[..., None], axis=-1)
-    assert np.all(own == 0.0)
-    changed = all_single_site_changes(values, q).reshape(batch * n * q, *model.shape)
-    t_rep = backend.asarray(np.repeat([0.0, 0.37, 1.0], n * q), dtype=backend.dtype)
-    g_changed = backend.to_numpy(net.apply(params, states_on(backend, model, changed), t_rep))
-    g_changed = g_changed.reshape(batch, n, q, n, q)  # (b, site changed, a, site, value)
-    sites = np.arange(n)
-    # G(τ_{i,a} x)[i, x_i] for every (b, i, a)
-    back = g_changed[:, sites, :, sites, :]  # (n, b, q, value)
-    back = np.take_along_axis(back, values.reshape(batch, n).T[:, :, None, None], axis=-1)[..., 0]
-    forward = g.reshape(batch, n, q).transpose(1, 0, 2)  # (n, b, a)
-    scale = np.abs(g).max()
+    values = random_values(model, 3, seed=4)
+    err, scale = equivariance_error(net, params, backend, model, values)
     assert scale > 1e-3  # the check is not vacuous
-    np.testing.assert_allclose(back, -forward, rtol=0, atol=1e-12 * scale)
+    assert err <= 1e-12 * scale
+
+
+def test_equivariance_check_detects_an_unmasked_centre(monkeypatch, numpy_backend):
+    """Negative control: letting the kernel centre see x_i breaks the property visibly."""
+    model = MODELS["potts3"]
+
+    def with_centre(k, shape):
+        return ((0, 0), *layers.kernel_offsets(k, shape))
+
+    monkeypatch.setattr(conv, "kernel_offsets", with_centre)
+    net = make_network("conv", model, **SMALL_HYPER["conv"])
+    err, scale = equivariance_error(
+        net, net.init_params(3), numpy_backend, model, random_values(model, 3, seed=4)
+    )
+    assert err > 1e-3 * scale
+
+
+def test_kernel_offsets_mask_centre_and_wrap_arounds():
+    assert len(layers.kernel_offsets(3, (8, 8))) == 8
+    assert len(layers.kernel_offsets(15, (16, 16))) == 224
+    offs = layers.kernel_offsets(9, (3, 4))  # dx = ±3 and dy = ±4 wrap onto the site itself
+    assert all(dx % 3 or dy % 4 for dx, dy in offs)
+    assert len(offs) == 81 - 3 * 3
 
 
 def test_scores_depend_on_other_sites(architecture, model):
@@ -197,3 +226,12 @@ def test_bad_input_raises_clear_errors():
         net.apply(bad, np.ones((2, 4, 4), dtype=np.int8), 0.0)
     with pytest.raises(ValueError, match="network was built for ising q=2 4x4, got potts q=3"):
         network_from_config(net.config(), potts(3, 4, beta=0.5))
+
+
+def test_conv_paper_preset_param_count():
+    """Paper LE-conv on 16×16 Ising: 207,212 parameters (the centre entries are not stored)."""
+    net = make_network("conv", ising(16, beta=0.4407), preset="paper")
+    assert net.hyper["kernel_sizes"] == [3, 5, 7, 9, 15] and net.hyper["channels"] == 20
+    n = [24, 48, 80, 224]  # offsets of the 5, 7, 9, 15 kernels without the centre
+    per_layer = sum(20 * k * 20 + 2 * k * 20 + (64 + 64 + 64 * 64 + 64 + 64 * k + k) for k in n)
+    assert param_count(net.init_params(0)) == 8 * 20 + per_layer + 20 == 207_212

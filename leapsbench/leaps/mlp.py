@@ -21,7 +21,7 @@ from . import hyper as H
 from .layers import silu, time_features
 
 DEFAULTS = {"width": 64, "depth": 2, "time_width": 16, "out_scale": 0.1}
-PRESETS = {"paper": {"width": 128, "depth": 3, "time_width": 32}}
+PRESETS: dict = {}
 
 
 def check(hyper: dict) -> dict:

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 import array_api_compat
 import numpy as np
 
-from . import mlp
+from . import attention, conv, mlp
 from .hyper import resolve
 from .layers import state_one_hot, time_column
 
-ARCHITECTURES = {"mlp": mlp}
+ARCHITECTURES = {"mlp": mlp, "attention": attention, "conv": conv}
 
 
 @dataclass(frozen=True)

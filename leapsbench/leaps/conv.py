@@ -1,0 +1,95 @@
+"""Locally equivariant convolutional network (periodic, translation equivariant), after the
+LEAPS authors' LE-conv: every kernel has its centre masked, and deeper layers are *state
+dependent* convolutions whose kernel at site i is computed from site i's own (blind) features.
+
+Input u_i: the spin s_i (Ising, one channel) or a learned embedding E[x_i] ∈ R^C (Potts).
+With D_k the offsets of a k × k window without the centre (and without offsets that wrap onto
+the site itself on small lattices, see :func:`.layers.kernel_offsets`):
+
+    h_i^0 = Σ_{d ∈ D_{k_0}} W_d^T ((1 + t) u_{i+d})                               (masked conv)
+    K_{i,d,c}^l = silu(Σ_c' silu(h_{i,c'}^{l−1}) A_{c',d,c} + b1_{d,c}) + b2_{d,c} + φ^l(t)_d
+    h_{i,c}^l = |D_{k_l}|^{−1/2} Σ_{d ∈ D_{k_l}} K_{i,d,c}^l u_{i+d, c}             (l = 1, 2, …)
+
+φ^l is a small time-MLP 1 → T → T → |D_{k_l}| per layer. Site i's features only ever combine
+its own previous features with the *input* at other sites, never features of other sites (those
+depend on x_i), so h_i^l is blind to x_i at every depth — exactly, bit for bit. Scores:
+Ising g_i = (1 + t) h_i^L · w (the readout multiplies by s_i), Potts P_i = h_i^L W (C × q).
+The 1/√|D| factor keeps features O(1) for wide kernels; masked centre weights are not stored,
+so every parameter influences G (the authors' count includes the masked entries).
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import hyper as H
+from .layers import kernel_offsets, silu, unfold
+
+DEFAULTS = {"kernel_sizes": [3, 5], "channels": 8, "time_width": 16, "out_scale": 0.1}
+PRESETS = {"paper": {"kernel_sizes": [3, 5, 7, 9, 15], "channels": 20, "time_width": 64}}
+
+
+def check(hyper: dict) -> dict:
+    return {
+        "kernel_sizes": H.kernel_sizes(hyper["kernel_sizes"]),
+        "channels": H.positive_int("channels", hyper["channels"]),
+        "time_width": H.positive_int("time_width", hyper["time_width"]),
+        "out_scale": H.positive_float("out_scale", hyper["out_scale"]),
+    }
+
+
+def _offsets(net):
+    return [kernel_offsets(k, net.shape) for k in net.hyper["kernel_sizes"]]
+
+
+def param_specs(net) -> dict:
+    """name -> (shape, init std); std 0 means zeros."""
+    c, tw = net.hyper["channels"], net.hyper["time_width"]
+    offsets = _offsets(net)
+    c_in = 1 if net.kind == "ising" else c
+    specs = {}
+    if net.kind == "potts":
+        specs["embed"] = ((net.q, c), 1.0)
+    n0 = len(offsets[0])
+    specs["conv0.w"] = ((n0, c_in, c), 1.0 / math.sqrt(n0 * c_in))
+    for layer, offs in enumerate(offsets[1:], start=1):
+        n = len(offs)
+        specs[f"layer{layer}.A"] = ((c, n, c), 1.0 / math.sqrt(c))
+        specs[f"layer{layer}.b1"] = ((n, c), 0.0)
+        specs[f"layer{layer}.b2"] = ((n, c), 0.0)
+        specs[f"layer{layer}.t1.w"] = ((tw,), 1.0)
+        specs[f"layer{layer}.t1.b"] = ((tw,), 1.0)
+        specs[f"layer{layer}.t2.w"] = ((tw, tw), 1.0 / math.sqrt(tw))
+        specs[f"layer{layer}.t2.b"] = ((tw,), 0.0)
+        specs[f"layer{layer}.t3.w"] = ((tw, n), 0.1 / math.sqrt(tw))
+        specs[f"layer{layer}.t3.b"] = ((n,), 0.0)
+    n_out = () if net.kind == "ising" else (net.q,)
+    specs["out.w"] = ((c, *n_out), net.hyper["out_scale"] / math.sqrt(c))
+    return specs
+
+
+def _time_mlp(xp, params, prefix, tcol):
+    """φ(t) = silu(silu(t w1 + b1) W2 + b2) W3 + b3, shape (B, |D|)."""
+    z = silu(xp, tcol * params[f"{prefix}.t1.w"] + params[f"{prefix}.t1.b"])
+    z = silu(xp, z @ params[f"{prefix}.t2.w"] + params[f"{prefix}.t2.b"])
+    return z @ params[f"{prefix}.t3.w"] + params[f"{prefix}.t3.b"]
+
+
+def scores(xp, params, net, onehot, spins, tcol):
+    """Per-site scores, (B, Lx, Ly) for Ising or (B, Lx, Ly, q) for Potts."""
+    batch, c = onehot.shape[0], net.hyper["channels"]
+    u = xp.expand_dims(spins, axis=-1) if net.kind == "ising" else onehot @ params["embed"]
+    scale = xp.reshape(1.0 + tcol, (batch, 1, 1, 1))
+    offsets = _offsets(net)
+    h = xp.tensordot(unfold(xp, scale * u, offsets[0]), params["conv0.w"], axes=([3, 4], [0, 1]))
+    for layer, offs in enumerate(offsets[1:], start=1):
+        n, prefix = len(offs), f"layer{layer}"
+        z = silu(xp, h) @ xp.reshape(params[f"{prefix}.A"], (c, n * c))
+        z = xp.reshape(z, (batch, *net.shape, n, c)) + params[f"{prefix}.b1"]
+        phi = xp.reshape(_time_mlp(xp, params, prefix, tcol), (batch, 1, 1, n, 1))
+        kernel = silu(xp, z) + params[f"{prefix}.b2"] + phi
+        h = xp.sum(kernel * unfold(xp, u, offs), axis=3) / math.sqrt(n)
+    out = h @ params["out.w"]
+    if net.kind == "ising":
+        return out * xp.reshape(1.0 + tcol, (batch, 1, 1))
+    return out
