@@ -1,18 +1,16 @@
-"""Exact references: Kaufman's torus formula against enumeration, large-lattice limits, and
-exact enumeration against independent brute-force sums."""
+"""Kaufman's torus formula against exact enumeration, large-lattice limits, float64 vs mpmath
+(Enumeration itself: test_exact_enumerate.py)."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import mpmath
-import numpy as np
 import pytest
-from leapsbench.exact import exact_reference
+
 from leapsbench.exact.enumerate import enumerate_model
 from leapsbench.exact.kaufman import ising_log_z, ising_log_z_mpmath, ising_thermodynamics
-from leapsbench.models import ising, potts
+from leapsbench.models import ising
 
 BETA_C = math.log(1.0 + math.sqrt(2.0)) / 2.0
 BETAS = [0.05, 0.2, BETA_C, 0.6, 1.5]
@@ -57,9 +55,7 @@ def test_kaufman_coupling_and_antiferromagnet(size, beta, J):
     thermo = ising_thermodynamics(*size, beta, J)
     assert thermo["log_z"] == pytest.approx(exact.log_z, rel=1e-10, abs=0)
     assert thermo["energy_per_site"] == pytest.approx(exact.energy_per_site, abs=1e-10)
-    assert thermo["specific_heat_per_site"] == pytest.approx(
-        exact.specific_heat_per_site, rel=1e-9
-    )
+    assert thermo["specific_heat_per_site"] == pytest.approx(exact.specific_heat_per_site, rel=1e-9)
 
 
 def test_kaufman_beta_zero():
