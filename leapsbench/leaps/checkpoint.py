@@ -1,0 +1,149 @@
+"""Checkpoints of locally equivariant networks: ``<prefix>.npz`` (parameters) + ``<prefix>.json``.
+
+The JSON holds the network config (architecture, hyperparameters), the model config (kind,
+lattice, β, couplings), ``extra`` (schedule, training config, benchmark name, …), the package
+version and ``params_sha256``, a SHA-256 over every parameter's name, dtype, shape and bytes.
+Both files are written atomically (temporary file + ``os.replace``), the JSON last. Loading
+checks the hash and, when a model is given, that it is the model the checkpoint was made for.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..models import model_from_config
+from .networks import Network, network_from_config, param_count, params_to_numpy
+
+FORMAT = "leapsbench-leaps-checkpoint"
+FORMAT_VERSION = 1
+
+
+def checkpoint_paths(path) -> tuple[Path, Path]:
+    """(npz, json) paths for a prefix, either file, or a directory (``<dir>/checkpoint.*``)."""
+    path = Path(path)
+    if path.is_dir() or str(path).endswith(os.sep):
+        path = path / "checkpoint"
+    elif path.suffix in (".npz", ".json"):
+        path = path.with_suffix("")
+    return path.with_name(path.name + ".npz"), path.with_name(path.name + ".json")
+
+
+def params_hash(params: dict[str, np.ndarray]) -> str:
+    """SHA-256 hex digest over (name, dtype, shape, little-endian C-order bytes), sorted by name."""
+    digest = hashlib.sha256()
+    for name in sorted(params):
+        value = np.ascontiguousarray(params[name])
+        value = value.astype(value.dtype.newbyteorder("<"), copy=False)
+        digest.update(f"{name}|{value.dtype.str}|{value.shape}|".encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()
+
+
+def describe_model(config: dict) -> str:
+    """A short name such as ``ising 4x4 beta=0.44`` or ``potts q=3 8x8 open beta=1``."""
+    kind = config.get("model", "?")
+    parts = [kind if kind != "potts" else f"potts q={config.get('q')}"]
+    parts.append(f"{config.get('Lx')}x{config.get('Ly')}")
+    if not config.get("periodic", True):
+        parts.append("open")
+    parts.append(f"beta={config.get('beta')}")
+    if config.get("J", 1.0) != 1.0:
+        parts.append(f"J={config.get('J')}")
+    if config.get("h", 0.0):
+        parts.append(f"h={config.get('h')}")
+    return " ".join(parts)
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_checkpoint(path, params: dict, network: Network, model, extra: dict | None = None):
+    """Write ``params`` (any backend) and metadata; returns the (npz, json) paths."""
+    npz_path, json_path = checkpoint_paths(path)
+    if not isinstance(network, Network):
+        raise ValueError(f"network must be a Network, got {type(network).__name__}")
+    host = params_to_numpy(params)
+    expected = network.param_shapes()
+    got = {name: tuple(value.shape) for name, value in host.items()}
+    if got != expected:
+        raise ValueError(f"params do not fit the network: expected shapes {expected}, got {got}")
+    if (model.kind, model.q, tuple(model.shape)) != (network.kind, network.q, network.shape):
+        raise ValueError(
+            f"network is for {network.kind} q={network.q} {network.shape}, "
+            f"model is {describe_model(model.config())}"
+        )
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "network": network.config(),
+        "model": model.config(),
+        "param_count": param_count(host),
+        "params_file": npz_path.name,
+        "params_sha256": params_hash(host),
+        "leapsbench_version": __version__,
+        "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "extra": dict(extra or {}),
+    }
+    try:
+        text = json.dumps(metadata, indent=2, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"checkpoint extra must be JSON-serialisable (finite numbers): {err}"
+        ) from None
+    npz_path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(npz_path, lambda handle: np.savez(handle, **host))
+    _atomic_write(json_path, lambda handle: handle.write((text + "\n").encode()))
+    return npz_path, json_path
+
+
+def load_checkpoint(path, model=None):
+    """``(params, network, metadata)``; params are numpy arrays (use ``params_to`` to move them).
+
+    Raises ValueError when the files are missing or inconsistent (hash), or when ``model`` is
+    not the model the checkpoint was made for (the message names both).
+    """
+    npz_path, json_path = checkpoint_paths(path)
+    for file in (json_path, npz_path):
+        if not file.is_file():
+            raise ValueError(f"checkpoint file {file} does not exist")
+    metadata = json.loads(json_path.read_text())
+    if metadata.get("format") != FORMAT:
+        raise ValueError(f"{json_path} is not a {FORMAT} file (format={metadata.get('format')!r})")
+    with np.load(npz_path, allow_pickle=False) as data:
+        params = {name: data[name] for name in data.files}
+    digest = params_hash(params)
+    if digest != metadata["params_sha256"]:
+        raise ValueError(
+            f"checkpoint {npz_path} is corrupt or was replaced: its params hash {digest[:12]}… "
+            f"differs from {metadata['params_sha256'][:12]}… recorded in {json_path.name}"
+        )
+    stored = metadata["model"]
+    if model is None:
+        model = model_from_config(stored)
+    elif model.config() != stored:
+        have = model.config()
+        keys = sorted(k for k in set(stored) | set(have) if stored.get(k) != have.get(k))
+        raise ValueError(
+            f"checkpoint is for {describe_model(stored)}, got {describe_model(have)} "
+            f"(differs in {', '.join(keys)})"
+        )
+    network = network_from_config(metadata["network"], model)
+    return params, network, metadata
