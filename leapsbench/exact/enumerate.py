@@ -33,6 +33,13 @@ def n_states(model) -> int:
     return model.q**model.n_sites
 
 
+def describe_states(model) -> str:
+    """``"q^N = count"``, the count written out when below 10^15, else as a power of ten."""
+    if model.n_sites * math.log10(model.q) < 15:
+        return f"{model.q}^{model.n_sites} = {n_states(model):,}"
+    return f"{model.q}^{model.n_sites} ~ 10^{model.n_sites * math.log10(model.q):.1f}"
+
+
 @dataclass(frozen=True, eq=False)
 class EnumerationResult:
     """Exact averages of ``model`` and the full Boltzmann table (state order: module docstring)."""
@@ -76,7 +83,7 @@ def enumerate_model(model, max_states: int = DEFAULT_MAX_STATES) -> EnumerationR
     if total > max_states:
         raise ValueError(
             f"exact enumeration of a {model.shape[0]}x{model.shape[1]} {model.kind} lattice "
-            f"needs {model.q}^{model.n_sites} = {total:,} states, over max_states={max_states:,}"
+            f"needs {describe_states(model)} states, over max_states={max_states:,}"
         )
     energies = np.empty(total, dtype=np.float64)
     mags = np.empty(total, dtype=np.float64)
