@@ -129,3 +129,20 @@ def test_exact_reference_choices():
     assert exact_reference(ising(8, 8, beta=0.4, periodic=False)) is None
     assert exact_reference(ising(9, 9, beta=0.4, J=-1.0)) is None
     assert exact_reference(potts(3, 6, 6)) is None
+    assert exact_reference(potts(2, 3, 9, J=-1.0)) is None
+
+
+@pytest.mark.parametrize(
+    "model",
+    [potts(2, 4, 4, beta=0.7, J=1.3), potts(2, 4, 2, beta=0.9, J=-1.0), potts(2, 3, 5, beta=0.4)],
+    ids=lambda m: f"{m.shape}-J{m.J}",
+)
+def test_exact_reference_potts_q2_through_kaufman(model):
+    """max_states=1 forces Kaufman (via Ising J/2) for a model small enough to enumerate."""
+    kaufman = exact_reference(model, max_states=1)
+    exact = enumerate_model(model)
+    assert kaufman.method == "kaufman"
+    assert kaufman.log_z == pytest.approx(exact.log_z, rel=1e-12)
+    assert kaufman.energy_per_site == pytest.approx(exact.energy_per_site, abs=1e-12)
+    assert kaufman.specific_heat_per_site == pytest.approx(exact.specific_heat_per_site, rel=1e-10)
+    assert exact_reference(model).method == "enumeration"

@@ -4,7 +4,7 @@
     leapsbench exact potts --q 3 --size 3x4 --beta 0.8
 
 Enumeration is used when q^N ≤ --max-states (gives ⟨m⟩), else Kaufman's formula for a periodic
-Ising model at h = 0; otherwise the command fails with an error that says why.
+Ising model at h = 0 (or Potts q = 2); otherwise the command fails with an error that says why.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ def run(args) -> int:
     if ref is None:
         raise ValueError(
             f"no exact method for {model.config()}: Kaufman's formula needs a periodic Ising "
-            f"model at h = 0 (J >= 0, or even sides for J < 0), and enumeration is limited to "
-            f"--max-states {max_states:,} states (this model has {describe_states(model)})"
+            f"model at h = 0 or Potts q = 2 (J >= 0, or even sides for J < 0), and "
+            f"enumeration is limited to --max-states {max_states:,} states "
+            f"(this model has {describe_states(model)})"
         )
     out = {
         "model": model.config(),

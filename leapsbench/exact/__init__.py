@@ -1,10 +1,12 @@
 """Exact reference values: Kaufman's torus formula and exact enumeration of tiny lattices.
 
 :func:`exact_reference` picks, for a model:
-1. exact enumeration when q^N ≤ ``max_states`` (any model; gives ⟨m⟩ too).  For a periodic Ising
-   model at h = 0 where Kaufman also applies, both log Z are computed and must agree to 1e-10
-   relative (a RuntimeError otherwise);
-2. Kaufman's formula for a periodic Ising model at h = 0 (⟨m⟩ unknown: None);
+1. exact enumeration when q^N ≤ ``max_states`` (any model; gives ⟨m⟩ too).  Where Kaufman also
+   applies, both log Z are computed and must agree to 1e-10 relative (RuntimeError otherwise);
+2. Kaufman's formula for a periodic model equivalent to the zero-field Ising model (⟨m⟩ unknown:
+   None): Ising at h = 0, and Potts with q = 2 through δ(a, b) = (1 + s s')/2, i.e.
+   H_Potts(J) = H_Ising(J/2) − J n_bonds/2 with n_bonds = 2N on the torus, so
+   log Z_Potts = log Z_Ising(J/2) + βJN and ⟨E⟩/N shifts by −J;
 3. otherwise None.
 """
 
@@ -35,19 +37,42 @@ class ExactReference:
         return self.log_z / self.n_sites
 
 
-def kaufman_applies(model) -> bool:
-    """Periodic Ising at h = 0, with J ≥ 0 or both sides even (see :mod:`.kaufman`)."""
-    if model.kind != "ising" or not model.lattice.periodic or model.h != 0.0:
-        return False
-    return model.J >= 0 or (model.shape[0] % 2 == 0 and model.shape[1] % 2 == 0)
+def kaufman_coupling(model) -> float | None:
+    """The Ising J of the zero-field torus Ising model equivalent to ``model``, or None.
+
+    Ising at h = 0 → J; Potts q = 2 → J/2; periodic only, and J < 0 only with both sides even
+    (see :mod:`.kaufman`).
+    """
+    if not model.lattice.periodic:
+        return None
+    if model.kind == "ising" and model.h == 0.0:
+        J = model.J
+    elif model.kind == "potts" and model.q == 2:
+        J = model.J / 2
+    else:
+        return None
+    even = model.shape[0] % 2 == 0 and model.shape[1] % 2 == 0
+    return J if J >= 0 or even else None
+
+
+def _kaufman(model, J: float) -> dict:
+    """Kaufman's thermodynamics of ``model`` (Potts q = 2 shifted back, module docstring)."""
+    thermo = ising_thermodynamics(*model.shape, model.beta, J)
+    if model.kind == "potts":
+        thermo["log_z"] += model.beta * model.J * model.n_sites
+        thermo["energy_per_site"] -= model.J
+    return thermo
 
 
 def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference | None:
     """The exact reference of ``model`` (see module docstring), or None if none applies."""
+    J = kaufman_coupling(model)
     if n_states(model) <= max_states:
         result = enumerate_model(model, max_states)
-        if kaufman_applies(model):
-            kaufman = ising_log_z(*model.shape, model.beta, model.J)
+        if J is not None:
+            kaufman = ising_log_z(*model.shape, model.beta, J)
+            if model.kind == "potts":
+                kaufman += model.beta * model.J * model.n_sites
             if abs(kaufman - result.log_z) > 1e-10 * abs(result.log_z):
                 raise RuntimeError(
                     f"Kaufman log Z {kaufman!r} disagrees with enumeration {result.log_z!r} "
@@ -61,8 +86,8 @@ def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference 
             method="enumeration",
             n_sites=model.n_sites,
         )
-    if kaufman_applies(model):
-        thermo = ising_thermodynamics(*model.shape, model.beta, model.J)
+    if J is not None:
+        thermo = _kaufman(model, J)
         return ExactReference(
             log_z=thermo["log_z"],
             mag=None,
@@ -75,11 +100,12 @@ def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference 
 
 
 __all__ = [
+    "AUTO_MAX_STATES",
     "EnumerationResult",
     "ExactReference",
     "enumerate_model",
     "exact_reference",
     "ising_log_z",
     "ising_thermodynamics",
-    "kaufman_applies",
+    "kaufman_coupling",
 ]

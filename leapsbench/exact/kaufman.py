@@ -19,8 +19,8 @@ in log space: Σ log 2cosh a_k + log1p(exp(Σ log tanh|a_k|)), or with −expm1 
 log1p∘exp when γ_0 < 0.  The cancellation of the two even products above T_c (relative size
 down to e^{−m|γ_0|}, far below float64 resolution on long lattices) is thus done exactly, and
 the two positive pair terms are added by logaddexp: float64 is accurate to a few ulps for every
-lattice size and β.  Only sinh 2K overflows, for K > 300; there (and on request) the same
-formulas run in mpmath.
+lattice size and β.  Only sinh 2K would overflow (K > 355): above K = 300, and on request
+(:func:`ising_log_z_mpmath`), the same formulas run in mpmath.
 
 Lattice convention: that of :mod:`leapsbench.models` — H = −J Σ_<ij> s_i s_j with one bond to
 the +1 neighbour of every site along each axis of the torus, so on a size-2 axis the pair is
