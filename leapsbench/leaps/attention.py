@@ -78,17 +78,19 @@ def scores(xp, params, net, onehot, spins, tcol):
     tau = time_features(xp, params, "time", tcol)
     self_mask = xp.eye(n, dtype=xp.bool, device=device)
     minus_inf = xp.asarray(-math.inf, dtype=dtype, device=device)
+    ones = xp.ones((batch, heads, n, 1), dtype=dtype, device=device)
     h = xp.broadcast_to(params["site"], (batch, n, w))
     for layer in range(net.hyper["depth"]):
         p = f"layer{layer}."
-        query = _heads(xp, h @ params[p + "query"], heads)
+        query = _heads(xp, h @ params[p + "query"], heads) / math.sqrt(w // heads)
         key = _heads(xp, tokens @ params[p + "key"], heads)
         value = _heads(xp, tokens @ params[p + "value"], heads)
-        logits = (query @ xp.permute_dims(key, (0, 1, 3, 2))) / math.sqrt(w // heads)
-        logits = xp.where(self_mask, minus_inf, logits)
-        weights = xp.exp(logits - xp.max(logits, axis=-1, keepdims=True))
-        weights = weights / xp.sum(weights, axis=-1, keepdims=True)
-        attended = xp.reshape(xp.permute_dims(weights @ value, (0, 2, 1, 3)), (batch, n, w))
+        logits = xp.where(self_mask, minus_inf, query @ xp.permute_dims(key, (0, 1, 3, 2)))
+        weights = xp.exp(logits - xp.max(logits, axis=-1, keepdims=True))  # self weight: 0
+        # numerator and normaliser of the softmax average in one matmul: weights @ [value, 1]
+        summed = weights @ xp.concat([value, ones], axis=-1)
+        attended = summed[..., :-1] / summed[..., -1:]
+        attended = xp.reshape(xp.permute_dims(attended, (0, 2, 1, 3)), (batch, n, w))
         update = attended @ params[p + "output"] + params[p + "b"]
         h = h + silu(xp, update + xp.expand_dims(tau @ params[p + "T"], axis=1))
     out = h @ params["out.w"] + params["out.b"]

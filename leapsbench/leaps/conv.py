@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import math
 
+import array_api_compat
+
 from . import hyper as H
 from .layers import kernel_offsets, silu, unfold
 
@@ -77,18 +79,41 @@ def _time_mlp(xp, params, prefix, tcol):
 
 def scores(xp, params, net, onehot, spins, tcol):
     """Per-site scores, (B, Lx, Ly) for Ising or (B, Lx, Ly, q) for Potts."""
-    batch, c = onehot.shape[0], net.hyper["channels"]
+    batch, c, n_sites = onehot.shape[0], net.hyper["channels"], net.n_sites
+    dtype, device = onehot.dtype, array_api_compat.device(onehot)
     u = xp.expand_dims(spins, axis=-1) if net.kind == "ising" else onehot @ params["embed"]
+    c_in = u.shape[-1]
     scale = xp.reshape(1.0 + tcol, (batch, 1, 1, 1))
     offsets = _offsets(net)
     h = xp.tensordot(unfold(xp, scale * u, offsets[0]), params["conv0.w"], axes=([3, 4], [0, 1]))
+    ones = xp.ones((batch, *net.shape, 1), dtype=dtype, device=device)
     for layer, offs in enumerate(offsets[1:], start=1):
         n, prefix = len(offs), f"layer{layer}"
-        z = silu(xp, h) @ xp.reshape(params[f"{prefix}.A"], (c, n * c))
-        z = xp.reshape(z, (batch, *net.shape, n, c)) + params[f"{prefix}.b1"]
-        phi = xp.reshape(_time_mlp(xp, params, prefix, tcol), (batch, 1, 1, n, 1))
-        kernel = silu(xp, z) + params[f"{prefix}.b2"] + phi
-        h = xp.sum(kernel * unfold(xp, u, offs), axis=3) / math.sqrt(n)
+        # silu(h) A + b1 as one matmul: [silu(h), 1] @ [[A], [b1]]
+        weight = xp.concat(
+            [
+                xp.reshape(params[f"{prefix}.A"], (c, n * c)),
+                xp.reshape(params[f"{prefix}.b1"], (1, n * c)),
+            ],
+            axis=0,
+        )
+        z = xp.concat([silu(xp, h), ones], axis=-1) @ weight
+        state_part = silu(xp, xp.reshape(z, (batch * n_sites, n, c)))  # (P, n, C)
+        phi = _time_mlp(xp, params, prefix, tcol)
+        rest = params[f"{prefix}.b2"] + xp.expand_dims(phi, axis=-1)  # b2 + φ(t): (B, n, C)
+        neighbours = unfold(xp, u, offs)  # u_{i+d}: (B, Lx, Ly, n, c_in)
+        if c_in == 1:  # Σ_d K_{i,d,c} s_{i+d} as matmuls, without materialising K
+            s_nb = xp.reshape(neighbours, (batch, n_sites, n))
+            h = xp.reshape(
+                xp.expand_dims(xp.reshape(s_nb, (-1, n)), axis=1) @ state_part, (batch, n_sites, c)
+            )
+            h = xp.reshape(h + s_nb @ rest, (batch, *net.shape, c))
+        else:
+            kernel = xp.reshape(state_part, (batch, *net.shape, n, c)) + xp.reshape(
+                rest, (batch, 1, 1, n, c)
+            )
+            h = xp.sum(kernel * neighbours, axis=3)
+        h = h / math.sqrt(n)
     out = h @ params["out.w"]
     if net.kind == "ising":
         return out * xp.reshape(1.0 + tcol, (batch, 1, 1))
