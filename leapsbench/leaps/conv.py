@@ -15,7 +15,9 @@ its own previous features with the *input* at other sites, never features of oth
 depend on x_i), so h_i^l is blind to x_i at every depth — exactly, bit for bit. Scores:
 Ising g_i = (1 + t) h_i^L · w (the readout multiplies by s_i), Potts P_i = h_i^L W (C × q).
 The 1/√|D| factor keeps features O(1) for wide kernels; masked centre weights are not stored,
-so every parameter influences G (the authors' count includes the masked entries).
+so every parameter influences G (the authors' count includes the masked entries). The
+convolution is periodic even on an open lattice (G stays locally equivariant there too).
+For Ising, Σ_d K_{i,d,c} s_{i+d} is contracted by matmuls without materialising K + b2 + φ.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ explicit ``dtype=`` and ``device=``.
 
 from __future__ import annotations
 
+import functools
+
 import array_api_compat
 
 ISING_LEVELS = (1, -1)  # spin of value index 0 and 1
@@ -50,6 +52,7 @@ def state_one_hot(xp, x, kind: str, q: int, dtype):
     return xp.astype(xp.expand_dims(x, axis=-1) == levels, dtype)
 
 
+@functools.lru_cache(maxsize=256)
 def kernel_offsets(kernel_size: int, shape: tuple[int, int]) -> tuple[tuple[int, int], ...]:
     """Offsets d of a k × k window, row-major, without every d ≡ (0, 0) modulo ``shape``."""
     r = kernel_size // 2
