@@ -20,7 +20,7 @@ import math
 import array_api_compat
 
 from . import hyper as H
-from .layers import silu, time_features
+from .layers import silu, stop_gradient, time_features
 
 DEFAULTS = {"width": 32, "heads": 4, "depth": 2, "time_width": 16, "out_scale": 0.1}
 PRESETS: dict = {}
@@ -76,8 +76,8 @@ def scores(xp, params, net, onehot, spins, tcol):
     dtype, device = onehot.dtype, array_api_compat.device(onehot)
     tokens = xp.reshape(onehot, (batch, n, q)) @ params["embed.value"] + params["embed.position"]
     tau = time_features(xp, params, "time", tcol)
-    self_mask = xp.eye(n, dtype=xp.bool, device=device)
-    minus_inf = xp.asarray(-math.inf, dtype=dtype, device=device)
+    zeros = xp.zeros((n, n), dtype=dtype, device=device)
+    self_mask = xp.where(xp.eye(n, dtype=xp.bool, device=device), -math.inf, zeros)  # −∞ at j = i
     ones = xp.ones((batch, heads, n, 1), dtype=dtype, device=device)
     h = xp.broadcast_to(params["site"], (batch, n, w))
     for layer in range(net.hyper["depth"]):
@@ -85,8 +85,9 @@ def scores(xp, params, net, onehot, spins, tcol):
         query = _heads(xp, h @ params[p + "query"], heads) / math.sqrt(w // heads)
         key = _heads(xp, tokens @ params[p + "key"], heads)
         value = _heads(xp, tokens @ params[p + "value"], heads)
-        logits = xp.where(self_mask, minus_inf, query @ xp.permute_dims(key, (0, 1, 3, 2)))
-        weights = xp.exp(logits - xp.max(logits, axis=-1, keepdims=True))  # self weight: 0
+        logits = query @ xp.permute_dims(key, (0, 1, 3, 2)) + self_mask
+        shift = stop_gradient(xp, xp.max(logits, axis=-1, keepdims=True))  # softmax-invariant
+        weights = xp.exp(logits - shift)  # the self weight is exp(−∞) = 0 exactly
         # numerator and normaliser of the softmax average in one matmul: weights @ [value, 1]
         summed = weights @ xp.concat([value, ones], axis=-1)
         attended = summed[..., :-1] / summed[..., -1:]
