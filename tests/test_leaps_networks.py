@@ -196,6 +196,13 @@ def test_params_to_numpy_round_trip(backend, architecture):
     assert all(np.array_equal(back[k], params[k]) for k in params)
 
 
+def test_params_to_accepts_dtype_names(numpy_backend):
+    params = make_network("mlp", MODELS["ising"]).init_params(0)
+    assert all(v.dtype == np.float32 for v in params_to(numpy_backend, params, "float32").values())
+    with pytest.raises(ValueError, match="dtype must be 'float32' or 'float64', got 'int8'"):
+        params_to(numpy_backend, params, "int8")
+
+
 def test_mlp_param_count_formula():
     model = ising(8, beta=0.4)
     n, q, w, tw, depth = 64, 2, 32, 8, 3

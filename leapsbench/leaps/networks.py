@@ -141,7 +141,14 @@ def network_from_config(config: dict, model) -> Network:
 
 
 def params_to(backend, params: dict, dtype=None) -> dict:
-    """numpy params on ``backend`` (a Backend), as ``dtype`` (default: the backend's dtype)."""
+    """numpy params on ``backend`` (a Backend), as ``dtype`` (default: the backend's dtype).
+
+    ``dtype`` is a dtype of the backend's namespace or its name ("float32", "float64").
+    """
+    if isinstance(dtype, str):
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        dtype = getattr(backend.xp, dtype)
     return {
         name: backend.from_numpy(np.asarray(value), dtype=dtype or backend.dtype)
         for name, value in params.items()
