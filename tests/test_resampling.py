@@ -12,6 +12,7 @@ from leapsbench.resampling import (
     multinomial_ancestors,
     resample_ancestors,
     resample_if_needed,
+    resample_islands,
     reset_weights,
     systematic_ancestors,
 )
@@ -117,3 +118,43 @@ def test_bad_threshold(numpy_backend, threshold):
 def test_bad_scheme(numpy_backend):
     with pytest.raises(ValueError, match="stratified.*systematic, multinomial"):
         resample_ancestors(np.zeros(4), numpy_backend.rng(0), scheme="stratified")
+
+
+def test_rows_match_one_population_at_a_time(backend):
+    """(G, n) rows give each row's own ancestors, for both schemes, with the same uniforms."""
+    G, n = 5, 12
+    a = _log_weights(G * n, seed=9, spread=1.5).reshape(G, n)
+    u_sys = np.random.default_rng(1).random((G, 1))
+    u_mult = np.random.default_rng(2).random((G, n))
+    xp = backend.xp
+    rows = backend.from_numpy(a)
+    got_sys = backend.to_numpy(systematic_ancestors(rows, backend.from_numpy(u_sys)))
+    got_mult = backend.to_numpy(multinomial_ancestors(rows, backend.from_numpy(u_mult)))
+    for g in range(G):
+        np.testing.assert_array_equal(got_sys[g], systematic_ancestors(a[g], u_sys[g]))
+        np.testing.assert_array_equal(got_mult[g], multinomial_ancestors(a[g], u_mult[g]))
+    assert float(xp.max(ess_fraction(rows))) <= 1.0
+    np.testing.assert_allclose(
+        backend.to_numpy(ess_fraction(rows)), [kish_ess(r) / n for r in a], rtol=1e-12
+    )
+
+
+def test_islands_resample_only_below_threshold(backend):
+    """Island 0 equal weights (kept), island 1 skewed (resampled within itself, mean kept)."""
+    n = 8
+    a = np.concatenate([np.zeros(n), _log_weights(n, seed=10, spread=5.0)])
+    step = resample_islands(backend.from_numpy(a), backend.rng(0), 2, threshold=0.5)
+    anc = backend.to_numpy(step.ancestors)
+    np.testing.assert_array_equal(backend.to_numpy(step.resampled), [False, True])
+    np.testing.assert_array_equal(anc[:n], np.arange(n))
+    assert np.all((anc[n:] >= n) & (anc[n:] < 2 * n))
+    out = backend.to_numpy(step.log_weights)
+    np.testing.assert_array_equal(out[:n], a[:n])
+    np.testing.assert_allclose(out[n:], log_mean_exp(a[n:]), atol=1e-12)
+    assert log_mean_exp(out) == pytest.approx(log_mean_exp(a), abs=1e-12)
+    assert backend.to_numpy(step.ess_fraction).shape == (2,)
+
+
+def test_islands_must_divide_the_walkers(numpy_backend):
+    with pytest.raises(ValueError, match="10 walkers cannot form 3 equal islands"):
+        resample_islands(np.zeros(10), numpy_backend.rng(0), 3)

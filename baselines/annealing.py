@@ -1,0 +1,200 @@
+"""Annealed importance sampling (AIS) and sequential Monte Carlo (SMC) along ρ_k ∝ exp(−β_k H).
+
+B walkers start uniform (β_0 = 0, log Z_0 = N log q).  Step k = 1 … K:
+
+    a_i  += −(β_k − β_{k−1}) H(x_i)            (float64 log weights)
+    SMC only: resample each island whose ESS fraction < threshold; a_i ← log mean exp(a) there
+    x_i  ← M sweeps of a β_k-invariant local kernel (baselines.local.sweep)
+
+so that E[exp(a_i)] = Z / Z_0 and log Ẑ = log Z_0 + log mean exp(a).  With resampling the reset
+keeps the weights' mean, so the same expression is SMC's product of incremental means
+log Z_0 + Σ_k log Σ_i W_{k−1,i} exp(−(β_k − β_{k−1}) H_i), unbiased in Z.  Observables are
+self-normalised weighted means over the final walkers.
+
+SMC splits the B walkers into G equal islands that resample only within themselves
+(resampling.resample_islands); log Ẑ is the same expression (the mean of the islands' Ẑ_g), and
+its error comes from the spread of the G independent Ẑ_g (delta method) — an honest error bar,
+which a single resampled population does not give (G = 1: no error bar, ``log_z_err`` None).
+
+β_k = β λ(k/K) for the given schedule, or (``adaptive_cess``) chosen step by step so that the
+conditional ESS is the target fraction (adaptive_beta.py), at most K steps (the K-th goes to β).
+AIS's error of log Ẑ is estimators.log_z_estimate's (independent walkers).
+
+Cost convention (``n_evaluations``, per walker): one energy evaluation per step for the weight
+plus one per sweep (a sweep updates N sites, O(N) like one energy evaluation): K · (M + 1).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy.special import logsumexp
+
+from leapsbench.estimators import log_z_estimate
+from leapsbench.models.schedule import beta_at, get_schedule
+from leapsbench.resampling import check_scheme, check_threshold, ess_fraction, resample_islands
+from leapsbench.samples import Samples
+
+from .adaptive_beta import check_target, next_beta
+
+RULES = ("metropolis", "heatbath")
+
+
+def _check_int(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class AnnealingConfig:
+    """B walkers, K annealing steps, M sweeps per step; ``resampling`` None is AIS, else SMC
+    with G = ``n_islands`` islands (G divides B).
+
+    ``schedule`` is a dict for leapsbench.models.schedule.get_schedule (e.g. {"name": "linear"}).
+    """
+
+    n_walkers: int = 1000
+    n_steps: int = 100
+    n_sweeps: int = 1
+    rule: str = "metropolis"
+    schedule: dict = field(default_factory=lambda: {"name": "linear"})
+    resampling: str | None = None
+    threshold: float = 0.5
+    adaptive_cess: float | None = None
+    n_islands: int = 1
+
+    def __post_init__(self):
+        object.__setattr__(self, "n_walkers", _check_int("n_walkers (B)", self.n_walkers, 1))
+        object.__setattr__(self, "n_steps", _check_int("n_steps (K)", self.n_steps, 1))
+        object.__setattr__(self, "n_sweeps", _check_int("n_sweeps (M)", self.n_sweeps, 0))
+        if self.rule not in RULES:
+            raise ValueError(f"unknown MCMC rule {self.rule!r}; allowed: {', '.join(RULES)}")
+        object.__setattr__(self, "n_islands", _check_int("n_islands", self.n_islands, 1))
+        if self.resampling is not None:
+            check_scheme(self.resampling)
+        elif self.n_islands != 1:
+            raise ValueError(f"n_islands={self.n_islands!r} needs resampling (SMC); AIS uses 1")
+        if self.n_walkers % self.n_islands:
+            raise ValueError(
+                f"n_walkers={self.n_walkers} must be a multiple of n_islands={self.n_islands}"
+            )
+        object.__setattr__(self, "threshold", check_threshold(self.threshold))
+        if self.adaptive_cess is not None:
+            object.__setattr__(self, "adaptive_cess", check_target(self.adaptive_cess))
+        if isinstance(self.schedule, str):
+            object.__setattr__(self, "schedule", {"name": self.schedule})
+        get_schedule(**self.schedule)  # validates name and parameters
+
+    def config(self) -> dict:
+        return asdict(self)
+
+
+def anneal(model, backend, rng, config: AnnealingConfig, progress=None) -> Samples:
+    """Run AIS (``config.resampling`` None) or SMC on ``backend``; see the module docstring.
+
+    ``rng`` is a backend Rng (or a seed); ``progress(done, total, beta=…)`` is called about 100
+    times over the run.  Per-step traces stay on the device until the end (no host round trip
+    per step, except to choose β adaptively).
+    """
+    from .local import sweep
+
+    xp = backend.xp
+    rng = backend.rng(rng)
+    schedule = get_schedule(**config.schedule)
+    B, K, M, G = config.n_walkers, config.n_steps, config.n_sweeps, config.n_islands
+    every = max(1, K // 100)
+    backend.synchronize()
+    start = time.perf_counter()
+
+    x = model.uniform_states(backend, rng, B)
+    log_w = backend.zeros((B,), dtype=xp.float64)
+    betas, ess, acceptance, resampled = [0.0], [], [], []
+    for k in range(1, K + 1):
+        energy = model.energy(x, dtype=xp.float64)
+        if config.adaptive_cess is None:
+            beta = float(beta_at(model, schedule, k / K))
+        elif k == K:
+            beta = model.beta
+        else:
+            beta = next_beta(
+                betas[-1],
+                model.beta,
+                backend.to_numpy(energy),
+                backend.to_numpy(log_w),
+                config.adaptive_cess,
+            )
+        log_w = log_w - (beta - betas[-1]) * energy
+        ess.append(ess_fraction(log_w))
+        if config.resampling is not None:
+            step = resample_islands(log_w, rng, G, config.threshold, config.resampling)
+            log_w = step.log_weights
+            x = xp.take(x, step.ancestors, axis=0)
+            resampled.append(xp.sum(xp.astype(step.resampled, xp.int64)))
+        accepted = backend.zeros((), dtype=xp.float64)
+        for _ in range(M):
+            x, acc = sweep(model, x, beta, rng, rule=config.rule)
+            accepted = accepted + xp.mean(xp.astype(acc, xp.float64))
+        acceptance.append(accepted / M if M else backend.full((), math.nan, dtype=xp.float64))
+        betas.append(beta)
+        done = beta >= model.beta and config.adaptive_cess is not None
+        if progress is not None and (k % every == 0 or k == K or done):
+            progress(k, k if done else K, beta=beta)
+        if done:
+            break
+
+    log_w_host = backend.to_numpy(log_w)
+    observables = {
+        "m": backend.to_numpy(model.magnetization(x, dtype=xp.float64)),
+        "E": backend.to_numpy(model.energy(x, dtype=xp.float64)),
+    }
+    ess, acceptance = backend.to_numpy(xp.stack(ess)), backend.to_numpy(xp.stack(acceptance))
+    resampled = backend.to_numpy(xp.stack(resampled)) if resampled else np.zeros(ess.size, int)
+    backend.synchronize()
+    seconds = time.perf_counter() - start
+
+    log_z, log_z_err = log_z_estimate(log_w_host, model.log_z0)
+    if config.resampling is not None:
+        log_z_err = _island_error(log_w_host, G, model.log_z0)
+    n_done = len(betas) - 1
+    return Samples(
+        observables=observables,
+        log_weights=log_w_host,
+        log_z=log_z,
+        log_z_err=log_z_err,
+        x=x,
+        n_evaluations=n_done * (M + 1),
+        seconds=seconds,
+        diagnostics={
+            "beta": np.asarray(betas),
+            "ess_fraction": ess,
+            "acceptance": acceptance,
+            "islands_resampled": resampled,
+            "n_resamplings": int(resampled.sum()),
+            "n_steps": n_done,
+        },
+    )
+
+
+def _island_error(log_weights: np.ndarray, n_islands: int, log_z0: float) -> float | None:
+    """Error of log Ẑ from the spread of the islands' Ẑ_g (None for a single island)."""
+    if n_islands < 2:
+        return None
+    island_log_means = logsumexp(log_weights.reshape(n_islands, -1), axis=1)
+    return log_z_estimate(island_log_means, log_z0)[1]
+
+
+def ais(model, backend, rng, progress=None, **settings) -> Samples:
+    """Annealed importance sampling; ``settings`` are :class:`AnnealingConfig` fields."""
+    if settings.get("resampling") is not None:
+        raise ValueError("ais does not resample; use smc(..., resampling=...)")
+    return anneal(model, backend, rng, AnnealingConfig(**settings), progress)
+
+
+def smc(model, backend, rng, progress=None, resampling="systematic", **settings) -> Samples:
+    """SMC: AIS plus resampling (systematic or multinomial) when ESS / B < ``threshold``."""
+    config = AnnealingConfig(resampling=check_scheme(resampling), **settings)
+    return anneal(model, backend, rng, config, progress)
