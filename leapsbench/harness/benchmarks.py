@@ -43,3 +43,51 @@ def parse_benchmark(name: str) -> BenchmarkSpec:
     else:
         model = Ising(lattice, beta=beta, h=float(match["h"] or 0.0))
     return BenchmarkSpec(name=name.strip(), model=model)
+
+
+PAPER_BENCHMARKS = (
+    "ising-L24-b0.28",
+    "ising-L24-b0.4407",
+    "ising-L24-b0.6",
+    "potts-q4-L16-b0.9",
+    "potts-q4-L16-b1.0986",
+    "potts-q4-L16-b1.3",
+)
+"""The six benchmarks of the LEAPS paper (Ising 24×24 and Potts q = 4 16×16, three β each)."""
+
+EXACT_BENCHMARKS = (
+    "ising-L4-b0.4407",
+    "ising-L4-b0.28",
+    "ising-L4-b0.6",
+    "ising-L3x4-b0.4-h0.1",
+    "potts-q3-L3-b1.0",
+    "potts-q4-L3-b1.0986",
+    "ising-L15-b0.4407",
+)
+"""Small benchmarks with an exact answer: enumeration (⟨m⟩ and log Z) or Kaufman (log Z only,
+the paper's 15×15 at β_c)."""
+
+SUITES = {
+    "quick": ("ising-L4-b0.4407", "potts-q3-L3-b1.0"),
+    "exact": EXACT_BENCHMARKS,
+    "paper": PAPER_BENCHMARKS,
+}
+"""Named groups of benchmarks: ``quick`` (every method in a few minutes on 2 CPU cores),
+``exact`` (everything with an exact answer), ``paper`` (the six, paper budgets, for a GPU)."""
+
+REGISTERED = tuple(dict.fromkeys(PAPER_BENCHMARKS + EXACT_BENCHMARKS))
+
+
+def suite_benchmarks(suite: str) -> tuple[str, ...]:
+    """The benchmark names of ``suite``; a ValueError lists the suites otherwise."""
+    if suite not in SUITES:
+        raise ValueError(f"unknown suite {suite!r}; choose from {', '.join(SUITES)}")
+    return SUITES[suite]
+
+
+def get_benchmark(name: str) -> BenchmarkSpec:
+    """A registered or grammar-built benchmark; the error names the grammar and the registry."""
+    try:
+        return parse_benchmark(name)
+    except ValueError as err:
+        raise ValueError(f"{err}; registered benchmarks: {', '.join(REGISTERED)}") from None

@@ -1,0 +1,155 @@
+"""``leapsbench run``: run a suite or one benchmark × method, store rows, print a table.
+
+    leapsbench run --suite quick
+    leapsbench run --benchmark ising-L4-b0.4407 --method metropolis --backend torch --seed 1 \
+        --set n_chains=64 --format json
+
+Rows go to ``--results`` (default results/runs/), one atomic JSON per finished run; a rerun
+skips finished runs (resume).  Trained models are cached in ``--cache`` (default
+.leapsbench-cache/).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+HELP = "Run benchmarks × methods × backends × seeds and print/store one result row per run."
+FORMATS = ("table", "json", "csv")
+
+
+def add_arguments(parser) -> None:
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--suite", help="a named suite: quick, exact or paper")
+    target.add_argument("--benchmark", action="append", help="benchmark name (repeatable)")
+    parser.add_argument(
+        "--method",
+        action="append",
+        help="method name (repeatable; default: all eleven suite methods)",
+    )
+    parser.add_argument(
+        "--backend",
+        action="append",
+        help="numpy|torch|cupy|array-api-strict (repeatable; default numpy)",
+    )
+    parser.add_argument("--device", default=None, help="device, e.g. cpu or cuda")
+    parser.add_argument("--dtype", default="float64", choices=("float32", "float64"))
+    parser.add_argument("--seed", type=int, action="append", help="seed (repeatable; default 0)")
+    parser.add_argument(
+        "--preset",
+        default=None,
+        choices=("quick", "paper"),
+        help="method preset (default: paper for --suite paper, else quick)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a method hyperparameter",
+    )
+    parser.add_argument("--n-samples", type=int, default=None, help="budget: number of samples")
+    parser.add_argument("--train-steps", type=int, default=None, help="budget: training steps")
+    parser.add_argument("--train-seconds", type=float, default=None, help="budget: train time")
+    parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.add_argument("--results", default="results/runs", help="results store directory")
+    parser.add_argument("--cache", default=".leapsbench-cache", help="checkpoint cache dir")
+    parser.add_argument("--jobs", type=int, default=1, help="parallel runs (process pool)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """``["lr=1e-3", "rule=heatbath"]`` → {"lr": 0.001, "rule": "heatbath"} (JSON values)."""
+    out = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = json.loads(text)
+        except json.JSONDecodeError:
+            out[key.strip()] = text
+    return out
+
+
+def build_specs(args) -> list[dict]:
+    """Validate names up front (errors list the valid choices) and expand the grid."""
+    from leapsbench.backends import KNOWN_BACKENDS
+    from leapsbench.harness.benchmarks import get_benchmark, suite_benchmarks
+    from leapsbench.harness.grid import make_grid
+    from leapsbench.harness.methods import SUITE_METHODS, check_method
+
+    benchmarks = suite_benchmarks(args.suite) if args.suite else args.benchmark
+    for name in benchmarks:
+        get_benchmark(name)
+    methods = [check_method(m) for m in (args.method or SUITE_METHODS)]
+    backends = args.backend or ["numpy"]
+    for name in backends:
+        if name not in KNOWN_BACKENDS:
+            raise ValueError(f"unknown backend {name!r}; choose from {', '.join(KNOWN_BACKENDS)}")
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
+    budget = {
+        k: v
+        for k, v in (
+            ("n_samples", args.n_samples),
+            ("train_steps", args.train_steps),
+            ("train_seconds", args.train_seconds),
+        )
+        if v is not None
+    }
+    preset = args.preset or ("paper" if args.suite == "paper" else "quick")
+    return make_grid(
+        benchmarks,
+        methods,
+        backends,
+        args.seed or [0],
+        preset=preset,
+        device=args.device,
+        dtype=args.dtype,
+        overrides=parse_overrides(args.overrides),
+        budget=budget,
+        cache_dir=args.cache,
+    )
+
+
+def _print(rows: list[dict], fmt: str) -> None:
+    import pandas as pd
+    from rich.console import Console
+
+    from leapsbench.harness.report import failures, summary_table
+    from leapsbench.harness.runner import ROW_KEYS
+
+    if fmt == "json":
+        print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, default=str))
+    elif fmt == "csv":
+        print(pd.DataFrame(rows, columns=list(ROW_KEYS)).to_csv(index=False), end="")
+    else:
+        console = Console(width=None if sys.stdout.isatty() else 140)
+        console.print(summary_table(rows))
+        for line in failures(rows):
+            console.print(f"[red]failed[/] {line}", highlight=False)
+
+
+def run(args) -> int:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from leapsbench.harness.grid import InlineExecutor, run_grid
+    from leapsbench.harness.report import RichReporter
+    from leapsbench.harness.store import ResultStore
+
+    specs = build_specs(args)
+    store = ResultStore(args.results)
+    executor = InlineExecutor() if args.jobs == 1 else ProcessPoolExecutor(args.jobs)
+    try:
+        if args.no_progress:
+            rows = run_grid(specs, store, executor)
+        else:
+            with RichReporter() as reporter:
+                rows = run_grid(specs, store, executor, reporter)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        store.export_csv()
+    _print(rows, args.format)
+    return 0 if all(r["status"] == "ok" for r in rows) else 1

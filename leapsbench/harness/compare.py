@@ -1,0 +1,147 @@
+"""Compare two sets of results (BASE, NEW) per (benchmark, method, variant, backend), for CI.
+
+The variant is the preset plus the ``--set`` overrides.
+
+For each metric the ratio NEW/BASE of the mean over seeds is reported.  NEW regresses on a
+quality metric when it is worse by more than ``threshold`` (relative) AND by more than
+``n_sigma`` combined error bars, √(σ_base² + σ_new²), so that seed noise does not fail CI:
+
+* lower is better: ΔMag, log-Z error → regression if new > base·(1 + threshold) + n_sigma·σ;
+* higher is better: ESS fraction → regression if new < base·(1 − threshold) − n_sigma·σ;
+* speed (total seconds, lower is better) → regression if new > base·(1 + speed_threshold)
+  (``speed_threshold=None`` skips it: wall time on shared machines is noisy).
+
+A group that succeeded in BASE but failed or is missing in NEW is a regression too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .tables import summarise
+
+QUALITY = (("delta_mag", True), ("log_z_error", True), ("ess_fraction", False))
+SPEED = ("total_seconds", True)
+GROUP = ("benchmark", "method", "variant", "backend")
+
+
+@dataclass
+class CompareReport:
+    """Per-group comparison ``entries`` (dicts) and the ``regressions`` among them."""
+
+    entries: list[dict] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[dict]:
+        return [e for e in self.entries if e["regression"]]
+
+    @property
+    def ok(self) -> bool:
+        return not self.regressions
+
+    def to_markdown(self) -> str:
+        columns = (
+            "benchmark",
+            "method",
+            "variant",
+            "backend",
+            "metric",
+            "base",
+            "new",
+            "new/base",
+            "verdict",
+        )
+        lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        for e in self.entries:
+            lines.append(
+                f"| {e['benchmark']} | {e['method']} | {e['variant']} | {e['backend']} | "
+                f"{e['metric']} | "
+                f"{_fmt(e['base'])} | {_fmt(e['new'])} | {_fmt(e['ratio'])} | "
+                f"{'REGRESSION: ' + e['reason'] if e['regression'] else 'ok'} |"
+            )
+        return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    return "—" if value is None or not np.isfinite(value) else f"{value:.4g}"
+
+
+def _finite(value) -> float:
+    return float(value) if value is not None and np.isfinite(value) else 0.0
+
+
+def _judge(base, new, base_err, new_err, lower, threshold, n_sigma) -> tuple[bool, str]:
+    if not (np.isfinite(base) and np.isfinite(new)):
+        return False, ""
+    sigma = math.hypot(_finite(base_err), _finite(new_err))
+    if lower:
+        limit = base * (1 + threshold) + n_sigma * sigma
+        return new > limit, f"{new:.4g} > {limit:.4g} (base·(1+{threshold}) + {n_sigma}σ)"
+    limit = base * (1 - threshold) - n_sigma * sigma
+    return new < limit, f"{new:.4g} < {limit:.4g} (base·(1−{threshold}) − {n_sigma}σ)"
+
+
+def compare_results(
+    base: list[dict],
+    new: list[dict],
+    threshold: float = 0.25,
+    n_sigma: float = 3.0,
+    speed_threshold: float | None = None,
+) -> CompareReport:
+    """Compare result rows ``new`` against ``base`` (see the module docstring)."""
+    if threshold < 0 or n_sigma < 0 or (speed_threshold is not None and speed_threshold < 0):
+        raise ValueError(
+            f"thresholds must be >= 0, got threshold={threshold}, n_sigma={n_sigma}, "
+            f"speed_threshold={speed_threshold}"
+        )
+    base_summary = summarise(base).set_index(list(GROUP))
+    new_summary = summarise(new).set_index(list(GROUP)) if new else None
+    report = CompareReport()
+    metrics = QUALITY + ((SPEED,) if speed_threshold is not None else ())
+    for key, b in base_summary.iterrows():
+        if b["n_seeds"] == 0:
+            continue
+        group = dict(zip(GROUP, key, strict=True))
+        n = None if new_summary is None or key not in new_summary.index else new_summary.loc[key]
+        if n is None or n["n_seeds"] == 0:
+            reason = "missing in NEW" if n is None else f"failed in NEW ({n['status']})"
+            report.entries.append(
+                {
+                    **group,
+                    "metric": "status",
+                    "base": None,
+                    "new": None,
+                    "ratio": None,
+                    "regression": True,
+                    "reason": reason,
+                }
+            )
+            continue
+        for metric, lower in metrics:
+            limit = speed_threshold if metric == SPEED[0] else threshold
+            sigma = 0.0 if metric == SPEED[0] else n_sigma
+            bad, reason = _judge(
+                b[metric],
+                n[metric],
+                b.get(f"{metric}_err"),
+                n.get(f"{metric}_err"),
+                lower,
+                limit,
+                sigma,
+            )
+            ratio = n[metric] / b[metric] if np.isfinite(b[metric]) and b[metric] else np.nan
+            report.entries.append(
+                {
+                    **group,
+                    "metric": metric,
+                    "base": float(b[metric]),
+                    "new": float(n[metric]),
+                    "ratio": float(ratio),
+                    "regression": bool(bad),
+                    "reason": reason if bad else "",
+                }
+            )
+    return report

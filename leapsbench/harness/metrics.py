@@ -1,0 +1,88 @@
+"""The metrics of one run, computed here only, from a method's Samples (DESIGN.md "Metrics").
+
+* ⟨m⟩: self-normalised weighted mean Σ w m / Σ w (weighted samples) or the mean over all chain
+  steps; its error is the delta-method error (weighted) or std(chain means)/√n_chains (chains).
+* ESS: Kish (Σ w)² / Σ w² for weighted samples; for chains n / τ_int with τ_int from
+  :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported.
+* log Ẑ: the sampler's own ``log_z`` if it set one (SMC), else log Z_0 + log mean w.
+* ΔMag = |⟨m⟩ − m_ref|, log-Z error = |log Ẑ − log Z_ref| (and per site).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from leapsbench.estimators import kish_ess, log_z_estimate, weighted_mean
+
+HISTOGRAM_BINS = 20
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def chain_ess(observables: dict[str, np.ndarray]) -> float | None:
+    """n / τ_int of m and of E (chains × steps), the smaller of the two; None without autocorr."""
+    try:
+        autocorr = importlib.import_module("leapsbench.autocorr")
+    except ModuleNotFoundError:
+        return None
+    return float(min(autocorr.chain_ess(np.asarray(observables[k])) for k in ("m", "E")))
+
+
+def magnetization_histogram(samples) -> dict:
+    """Weighted histogram of m on [0, 1] (density), for plots against the reference."""
+    m = np.asarray(samples.observables["m"], dtype=np.float64).ravel()
+    weights = None
+    if samples.is_weighted:
+        log_w = np.asarray(samples.log_weights, dtype=np.float64)
+        weights = np.exp(log_w - log_w.max())
+    density, edges = np.histogram(
+        m, bins=HISTOGRAM_BINS, range=(0.0, 1.0), weights=weights, density=True
+    )
+    return {"edges": edges.round(6).tolist(), "density": density.round(6).tolist()}
+
+
+def compute_metrics(samples, model, reference) -> dict:
+    """The quality columns of a result row (module docstring) from ``samples``."""
+    m = np.asarray(samples.observables["m"], dtype=np.float64)
+    n = int(m.size)
+    if samples.is_weighted:
+        log_w = np.asarray(samples.log_weights, dtype=np.float64).ravel()
+        mag, mag_err = weighted_mean(m.ravel(), log_w)
+        ess = kish_ess(log_w)
+        log_z, log_z_err = log_z_estimate(log_w, model.log_z0)
+    else:
+        chain_means = m.reshape(m.shape[0], -1).mean(axis=1)
+        mag = float(m.mean())
+        mag_err = (
+            float(chain_means.std(ddof=1) / np.sqrt(chain_means.size))
+            if chain_means.size > 1
+            else None
+        )
+        ess = chain_ess(samples.observables)
+        log_z, log_z_err = None, None
+    if samples.log_z is not None:
+        log_z, log_z_err = samples.log_z, samples.log_z_err
+    row = {
+        "n_samples": n,
+        "mag": float(mag),
+        "mag_err": _float(mag_err),
+        "mag_ref": reference.mag,
+        "mag_ref_err": reference.mag_err,
+        "delta_mag": None if reference.mag is None else abs(float(mag) - reference.mag),
+        "ess": _float(ess),
+        "ess_fraction": None if ess is None else float(ess) / n,
+        "log_z": _float(log_z),
+        "log_z_err": _float(log_z_err),
+        "log_z_ref": reference.log_z,
+        "log_z_error": None,
+        "log_z_error_per_site": None,
+        "reference_source": reference.source,
+    }
+    if log_z is not None and reference.log_z is not None:
+        row["log_z_error"] = abs(float(log_z) - reference.log_z)
+        row["log_z_error_per_site"] = row["log_z_error"] / model.n_sites
+    return row

@@ -1,0 +1,238 @@
+"""One run = one benchmark × method × preset × backend × device × seed → one plain-dict row.
+
+:func:`run_task` takes and returns plain data (a picklable top-level function), so any
+``concurrent.futures.Executor`` — in-process, a process pool, a Dask client — can run it; only
+the client writes the results store.  It never raises for a failing method: the row then has
+``status="error"`` and the message in ``error``.
+
+Timing: ``backend.synchronize()`` before each clock read.  Trained models are cached under
+``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` via the adapter's optional
+``save``/``load`` (``fit.json`` written last marks a complete checkpoint), so sampling on another
+backend reuses the same training.  ``ess_per_second`` = ESS / (train + sample seconds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from .benchmarks import get_benchmark
+from .method import Budget
+from .methods import make_method
+from .metrics import compute_metrics, magnetization_histogram
+from .provenance import git_commit, host, versions
+from .reference import REFERENCE_DIR, find_reference
+
+KEY_FIELDS = ("benchmark", "method", "preset", "backend", "device", "dtype", "seed")
+MAX_DIAGNOSTIC_SIZE = 4096
+ROW_KEYS = (
+    "run_key",
+    "benchmark",
+    "method",
+    "preset",
+    "backend",
+    "device",
+    "dtype",
+    "seed",
+    "n_samples",
+    "train_seconds",
+    "sample_seconds",
+    "total_seconds",
+    "mag",
+    "mag_err",
+    "mag_ref",
+    "mag_ref_err",
+    "delta_mag",
+    "ess",
+    "ess_fraction",
+    "ess_per_second",
+    "log_z",
+    "log_z_err",
+    "log_z_ref",
+    "log_z_error",
+    "log_z_error_per_site",
+    "reference_source",
+    "param_count",
+    "n_evaluations",
+    "checkpoint_reused",
+    "versions",
+    "git_commit",
+    "host",
+    "config",
+    "overrides",
+    "fit_info",
+    "diagnostics",
+    "mag_histogram",
+    "status",
+    "error",
+    "finished_at",
+)
+"""Every row has exactly these keys (None where a value does not apply)."""
+
+
+def _to_json(obj) -> str:
+    return json.dumps(obj, sort_keys=True, default=_plain)
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def config_hash(data: dict) -> str:
+    """First 12 hex digits of the SHA-256 of ``data`` as canonical JSON."""
+    return hashlib.sha256(_to_json(data).encode()).hexdigest()[:12]
+
+
+def make_spec(
+    benchmark,
+    method,
+    *,
+    preset="quick",
+    backend="numpy",
+    device=None,
+    dtype="float64",
+    seed=0,
+    overrides=None,
+    budget=None,
+    cache_dir=None,
+    reference_dir=None,
+) -> dict:
+    """The plain-data description of one run (validated lazily by :func:`run_task`)."""
+    return {
+        "benchmark": benchmark,
+        "method": method,
+        "preset": preset,
+        "backend": backend,
+        "device": device or "default",
+        "dtype": dtype,
+        "seed": int(seed),
+        "overrides": dict(overrides or {}),
+        "budget": dict(budget or {}),
+        "cache_dir": None if cache_dir is None else str(cache_dir),
+        "reference_dir": str(reference_dir or REFERENCE_DIR),
+    }
+
+
+def run_key(spec: dict) -> str:
+    """benchmark/method/preset/backend/device/dtype/seed plus a hash of overrides and budget."""
+    parts = [str(spec[k]) for k in KEY_FIELDS]
+    parts.append(config_hash({"overrides": spec["overrides"], "budget": spec["budget"]}))
+    return "|".join(parts)
+
+
+def _small_diagnostics(diagnostics: dict) -> dict:
+    out = {}
+    for key, value in diagnostics.items():
+        if isinstance(value, (int, float, str, bool, np.generic)) or value is None:
+            out[key] = value
+        elif isinstance(value, (np.ndarray, list, tuple)) and np.size(value) <= MAX_DIAGNOSTIC_SIZE:
+            out[key] = np.asarray(value).tolist()
+    return out
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
+    """(fit diagnostics, train seconds, reused?) — from the checkpoint cache when possible."""
+    cacheable = spec["cache_dir"] and hasattr(method, "save") and hasattr(method, "load")
+    if cacheable:
+        key = config_hash({"config": method.config, "budget": spec["budget"]})
+        path = (
+            Path(spec["cache_dir"])
+            / spec["method"]
+            / spec["benchmark"]
+            / (f"{key}-seed{spec['seed']}")
+        )
+        marker = path / "fit.json"
+        if marker.is_file():
+            method.load(str(path), model)
+            saved = json.loads(marker.read_text())
+            return saved["fit_info"], saved["train_seconds"], True
+    backend.synchronize()
+    start = time.perf_counter()
+    fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}
+    backend.synchronize()
+    seconds = time.perf_counter() - start
+    if cacheable:
+        path.mkdir(parents=True, exist_ok=True)
+        method.save(str(path))
+        marker_text = _to_json({"fit_info": fit_info, "train_seconds": seconds, "spec": spec})
+        _atomic_write_text(marker, marker_text)
+    return json.loads(_to_json(fit_info)), seconds, False
+
+
+def _execute(spec: dict, progress) -> dict:
+    from leapsbench.backends import get_backend
+
+    bench = get_benchmark(spec["benchmark"])
+    model = bench.model
+    device = None if spec["device"] == "default" else spec["device"]
+    backend = get_backend(spec["backend"], device=device, dtype=spec["dtype"])
+    method = make_method(spec["method"], spec["preset"], spec["overrides"])
+    budget = Budget(**spec["budget"])
+    fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
+    fit_info, train_seconds, reused = _fit(method, spec, model, backend, fit_rng, budget, progress)
+    backend.synchronize()
+    start = time.perf_counter()
+    samples = method.sample(model, backend, sample_rng, budget, progress=progress)
+    backend.synchronize()
+    sample_seconds = time.perf_counter() - start
+
+    reference = find_reference(bench.name, model, spec["reference_dir"])
+    row = compute_metrics(samples, model, reference)
+    total = train_seconds + sample_seconds
+    row.update(
+        device=str(backend.device),
+        train_seconds=train_seconds,
+        sample_seconds=sample_seconds,
+        total_seconds=total,
+        ess_per_second=None if row["ess"] is None else row["ess"] / total,
+        param_count=method.param_count,
+        n_evaluations=int(samples.n_evaluations),
+        checkpoint_reused=reused,
+        config=_to_json(method.config),
+        fit_info=_to_json(fit_info),
+        diagnostics=_to_json(_small_diagnostics(samples.diagnostics)),
+        mag_histogram=_to_json(magnetization_histogram(samples)),
+    )
+    return row
+
+
+def run_task(spec: dict, progress=None) -> dict:
+    """Run ``spec`` (from :func:`make_spec`) and return its result row (keys :data:`ROW_KEYS`)."""
+    row = dict.fromkeys(ROW_KEYS)
+    row.update({k: spec[k] for k in KEY_FIELDS})
+    row.update(
+        run_key=run_key(spec),
+        overrides=_to_json(spec["overrides"]),
+        status="ok",
+        versions=None,
+        git_commit=git_commit(),
+        host=_to_json(host()),
+    )
+    try:
+        row.update(_execute(spec, progress))
+    except Exception as err:  # a failing method becomes a row, never a crashed grid
+        row["status"] = "error"
+        row["error"] = f"{type(err).__name__}: {err}"
+        row["fit_info"] = _to_json({"traceback": traceback.format_exc(limit=6)})
+    row["versions"] = _to_json(versions())
+    row["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return row

@@ -1,0 +1,75 @@
+"""The results store: a directory of one JSON file per finished run, plus a CSV export.
+
+``<dir>/rows/<sha256(run_key)[:16]>.json`` is written atomically (temp file + ``os.replace``)
+as soon as a run finishes, so an interrupted grid (Ctrl-C, crash) keeps every finished row and
+the next run skips them (:meth:`ResultStore.done_keys`).  Successful rows are never overwritten;
+a failed row is replaced when its run is retried.  ``<dir>/results.csv`` is regenerated from the
+rows by :meth:`ResultStore.export_csv`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from .runner import ROW_KEYS, _atomic_write_text
+
+DEFAULT_RESULTS_DIR = Path("results") / "runs"
+
+
+class ResultStore:
+    """Append-only rows under ``directory`` (module docstring)."""
+
+    def __init__(self, directory: Path | str = DEFAULT_RESULTS_DIR):
+        self.directory = Path(directory)
+        self.rows_dir = self.directory / "rows"
+
+    def _path(self, key: str) -> Path:
+        return self.rows_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+
+    def add(self, row: dict) -> Path:
+        """Write ``row`` atomically; a finished (status ok) row already stored is kept."""
+        path = self._path(row["run_key"])
+        if path.is_file() and json.loads(path.read_text()).get("status") == "ok":
+            return path
+        _atomic_write_text(path, json.dumps(row, sort_keys=True, default=str) + "\n")
+        return path
+
+    def rows(self) -> list[dict]:
+        """Every stored row, oldest first."""
+        if not self.rows_dir.is_dir():
+            return []
+        rows = [json.loads(p.read_text()) for p in self.rows_dir.glob("*.json")]
+        return sorted(rows, key=lambda r: (r.get("finished_at") or "", r["run_key"]))
+
+    def done_keys(self) -> set[str]:
+        """Run keys of the rows that finished successfully."""
+        return {r["run_key"] for r in self.rows() if r.get("status") == "ok"}
+
+    def export_csv(self) -> Path:
+        """Write ``results.csv`` (one line per row, columns :data:`ROW_KEYS`) atomically."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.rows(), columns=list(ROW_KEYS))
+        path = self.directory / "results.csv"
+        _atomic_write_text(path, frame.to_csv(index=False))
+        return path
+
+
+def load_rows(source: Path | str) -> list[dict]:
+    """Rows from a store directory, a ``results.csv``/``.json`` file, or a JSON list of rows."""
+    source = Path(source)
+    if source.is_dir():
+        if not (source / "rows").is_dir() and (source / "results.csv").is_file():
+            return load_rows(source / "results.csv")
+        return ResultStore(source).rows()
+    if not source.is_file():
+        raise ValueError(f"no results at {source}: expected a results directory or a .csv/.json")
+    if source.suffix == ".csv":
+        import pandas as pd
+
+        frame = pd.read_csv(source)
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    data = json.loads(source.read_text())
+    return data if isinstance(data, list) else [data]

@@ -1,0 +1,158 @@
+"""Result tables: one pivot per benchmark, rows methods, columns ΔMag / ESS / log-Z error / time.
+
+Each cell is the mean over seeds ± its standard error std/√n (n ≥ 2 seeds); with one seed the
+run's own error bar is shown (ΔMag: √(σ_m² + σ_ref²), log-Z error: σ_logẐ).  The best value of
+each column is marked (lowest ΔMag, log-Z error and time; highest ESS).  For the six paper
+benchmarks the paper's ΔMag is shown beside ours (:mod:`leapsbench.harness.paper`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from .paper import PAPER_DELTA_MAG
+
+COLUMNS = (
+    # (header, row key, lower is better, own-error key)
+    ("ΔMag", "delta_mag", True, "delta_mag_own_err"),
+    ("ESS", "ess", False, None),
+    ("ESS/n", "ess_fraction", False, None),
+    ("log-Z err", "log_z_error", True, "log_z_err"),
+    ("train s", "train_seconds", True, None),
+    ("sample s", "sample_seconds", True, None),
+    ("ESS/s", "ess_per_second", False, None),
+)
+SUMMARY_ONLY = (("total s", "total_seconds", True, None),)
+"""Summarised (for :mod:`.compare`) but not displayed."""
+FORMATS = ("markdown", "csv", "latex")
+
+
+def _number(value) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def summarise(rows: list[dict]) -> pd.DataFrame:
+    """Mean and error over seeds per (benchmark, method, backend); failed runs keep a status."""
+    frame = pd.DataFrame(rows)
+    frame["variant"] = [_variant(r) for r in rows]
+    for _, key, _, _ in COLUMNS + SUMMARY_ONLY:
+        frame[key] = frame[key].map(_number) if key in frame else np.nan
+    frame["delta_mag_own_err"] = np.hypot(
+        frame["mag_err"].map(_number), frame["mag_ref_err"].map(_number).fillna(0.0)
+    )
+    frame["log_z_err"] = frame["log_z_err"].map(_number)
+    out = []
+    for (bench, method, variant, backend), group in frame.groupby(
+        ["benchmark", "method", "variant", "backend"], sort=False
+    ):
+        ok = group[group["status"] == "ok"]
+        record = {
+            "benchmark": bench,
+            "method": method,
+            "variant": variant,
+            "backend": backend,
+            "n_seeds": len(ok),
+        }
+        errors = group.loc[group["status"] != "ok", "error"]
+        record["status"] = "ok" if errors.empty else f"{len(errors)} failed: {errors.iloc[0]}"
+        for _, key, _, own in COLUMNS + SUMMARY_ONLY:
+            values = ok[key].dropna()
+            record[key] = values.mean() if len(values) else np.nan
+            if len(values) >= 2:
+                record[f"{key}_err"] = values.std(ddof=1) / math.sqrt(len(values))
+            elif len(values) == 1 and own is not None:
+                record[f"{key}_err"] = ok.loc[values.index, own].iloc[0]
+            else:
+                record[f"{key}_err"] = np.nan
+        record["paper_delta_mag"] = PAPER_DELTA_MAG.get(bench, np.nan)
+        out.append(record)
+    return pd.DataFrame(out)
+
+
+def _variant(row: dict) -> str:
+    """``preset`` plus the ``--set`` overrides, e.g. ``quick n_steps=50``."""
+    overrides = row.get("overrides") or "{}"
+    overrides = json.loads(overrides) if isinstance(overrides, str) else overrides
+    return " ".join([str(row.get("preset"))] + [f"{k}={v}" for k, v in sorted(overrides.items())])
+
+
+def _cell(value: float, err: float) -> str:
+    if not np.isfinite(value):
+        return "—"
+    if np.isfinite(err) and err > 0:
+        return f"{value:.3g} ± {err:.1g}"
+    return f"{value:.3g}"
+
+
+def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.DataFrame:
+    """The display table of one benchmark: formatted cells, best per column wrapped in ``mark``."""
+    part = summary[summary["benchmark"] == bench]
+    labels = list(part["method"])
+    for key in ("variant", "backend"):
+        if part[key].nunique() > 1:
+            labels = [f"{label} ({v})" for label, v in zip(labels, part[key], strict=True)]
+    table = pd.DataFrame(index=pd.Index(labels, name="method"))
+    for header, key, lower, _ in COLUMNS:
+        values = part[key].to_numpy(dtype=float)
+        errors = part[f"{key}_err"].to_numpy(dtype=float)
+        cells = [_cell(v, e) for v, e in zip(values, errors, strict=True)]
+        if np.isfinite(values).sum() >= 2:
+            best = np.nanargmin(values) if lower else np.nanargmax(values)
+            cells[best] = f"{mark[0]}{cells[best]}{mark[1]}"
+        table[header] = cells
+        if key == "delta_mag" and np.isfinite(part["paper_delta_mag"]).any():
+            table["paper ΔMag (LEAPS)"] = [_cell(v, np.nan) for v in part["paper_delta_mag"]]
+    table["seeds"] = part["n_seeds"].to_numpy()
+    table["status"] = part["status"].to_numpy()
+    return table
+
+
+def render(rows: list[dict], fmt: str = "markdown") -> str:
+    """All benchmarks' tables as markdown (sections), LaTeX (tabulars) or one tidy CSV."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown table format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if not rows:
+        raise ValueError("no result rows to tabulate")
+    summary = summarise(rows)
+    if fmt == "csv":
+        return summary.to_csv(index=False)
+    parts = []
+    for bench in summary["benchmark"].unique():
+        if fmt == "markdown":
+            parts.append(f"### {bench}\n\n{_markdown(benchmark_table(summary, bench))}")
+        else:
+            table = benchmark_table(summary, bench, (r"\textbf{", "}"))
+            parts.append(f"% {bench}\n{_latex(table)}")
+    return "\n\n".join(parts) + "\n"
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    """A GitHub markdown table (no optional ``tabulate`` dependency)."""
+    header = [table.index.name or ""] + list(table.columns)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for label, row in table.iterrows():
+        lines.append("| " + " | ".join([str(label)] + [str(v) for v in row]) + " |")
+    return "\n".join(lines)
+
+
+def _latex(table: pd.DataFrame) -> str:
+    """A booktabs tabular (no jinja2 dependency); ± becomes $\\pm$, _ and % are escaped."""
+
+    def tex(text) -> str:
+        return str(text).replace("±", r"$\pm$").replace("_", r"\_").replace("%", r"\%")
+
+    header = [table.index.name or ""] + list(table.columns)
+    lines = [
+        r"\begin{tabular}{l" + "r" * len(table.columns) + "}",
+        r"\toprule",
+        " & ".join(map(tex, header)) + r" \\",
+        r"\midrule",
+    ]
+    for label, row in table.iterrows():
+        lines.append(" & ".join(tex(v) for v in [label, *row]) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines)
