@@ -1,0 +1,122 @@
+"""Ratio gates: a kernel's speed relative to a fixed reference kernel timed in the same process.
+
+Absolute times on shared machines drift by tens of percent, but two kernels timed alternately
+in one process see the same machine state, so their ratio is stable.  For repeat r = 1 … R
+
+    ratio_r = t_kernel,r / t_reference,r        (t = seconds per call, ``inner`` calls per timing)
+
+with the kernel and reference timed back to back, in alternating order (ABBA), and the gate
+statistic is the median of the R ratios (robust to a preempted timing).  A gate passes when
+median ≤ threshold; thresholds come from the measured spread (docs/perf.md) and sit below twice
+the typical median, so that a 2× slowdown of the kernel fires the gate.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+
+def _check_positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return value
+
+
+def time_per_call(fn: Callable[[], object], inner: int) -> float:
+    """Seconds per call of ``fn`` averaged over ``inner`` consecutive calls."""
+    start = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    return (time.perf_counter() - start) / inner
+
+
+def calibrate(fn: Callable[[], object], min_seconds: float) -> int:
+    """The number of calls (≥ 1) that makes one timing of ``fn`` last at least ``min_seconds``."""
+    if not min_seconds > 0:
+        raise ValueError(f"min_seconds must be > 0, got {min_seconds!r}")
+    fn()  # warm-up: caches, lazy imports, allocator
+    one = max(time_per_call(fn, 1), 1e-9)
+    return max(1, min(10_000, int(min_seconds / one) + 1))
+
+
+@dataclass(frozen=True)
+class RatioMeasurement:
+    """The R interleaved ratios of one gate and their summary."""
+
+    name: str
+    ratios: tuple[float, ...]
+    kernel_seconds: float
+    reference_seconds: float
+    inner: tuple[int, int]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.ratios)
+
+    @property
+    def spread(self) -> float:
+        """max/min of the ratios (1 = perfectly stable)."""
+        return max(self.ratios) / min(self.ratios)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "median": self.median, "spread": self.spread}
+
+
+def measure_ratio(
+    name: str,
+    kernel: Callable[[], object],
+    reference: Callable[[], object],
+    repeats: int = 11,
+    min_seconds: float = 0.05,
+) -> RatioMeasurement:
+    """Median-of-ratios timing of ``kernel`` against ``reference`` (see module docstring).
+
+    Both callables must finish their work before returning (call ``backend.synchronize()``
+    inside them on asynchronous devices).
+    """
+    _check_positive_int("repeats", repeats)
+    n_kernel, n_reference = calibrate(kernel, min_seconds), calibrate(reference, min_seconds)
+    ratios, kernel_times, reference_times = [], [], []
+    for r in range(repeats):
+        if r % 2 == 0:
+            tk = time_per_call(kernel, n_kernel)
+            tr = time_per_call(reference, n_reference)
+        else:
+            tr = time_per_call(reference, n_reference)
+            tk = time_per_call(kernel, n_kernel)
+        kernel_times.append(tk)
+        reference_times.append(tr)
+        ratios.append(tk / tr)
+    return RatioMeasurement(
+        name=name,
+        ratios=tuple(ratios),
+        kernel_seconds=statistics.median(kernel_times),
+        reference_seconds=statistics.median(reference_times),
+        inner=(n_kernel, n_reference),
+    )
+
+
+def gate_message(measurement: RatioMeasurement, threshold: float) -> str:
+    """One line for a failed (or reported) gate."""
+    ratios = ", ".join(f"{r:.3g}" for r in sorted(measurement.ratios))
+    return (
+        f"{measurement.name}: median ratio {measurement.median:.3f} vs threshold {threshold:.3f} "
+        f"(kernel {measurement.kernel_seconds * 1e3:.3g} ms, reference "
+        f"{measurement.reference_seconds * 1e3:.3g} ms; ratios {ratios})"
+    )
+
+
+def slowed(fn: Callable[[], object], factor: int = 2) -> Callable[[], object]:
+    """``fn`` run ``factor`` times per call: an injected slowdown to prove a gate can fire."""
+    _check_positive_int("factor", factor)
+
+    def run():
+        out = None
+        for _ in range(factor):
+            out = fn()
+        return out
+
+    return run

@@ -1,0 +1,118 @@
+"""Ratio gates (run by .ci/perf with LEAPSBENCH_PERF=1): each gated kernel against a fixed
+reference kernel timed in the same process (leapsbench.perf), and for every gate a twin that
+slows the kernel 2× and checks that the gate fires.  Thresholds and their measured spread:
+docs/perf.md.  Each builder first checks that kernel and reference compute the same thing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from leapsbench.backends import BackendUnavailable, get_backend
+
+from leapsbench import perf_reference as ref
+from leapsbench.models import ising, potts
+from leapsbench.perf import slowed
+
+pytestmark = pytest.mark.perf
+
+CHAINS = 64
+
+
+def _backend(name):
+    try:
+        return get_backend(name)
+    except BackendUnavailable as err:
+        pytest.skip(str(err))
+
+
+def _states(model, backend, seed=0):
+    values = np.random.default_rng(seed).integers(0, model.q, (CHAINS, *model.shape))
+    return backend.from_numpy(model.from_values(values.astype(np.int8)), dtype=backend.xp.int8)
+
+
+def ising_delta_energy_numpy():
+    """Array-API Ising ΔE on numpy vs the same written directly in numpy (L = 64)."""
+    model, backend = ising(64, beta=0.44), _backend("numpy")
+    x = _states(model, backend)
+    np.testing.assert_array_equal(model.delta_energy(x), ref.numpy_ising_delta_energy(x))
+    return lambda: model.delta_energy(x), lambda: ref.numpy_ising_delta_energy(x)
+
+
+def ising_delta_energy_torch():
+    """Array-API Ising ΔE on torch (CPU) vs the same written directly in torch (L = 64)."""
+    model, backend = ising(64, beta=0.44), _backend("torch")
+    x = _states(model, backend)
+    assert bool((model.delta_energy(x) == ref.torch_ising_delta_energy(x)).all())
+    return lambda: model.delta_energy(x), lambda: ref.torch_ising_delta_energy(x)
+
+
+def potts_delta_energy_numpy():
+    """Array-API Potts (q = 3) ΔE on numpy vs the same written directly in numpy (L = 32)."""
+    model, backend = potts(3, 32, beta=1.0), _backend("numpy")
+    x = _states(model, backend)
+    np.testing.assert_array_equal(model.delta_energy(x), ref.numpy_potts_delta_energy(x, 3))
+    return lambda: model.delta_energy(x), lambda: ref.numpy_potts_delta_energy(x, 3)
+
+
+def ising_delta_energy_vs_matmul():
+    """Ising ΔE on numpy (L = 64) vs a 256 × 256 numpy matmul: a machine-speed yardstick."""
+    model, backend = ising(64, beta=0.44), _backend("numpy")
+    x = _states(model, backend)
+    return lambda: model.delta_energy(x), ref.matmul(256)
+
+
+def _metropolis(size, backend_name):
+    local = pytest.importorskip("leapsbench.baselines.local")
+    model, backend = ising(size, beta=0.44), _backend(backend_name)
+    x = _states(model, backend)
+    rng = backend.rng(0)
+    kernel = lambda: local.sweep(model, x, model.beta, rng)  # noqa: E731
+    if backend_name == "numpy":
+        gen = np.random.default_rng(0)
+        return kernel, lambda: ref.numpy_metropolis_sweep(x, model.beta, gen)
+    import torch
+
+    gen = torch.Generator().manual_seed(0)
+    return kernel, lambda: ref.torch_metropolis_sweep(x, model.beta, gen)
+
+
+def metropolis_numpy_l64():
+    """One array-API checkerboard Metropolis sweep (64 chains, L = 64) vs direct numpy."""
+    return _metropolis(64, "numpy")
+
+
+def metropolis_numpy_l256():
+    """One array-API checkerboard Metropolis sweep (64 chains, L = 256) vs direct numpy."""
+    return _metropolis(256, "numpy")
+
+
+def metropolis_torch_l64():
+    """One array-API checkerboard Metropolis sweep (64 chains, L = 64) on torch vs direct torch."""
+    return _metropolis(64, "torch")
+
+
+# name -> (builder, threshold on the median ratio); see docs/perf.md for the measured spread.
+GATES = {
+    "ising_delta_energy_numpy": (ising_delta_energy_numpy, 1.3),
+    "ising_delta_energy_torch": (ising_delta_energy_torch, 1.3),
+    "potts_delta_energy_numpy": (potts_delta_energy_numpy, 1.3),
+    "ising_delta_energy_vs_matmul": (ising_delta_energy_vs_matmul, 12.0),
+    "metropolis_numpy_l64": (metropolis_numpy_l64, 1.3),
+    "metropolis_numpy_l256": (metropolis_numpy_l256, 1.3),
+    "metropolis_torch_l64": (metropolis_torch_l64, 1.3),
+}
+
+
+@pytest.mark.parametrize("name", list(GATES))
+def test_gate(name, ratio_gate):
+    builder, threshold = GATES[name]
+    kernel, reference = builder()
+    ratio_gate(name, kernel, reference, threshold)
+
+
+@pytest.mark.parametrize("name", list(GATES))
+def test_gate_fires_on_2x_slowdown(name, ratio_gate):
+    builder, threshold = GATES[name]
+    kernel, reference = builder()
+    ratio_gate(name + "[2x]", slowed(kernel, 2), reference, threshold, repeats=7, expect="fire")
