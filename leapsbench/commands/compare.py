@@ -1,0 +1,49 @@
+"""``leapsbench compare BASE NEW [--threshold 0.25] [--n-sigma 3] [--speed-threshold R]``.
+
+Exits 1 when NEW is worse than BASE beyond the thresholds (see
+:mod:`leapsbench.harness.compare`), 0 otherwise; prints a markdown report.
+"""
+
+from __future__ import annotations
+
+HELP = "Compare two result sets per benchmark/method/backend; non-zero exit on regression."
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("base", help="baseline results (directory or .csv/.json)")
+    parser.add_argument("new", help="new results (directory or .csv/.json)")
+    parser.add_argument(
+        "--threshold", type=float, default=0.25, help="allowed relative quality loss (default 0.25)"
+    )
+    parser.add_argument(
+        "--n-sigma", type=float, default=3.0, help="allowed loss in combined error bars (default 3)"
+    )
+    parser.add_argument(
+        "--speed-threshold",
+        type=float,
+        default=None,
+        help="allowed relative slow-down of total time (default: not checked)",
+    )
+    parser.add_argument("--all", action="store_true", help="print every metric, not only failures")
+
+
+def run(args) -> int:
+    from leapsbench.harness.compare import compare_results
+    from leapsbench.harness.store import load_rows
+
+    report = compare_results(
+        load_rows(args.base),
+        load_rows(args.new),
+        threshold=args.threshold,
+        n_sigma=args.n_sigma,
+        speed_threshold=args.speed_threshold,
+    )
+    if args.all or not report.ok:
+        shown = report if args.all else type(report)(report.regressions)
+        print(shown.to_markdown())
+    n_groups = len(
+        {(e["benchmark"], e["method"], e["variant"], e["backend"]) for e in report.entries}
+    )
+    verdict = "OK" if report.ok else f"{len(report.regressions)} regression(s)"
+    print(f"compared {n_groups} benchmark/method/backend group(s): {verdict}")
+    return 0 if report.ok else 1

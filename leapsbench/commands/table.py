@@ -1,0 +1,38 @@
+"""``leapsbench table [RESULTS] [--format markdown|csv|latex] [--output FILE]``.
+
+One pivot per benchmark (rows methods; ΔMag, ESS, log-Z error, times; mean ± error over seeds;
+best per column marked; the paper's ΔMag beside ours on the six paper benchmarks).
+"""
+
+from __future__ import annotations
+
+HELP = "Tabulate stored results per benchmark (markdown, csv or latex)."
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "results",
+        nargs="?",
+        default="results/runs",
+        help="results directory or .csv/.json file (default results/runs)",
+    )
+    parser.add_argument("--format", choices=("markdown", "csv", "latex"), default="markdown")
+    parser.add_argument("--benchmark", action="append", help="only these benchmarks")
+    parser.add_argument("--output", default=None, help="write to this file instead of stdout")
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from leapsbench.harness.store import load_rows
+    from leapsbench.harness.tables import render
+
+    rows = load_rows(args.results)
+    if args.benchmark:
+        rows = [r for r in rows if r["benchmark"] in args.benchmark]
+    text = render(rows, args.format)
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        print(text, end="")
+    return 0
