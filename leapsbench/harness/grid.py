@@ -35,11 +35,13 @@ def make_grid(benchmarks, methods, backends=("numpy",), seeds=(0,), **common) ->
     ]
 
 
-def run_grid(specs, store, executor=None, reporter=None) -> list[dict]:
+def run_grid(specs, store, executor=None, reporter=None, as_completed=as_completed) -> list[dict]:
     """Run the specs not yet in ``store``; returns the rows of all specs in order (stored + new).
 
     ``reporter`` (optional) gets ``start(n_total, n_skipped)``, ``run_started(spec)``,
     ``run_progress(done, total, **metrics)`` (in-process runs only) and ``run_finished(row)``.
+    ``as_completed`` yields the executor's futures as they finish (pass
+    ``distributed.as_completed`` for a Dask client).
     """
     executor = executor or InlineExecutor()
     inline = isinstance(executor, InlineExecutor)
