@@ -3,12 +3,13 @@
 Absolute times on shared machines drift by tens of percent, but two kernels timed alternately
 in one process see the same machine state, so their ratio is stable.  For repeat r = 1 … R
 
-    ratio_r = t_kernel,r / t_reference,r        (t = seconds per call, ``inner`` calls per timing)
+    ratio_r = Σ_j t_kernel,rj / Σ_j t_reference,rj        (j = 1 … n single calls each)
 
-with the kernel and reference timed back to back, in alternating order (ABBA), and the gate
-statistic is the median of the R ratios (robust to a preempted timing).  A gate passes when
-median ≤ threshold; thresholds come from the measured spread (docs/perf.md) and sit below twice
-the typical median, so that a 2× slowdown of the kernel fires the gate.
+where the n kernel calls and n reference calls of repeat r alternate one by one (k r k r …,
+starting with r on odd repeats), so that a preemption or a change of machine load hits both
+alike.  The gate statistic is the median of the R ratios (robust to a disturbed repeat).  A gate
+passes when median ≤ threshold; thresholds come from the measured spread (docs/perf.md) and sit
+below twice the typical median, so that a 2× slowdown of the kernel fires the gate.
 """
 
 from __future__ import annotations
@@ -23,6 +24,29 @@ def _check_positive_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     return value
+
+
+def pin_allocator(threshold_bytes: int = 32 * 1024 * 1024) -> bool:
+    """Fix glibc malloc's mmap threshold (and disable trimming) for this process.
+
+    By default glibc raises its mmap threshold dynamically as large blocks are freed, so whether
+    a multi-MB temporary costs fresh page faults depends on what ran before: the same kernel
+    then runs 1.8 or 5 ms per call in one process.  A fixed threshold makes that deterministic.
+    Returns False (and changes nothing) where glibc's ``mallopt`` is unavailable.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(mallopt(m_mmap_threshold, threshold_bytes)) and bool(
+        mallopt(m_trim_threshold, 4 * threshold_bytes)
+    )
 
 
 def time_per_call(fn: Callable[[], object], inner: int) -> float:
@@ -50,7 +74,7 @@ class RatioMeasurement:
     ratios: tuple[float, ...]
     kernel_seconds: float
     reference_seconds: float
-    inner: tuple[int, int]
+    inner: int
 
     @property
     def median(self) -> float:
@@ -72,30 +96,37 @@ def measure_ratio(
     repeats: int = 11,
     min_seconds: float = 0.05,
 ) -> RatioMeasurement:
-    """Median-of-ratios timing of ``kernel`` against ``reference`` (see module docstring).
+    """Median-of-ratios timing of ``kernel`` against ``reference`` (see module docstring);
+    n is chosen so that each repeat's kernel and reference calls each last ≥ ``min_seconds``.
 
     Both callables must finish their work before returning (call ``backend.synchronize()``
     inside them on asynchronous devices).
     """
     _check_positive_int("repeats", repeats)
-    n_kernel, n_reference = calibrate(kernel, min_seconds), calibrate(reference, min_seconds)
+    n = max(calibrate(kernel, min_seconds), calibrate(reference, min_seconds))
+    clock = time.perf_counter
     ratios, kernel_times, reference_times = [], [], []
     for r in range(repeats):
-        if r % 2 == 0:
-            tk = time_per_call(kernel, n_kernel)
-            tr = time_per_call(reference, n_reference)
-        else:
-            tr = time_per_call(reference, n_reference)
-            tk = time_per_call(kernel, n_kernel)
-        kernel_times.append(tk)
-        reference_times.append(tr)
+        first, second = (kernel, reference) if r % 2 == 0 else (reference, kernel)
+        t_first = t_second = 0.0
+        for _ in range(n):
+            t0 = clock()
+            first()
+            t1 = clock()
+            second()
+            t2 = clock()
+            t_first += t1 - t0
+            t_second += t2 - t1
+        tk, tr = (t_first, t_second) if r % 2 == 0 else (t_second, t_first)
+        kernel_times.append(tk / n)
+        reference_times.append(tr / n)
         ratios.append(tk / tr)
     return RatioMeasurement(
         name=name,
         ratios=tuple(ratios),
         kernel_seconds=statistics.median(kernel_times),
         reference_seconds=statistics.median(reference_times),
-        inner=(n_kernel, n_reference),
+        inner=n,
     )
 
 

@@ -1,7 +1,9 @@
 """Perf suite plumbing.
 
 - ``perf`` marker: the ratio gates (tests/perf/test_gates.py).  They are deselected unless
-  ``LEAPSBENCH_PERF=1`` (``.ci/perf`` sets it), so the normal test run never times anything.
+  ``LEAPSBENCH_PERF=1`` (``.ci/perf`` sets it), so the normal test run never times anything;
+  with it, glibc's malloc thresholds are pinned (leapsbench.perf.pin_allocator) so that
+  kernel times do not depend on which tests ran before.
 - ``ratio_gate`` fixture: measure a kernel against its reference (leapsbench.perf.measure_ratio),
   append the measurement as one JSON line to ``$LEAPSBENCH_PERF_RECORD`` (when set), and fail when
   the median ratio exceeds the threshold.
@@ -17,9 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from leapsbench.perf import gate_message, measure_ratio
+from leapsbench.perf import gate_message, measure_ratio, pin_allocator
 
 PERF_ENABLED = os.environ.get("LEAPSBENCH_PERF", "") == "1"
+if PERF_ENABLED:
+    pin_allocator()
 
 
 def pytest_configure(config):
