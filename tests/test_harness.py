@@ -158,3 +158,15 @@ def test_compare_passes_identical_and_seed_noise_flags_regression(fakes):
     broken = [dict(r, status="error", error="boom") for r in base]
     assert [e["metric"] for e in compare_results(base, broken).regressions] == ["status"]
     assert compare_results(base, []).regressions[0]["reason"] == "missing in NEW"
+
+
+def test_load_rows_from_every_layout(fakes, tmp_path):
+    store = ResultStore(tmp_path / "runs")
+    run_grid(make_grid(["ising-L4-b0.28"], ["fake-is"], seeds=[0, 1]), store)
+    store.export_csv()
+    keys = sorted(r["run_key"] for r in store.rows())
+    for source in (store.directory, store.rows_dir, store.directory / "results.csv"):
+        assert sorted(r["run_key"] for r in load_rows(source)) == keys
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no result rows"):
+        load_rows(tmp_path / "empty")

@@ -58,18 +58,28 @@ class ResultStore:
 
 
 def load_rows(source: Path | str) -> list[dict]:
-    """Rows from a store directory, a ``results.csv``/``.json`` file, or a JSON list of rows."""
+    """Rows from a store directory, a directory of row JSON files, or a .csv/.json file.
+
+    A ValueError says so when ``source`` holds no rows.
+    """
     source = Path(source)
     if source.is_dir():
-        if not (source / "rows").is_dir() and (source / "results.csv").is_file():
-            return load_rows(source / "results.csv")
-        return ResultStore(source).rows()
-    if not source.is_file():
-        raise ValueError(f"no results at {source}: expected a results directory or a .csv/.json")
-    if source.suffix == ".csv":
+        if (source / "rows").is_dir():
+            rows = ResultStore(source).rows()
+        elif (source / "results.csv").is_file():
+            rows = load_rows(source / "results.csv")
+        else:
+            rows = [json.loads(p.read_text()) for p in sorted(source.glob("*.json"))]
+    elif source.is_file() and source.suffix == ".csv":
         import pandas as pd
 
         frame = pd.read_csv(source)
-        return frame.astype(object).where(frame.notna(), None).to_dict("records")
-    data = json.loads(source.read_text())
-    return data if isinstance(data, list) else [data]
+        rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    elif source.is_file():
+        data = json.loads(source.read_text())
+        rows = data if isinstance(data, list) else [data]
+    else:
+        raise ValueError(f"no results at {source}: expected a results directory or a .csv/.json")
+    if not rows:
+        raise ValueError(f"no result rows in {source}")
+    return rows
