@@ -15,10 +15,11 @@ SMC splits the B walkers into G equal islands that resample only within themselv
 (resampling.resample_islands); log Ẑ is the same expression (the mean of the islands' Ẑ_g), and
 its error comes from the spread of the G independent Ẑ_g (delta method) — an honest error bar,
 which a single resampled population does not give (G = 1: no error bar, ``log_z_err`` None).
+AIS's error of log Ẑ is estimators.log_z_estimate's (independent walkers).
 
 β_k = β λ(k/K) for the given schedule, or (``adaptive_cess``) chosen step by step so that the
-conditional ESS is the target fraction (adaptive_beta.py), at most K steps (the K-th goes to β).
-AIS's error of log Ẑ is estimators.log_z_estimate's (independent walkers).
+conditional ESS is the target fraction (adaptive_beta.py), at most K steps (the K-th goes to β);
+a schedule chosen from the walkers themselves leaves Ẑ unbiased only asymptotically.
 
 Cost convention (``n_evaluations``, per walker): one energy evaluation per step for the weight
 plus one per sweep (a sweep updates N sites, O(N) like one energy evaluation): K · (M + 1).
