@@ -56,6 +56,20 @@ def add_arguments(parser) -> None:
     parser.add_argument("--results", default="results/runs", help="results store directory")
     parser.add_argument("--cache", default=".leapsbench-cache", help="checkpoint cache dir")
     parser.add_argument("--jobs", type=int, default=1, help="parallel runs (process pool)")
+    # --- Dask executor (issue 11; leapsbench/harness/dask_executor.py) ---
+    parser.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local: in-process / --jobs pool; dask: one task per run on a Dask cluster",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler address (default: a LocalCluster of --jobs workers, if > 1)",
+    )
+    # --- end Dask ---
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -141,13 +155,24 @@ def run(args) -> int:
 
     specs = build_specs(args)
     store = ResultStore(args.results)
-    executor = InlineExecutor() if args.jobs == 1 else ProcessPoolExecutor(args.jobs)
+    # --- Dask executor (issue 11) ---
+    extra = {}
+    if args.executor == "dask":
+        from leapsbench.harness.dask_executor import DaskExecutor
+
+        executor = DaskExecutor(args.scheduler, n_workers=args.jobs if args.jobs > 1 else None)
+        extra = {"as_completed": executor.as_completed}
+    elif args.scheduler is not None:
+        raise ValueError(f"--scheduler {args.scheduler} needs --executor dask")
+    else:
+        executor = InlineExecutor() if args.jobs == 1 else ProcessPoolExecutor(args.jobs)
+    # --- end Dask ---
     try:
         if args.no_progress:
-            rows = run_grid(specs, store, executor)
+            rows = run_grid(specs, store, executor, **extra)
         else:
             with RichReporter() as reporter:
-                rows = run_grid(specs, store, executor, reporter)
+                rows = run_grid(specs, store, executor, reporter, **extra)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         store.export_csv()
