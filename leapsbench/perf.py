@@ -3,10 +3,11 @@
 Absolute times on shared machines drift by tens of percent, but two kernels timed alternately
 in one process see the same machine state, so their ratio is stable.  For repeat r = 1 … R
 
-    ratio_r = Σ_j t_kernel,rj / Σ_j t_reference,rj        (j = 1 … n single calls each)
+    ratio_r = (Σ_j t_kernel,rj / n_k) / (Σ_j t_reference,rj / n_r)     (single calls j)
 
-where the n kernel calls and n reference calls of repeat r alternate one by one (k r k r …,
-starting with r on odd repeats), so that a preemption or a change of machine load hits both
+where the n_k kernel calls and n_r reference calls of repeat r are interleaved one by one in
+proportion (the side that is behind in its fraction done goes next; ties go to the kernel on even
+repeats, to the reference on odd ones), so that a preemption or a change of machine load hits both
 alike.  The gate statistic is the median of the R ratios (robust to a disturbed repeat).  A gate
 passes when median ≤ threshold; thresholds come from the measured spread (docs/perf.md) and sit
 below twice the typical median, so that a 2× slowdown of the kernel fires the gate.
@@ -74,7 +75,7 @@ class RatioMeasurement:
     ratios: tuple[float, ...]
     kernel_seconds: float
     reference_seconds: float
-    inner: int
+    inner: tuple[int, int]
 
     @property
     def median(self) -> float:
@@ -97,36 +98,39 @@ def measure_ratio(
     min_seconds: float = 0.05,
 ) -> RatioMeasurement:
     """Median-of-ratios timing of ``kernel`` against ``reference`` (see module docstring);
-    n is chosen so that each repeat's kernel and reference calls each last ≥ ``min_seconds``.
+    n_k and n_r are chosen so that each side of a repeat lasts ≥ ``min_seconds``.
 
     Both callables must finish their work before returning (call ``backend.synchronize()``
     inside them on asynchronous devices).
     """
     _check_positive_int("repeats", repeats)
-    n = max(calibrate(kernel, min_seconds), calibrate(reference, min_seconds))
+    n_k, n_r = calibrate(kernel, min_seconds), calibrate(reference, min_seconds)
     clock = time.perf_counter
     ratios, kernel_times, reference_times = [], [], []
     for r in range(repeats):
-        first, second = (kernel, reference) if r % 2 == 0 else (reference, kernel)
-        t_first = t_second = 0.0
-        for _ in range(n):
-            t0 = clock()
-            first()
-            t1 = clock()
-            second()
-            t2 = clock()
-            t_first += t1 - t0
-            t_second += t2 - t1
-        tk, tr = (t_first, t_second) if r % 2 == 0 else (t_second, t_first)
-        kernel_times.append(tk / n)
-        reference_times.append(tr / n)
-        ratios.append(tk / tr)
+        j_k = j_r = 0
+        t_k = t_r = 0.0
+        while j_k < n_k or j_r < n_r:
+            behind = j_k * n_r - j_r * n_k  # < 0: the kernel is behind
+            if j_r == n_r or (j_k < n_k and (behind < 0 or (behind == 0 and r % 2 == 0))):
+                t0 = clock()
+                kernel()
+                t_k += clock() - t0
+                j_k += 1
+            else:
+                t0 = clock()
+                reference()
+                t_r += clock() - t0
+                j_r += 1
+        kernel_times.append(t_k / n_k)
+        reference_times.append(t_r / n_r)
+        ratios.append(kernel_times[-1] / reference_times[-1])
     return RatioMeasurement(
         name=name,
         ratios=tuple(ratios),
         kernel_seconds=statistics.median(kernel_times),
         reference_seconds=statistics.median(reference_times),
-        inner=n,
+        inner=(n_k, n_r),
     )
 
 

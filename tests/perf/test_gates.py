@@ -88,6 +88,32 @@ def leaps_conv_torch():
     return kernel, reference
 
 
+def _leaps_forward_vs_matmul(architecture):
+    from leapsbench.leaps.networks import make_network, params_to
+
+    model, backend = ising(8, beta=0.44), _backend("numpy")
+    net = make_network(architecture, model)
+    params = params_to(backend, net.init_params(0))
+    x, t = _states(model, backend), backend.asarray(np.full(CHAINS, 0.5))
+    assert net.apply(params, x, t).shape == (CHAINS, 8, 8, 2)
+    return lambda: net.apply(params, x, t), ref.matmul(256)
+
+
+def leaps_mlp_numpy_vs_matmul():
+    """LEAPS MLP forward (default hyper, Ising L = 8, 64 states) on numpy vs a 256² matmul."""
+    return _leaps_forward_vs_matmul("mlp")
+
+
+def leaps_attention_numpy_vs_matmul():
+    """LEAPS attention forward (default hyper, Ising L = 8, 64 states) on numpy vs a 256² matmul."""
+    return _leaps_forward_vs_matmul("attention")
+
+
+def leaps_conv_numpy_vs_matmul():
+    """LEAPS conv forward (default hyper, Ising L = 8, 64 states) on numpy vs a 256² matmul."""
+    return _leaps_forward_vs_matmul("conv")
+
+
 def _metropolis(size, backend_name):
     local = pytest.importorskip("leapsbench.baselines.local")
     model, backend = ising(size, beta=0.44), _backend(backend_name)
@@ -125,6 +151,9 @@ GATES = {
     "potts_delta_energy_numpy": (potts_delta_energy_numpy, 1.3),
     "ising_delta_energy_vs_matmul": (ising_delta_energy_vs_matmul, 4.5),
     "leaps_conv_torch": (leaps_conv_torch, 0.75),
+    "leaps_mlp_numpy_vs_matmul": (leaps_mlp_numpy_vs_matmul, 11.0),
+    "leaps_attention_numpy_vs_matmul": (leaps_attention_numpy_vs_matmul, 40.0),
+    "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 12.0),
     "metropolis_numpy_l64": (metropolis_numpy_l64, 1.3),
     "metropolis_numpy_l256": (metropolis_numpy_l256, 1.3),
     "metropolis_torch_l64": (metropolis_torch_l64, 1.3),
