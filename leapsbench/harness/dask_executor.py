@@ -14,8 +14,11 @@ A ``distributed.Client`` already has the ``concurrent.futures.Executor`` shape t
   loses no finished row and a rerun skips finished rows.
 
 With no scheduler address a ``LocalCluster`` of worker processes (one thread each) is started and
-closed with the executor.  Trained checkpoints go to the spec's ``cache_dir``, which must be a
-path every worker can read (a shared file system on a real cluster).
+closed with the executor, with ``worker-saturation`` 1.0: a worker then holds only the task it
+runs, so a task that kills its worker cannot count as a failure against queued innocent tasks
+(set the same on a real cluster's scheduler).  Trained checkpoints go to the spec's
+``cache_dir``, which must be a path every worker can read (a shared file system on a real
+cluster).
 """
 
 from __future__ import annotations
@@ -91,9 +94,12 @@ class DaskExecutor(Executor):
             if scheduler:
                 client = self._distributed.Client(scheduler)
             else:
-                cluster = self._distributed.LocalCluster(
-                    n_workers=n_workers, threads_per_worker=1, processes=True
-                )
+                import dask
+
+                with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                    cluster = self._distributed.LocalCluster(
+                        n_workers=n_workers, threads_per_worker=1, processes=True
+                    )
                 self._owned.append(cluster)
                 client = self._distributed.Client(cluster)
             self._owned.insert(0, client)
