@@ -76,9 +76,13 @@ def _atomic_write(path: Path, write) -> None:
 
 
 def save_checkpoint(path, params: dict, network: Network, model, extra: dict | None = None):
-    """Write ``params`` (any backend) and metadata; returns the (npz, json) paths."""
+    """Write ``params`` (any backend) and metadata; returns the (npz, json) paths.
+
+    ``network`` is a LEAPS :class:`Network` or any network with the same ``param_shapes()``,
+    ``config()``, ``kind``, ``q`` and ``shape`` (the autoregressive baselines use this too).
+    """
     npz_path, json_path = checkpoint_paths(path)
-    if not isinstance(network, Network):
+    if not all(hasattr(network, name) for name in ("param_shapes", "config", "kind", "q", "shape")):
         raise ValueError(f"network must be a Network, got {type(network).__name__}")
     host = params_to_numpy(params)
     expected = network.param_shapes()
@@ -114,11 +118,12 @@ def save_checkpoint(path, params: dict, network: Network, model, extra: dict | N
     return npz_path, json_path
 
 
-def load_checkpoint(path, model=None):
+def load_checkpoint(path, model=None, rebuild=network_from_config):
     """``(params, network, metadata)``; params are numpy arrays (use ``params_to`` to move them).
 
-    Raises ValueError when the files are missing or inconsistent (hash), or when ``model`` is
-    not the model the checkpoint was made for (the message names both).
+    ``rebuild(config, model)`` makes the network from its stored config (LEAPS networks by
+    default).  Raises ValueError when the files are missing or inconsistent (hash), or when
+    ``model`` is not the model the checkpoint was made for (the message names both).
     """
     npz_path, json_path = checkpoint_paths(path)
     for file in (json_path, npz_path):
@@ -145,5 +150,5 @@ def load_checkpoint(path, model=None):
             f"checkpoint is for {describe_model(stored)}, got {describe_model(have)} "
             f"(differs in {', '.join(keys)})"
         )
-    network = network_from_config(metadata["network"], model)
+    network = rebuild(metadata["network"], model)
     return params, network, metadata
