@@ -1,0 +1,147 @@
+"""Autoregressive distributions q(x) = Π_i q(x_i | x_<i) over lattice values, on any backend.
+
+The forward pass (log q and the conditionals) is written once in array-API ops: torch training
+and sampling on numpy, torch, cupy or array-api-strict use the same code.  Sampling draws the N
+conditionals in raster order, batched over samples.  With ``z2=True`` (Ising only) the
+distribution is symmetrised, q_sym(x) = (q(x) + q(−x)) / 2, sampled by flipping a draw of q with
+probability 1/2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import array_api_compat
+import array_api_extra as xpx
+import numpy as np
+
+from . import made
+
+ARCHITECTURES = {"made": made}
+DEFAULT_HYPER = {"made": {"width": 64, "depth": 1}}
+
+
+@dataclass(frozen=True)
+class AutoregressiveNet:
+    """An autoregressive network for a model kind, q and lattice shape."""
+
+    architecture: str
+    hyper: dict
+    q: int
+    shape: tuple[int, int]
+    kind: str
+    z2: bool = False
+    _masks: dict = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(
+                f"unknown autoregressive architecture {self.architecture!r}; "
+                f"known: {', '.join(ARCHITECTURES)}"
+            )
+        unknown = set(self.hyper) - set(DEFAULT_HYPER[self.architecture])
+        if unknown:
+            raise ValueError(
+                f"unknown {self.architecture} hyperparameters {sorted(unknown)}; "
+                f"known: {sorted(DEFAULT_HYPER[self.architecture])}"
+            )
+        for key, value in self.hyper.items():
+            if not isinstance(value, int) or value < (1 if key == "width" else 0):
+                raise ValueError(
+                    f"{self.architecture} {key} must be a non-negative int, got {value!r}"
+                )
+        if self.z2 and self.kind != "ising":
+            raise ValueError("the Z2 symmetry option applies to Ising models only")
+        object.__setattr__(self, "_masks", made.masks(self.n_sites, self.q, **self.hyper))
+
+    @property
+    def n_sites(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        specs = made.param_specs(self.n_sites, self.q, **self.hyper)
+        return {name: shape for name, (shape, _) in specs.items()}
+
+    def init_params(self, seed: int) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        specs = made.param_specs(self.n_sites, self.q, **self.hyper)
+        return {
+            name: rng.normal(0.0, std, size=shape) if std > 0 else np.zeros(shape)
+            for name, (shape, std) in specs.items()
+        }
+
+    def config(self) -> dict:
+        return {
+            "architecture": self.architecture,
+            "hyper": dict(self.hyper),
+            "q": self.q,
+            "shape": list(self.shape),
+            "kind": self.kind,
+            "z2": self.z2,
+        }
+
+    # -- forward -------------------------------------------------------------------------
+    def _log_conditionals(self, xp, params, values):
+        """log q(x_i = a | x_<i) for every site and value, (B, N, q), from values (B, N)."""
+        first = next(iter(params.values()))
+        dtype, device = first.dtype, array_api_compat.device(first)
+        masks = {k: xp.asarray(v, dtype=dtype, device=device) for k, v in self._masks.items()}
+        onehot = xpx.one_hot(xp.astype(values, xp.int64), self.q, dtype=dtype, xp=xp)
+        flat = xp.reshape(onehot, (values.shape[0], self.n_sites * self.q))
+        out = made.logits(xp, params, flat, masks, self.hyper["depth"])
+        out = xp.reshape(out, (values.shape[0], self.n_sites, self.q))
+        return out - xp.reshape(
+            _logsumexp_last(xp, out), (values.shape[0], self.n_sites, 1)
+        ), onehot
+
+    def _log_q_values(self, xp, params, values):
+        log_cond, onehot = self._log_conditionals(xp, params, values)
+        return xp.sum(log_cond * onehot, axis=(1, 2))
+
+    def log_prob(self, params, model, x, xp=None):
+        """log q(x) (B,) for model states x (B, Lx, Ly); dtype of ``params``."""
+        xp = xp or array_api_compat.array_namespace(next(iter(params.values())))
+        values = xp.reshape(model.to_values(x), (x.shape[0], self.n_sites))
+        log_q = self._log_q_values(xp, params, values)
+        if not self.z2:
+            return log_q
+        log_q_flipped = self._log_q_values(xp, params, 1 - values)
+        return xp.logaddexp(log_q, log_q_flipped) - math.log(2.0)
+
+    def sample(self, params, model, backend, rng, n: int):
+        """n states (n, Lx, Ly) drawn from q, site by site in raster order."""
+        xp = backend.xp
+        values = backend.zeros((n, self.n_sites), dtype=backend.int_dtype)
+        sites = backend.arange(self.n_sites)
+        for i in range(self.n_sites):
+            log_cond, _ = self._log_conditionals(xp, params, values)
+            draw = rng.categorical_logits(log_cond[:, i, :])
+            values = xp.where(sites == i, draw[:, None], values)
+        if self.z2:
+            flip = rng.uniform((n, 1)) < 0.5
+            values = xp.where(flip, 1 - values, values)
+        values = xp.reshape(xp.astype(values, backend.state_dtype), (n, *self.shape))
+        return model.from_values(values)
+
+
+def _logsumexp_last(xp, a):
+    amax = xp.max(a, axis=-1, keepdims=True)
+    return xp.log(xp.sum(xp.exp(a - amax), axis=-1, keepdims=True)) + amax
+
+
+def net_from_config(config: dict, model) -> AutoregressiveNet:
+    """Rebuild a network from ``config()`` for ``model`` (checkpoints)."""
+    return make_net(config["architecture"], model, z2=config["z2"], **config["hyper"])
+
+
+def make_net(architecture: str, model, z2: bool = False, **hyper) -> AutoregressiveNet:
+    """A network for ``model`` with the architecture's defaults updated by ``hyper``."""
+    return AutoregressiveNet(
+        architecture,
+        {**DEFAULT_HYPER.get(architecture, {}), **hyper},
+        model.q,
+        tuple(model.shape),
+        model.kind,
+        z2,
+    )
