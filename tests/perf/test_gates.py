@@ -114,6 +114,19 @@ def leaps_conv_numpy_vs_matmul():
     return _leaps_forward_vs_matmul("conv")
 
 
+def made_sampling_numpy_vs_matmul():
+    """64 samples from a MADE (default hyper, Ising L = 6, 36 raster steps) on numpy vs a 256²
+    matmul."""
+    network = pytest.importorskip("leapsbench.baselines.autoregressive.network")
+    from leapsbench.leaps.networks import params_to
+
+    model, backend = ising(6, beta=0.44), _backend("numpy")
+    net = network.make_net("made", model)
+    params, rng = params_to(backend, net.init_params(0)), backend.rng(0)
+    assert net.sample(params, model, backend, rng, CHAINS).shape == (CHAINS, 6, 6)
+    return lambda: net.sample(params, model, backend, rng, CHAINS), ref.matmul(256)
+
+
 def _metropolis(size, backend_name):
     """Kernel and reference sweeps; checked at β = 0, where both must flip every site."""
     local = pytest.importorskip("leapsbench.baselines.local")
@@ -160,6 +173,7 @@ GATES = {
     "leaps_mlp_numpy_vs_matmul": (leaps_mlp_numpy_vs_matmul, 12.0),
     "leaps_attention_numpy_vs_matmul": (leaps_attention_numpy_vs_matmul, 55.0),
     "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 14.0),
+    "made_sampling_numpy_vs_matmul": (made_sampling_numpy_vs_matmul, 26.0),
     "metropolis_numpy_l64": (metropolis_numpy_l64, 1.4),
     "metropolis_numpy_l256": (metropolis_numpy_l256, 1.5),
     "metropolis_torch_l64": (metropolis_torch_l64, 1.35),

@@ -73,3 +73,17 @@ def test_ais_step(benchmark, backend, kind, size):
     model = _model(kind, size)
     benchmark(lambda: ais(model, backend, 0, n_walkers=CHAINS, n_steps=1, n_sweeps=1))
     _throughput(benchmark, "site_updates_per_second", CHAINS * model.n_sites)
+
+
+@pytest.mark.parametrize("size", [4, 8])
+@pytest.mark.parametrize("kind", ["ising", "potts3"])
+def test_autoregressive_sampling(benchmark, backend, kind, size):
+    """64 samples from a MADE (default width/depth): N conditionals in raster order."""
+    network = pytest.importorskip("leapsbench.baselines.autoregressive.network")
+    from leapsbench.leaps.networks import params_to
+
+    model = _model(kind, size)
+    net = network.make_net("made", model)
+    params, rng = params_to(backend, net.init_params(0)), backend.rng(0)
+    benchmark(_synced(backend, lambda: net.sample(params, model, backend, rng, CHAINS)))
+    _throughput(benchmark, "samples_per_second", CHAINS)
