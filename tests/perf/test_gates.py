@@ -170,7 +170,7 @@ GATES = {
     "potts_delta_energy_numpy": (potts_delta_energy_numpy, 1.3),
     "ising_delta_energy_vs_matmul": (ising_delta_energy_vs_matmul, 5.0),
     "leaps_conv_torch": (leaps_conv_torch, 0.75),
-    "leaps_mlp_numpy_vs_matmul": (leaps_mlp_numpy_vs_matmul, 12.0),
+    "leaps_mlp_numpy_vs_matmul": (leaps_mlp_numpy_vs_matmul, 13.0),
     "leaps_attention_numpy_vs_matmul": (leaps_attention_numpy_vs_matmul, 55.0),
     "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 14.0),
     "made_sampling_numpy_vs_matmul": (made_sampling_numpy_vs_matmul, 26.0),
