@@ -1,0 +1,138 @@
+"""LEAPS CTMC sampler: exact propagation of the discrete-time weights, closed forms, statistics."""
+
+import itertools
+from dataclasses import dataclass
+
+import array_api_extra as xpx
+import numpy as np
+import pytest
+from leapsbench.backends import get_backend
+
+from leapsbench.exact.enumerate import enumerate_model
+from leapsbench.leaps.ctmc import CTMCConfig, jump_rates, leaps_sample, log_kernel
+from leapsbench.leaps.networks import make_network, params_to
+from leapsbench.models import ising, potts
+
+
+def _all_states(model):
+    values = itertools.product(range(model.q), repeat=model.n_sites)
+    return model.from_values(np.array(list(values), dtype=np.int8).reshape(-1, *model.shape))
+
+
+def _expected_z_ratio(model, network, params, n_steps, floor):
+    """E[exp(A_N)] by exact propagation over all states, with the sampler's own kernel code.
+
+    V_{k+1}(y) = Σ_x V_k(x) F(x→y) exp(ΔA(x, y)), V_0 uniform; E[Ẑ]/Z = Z_0 Σ_y V_N(y) / Z.
+    """
+    states = _all_states(model)
+    S, h = len(states), 1.0 / n_steps
+    onehot = xpx.one_hot(model.to_values(states).astype(np.int64), model.q, xp=np)
+    energy = model.energy(states)
+    V = np.full(S, 1.0 / S)
+    for k in range(n_steps):
+        t, t_next = k * h, (k + 1) * h
+        forward, _ = jump_rates(network.apply(params, states, t), onehot, floor)
+        _, reverse_next = jump_rates(network.apply(params, states, t_next), onehot, floor)
+        moved = np.any(onehot[:, None] != onehot[None, :], axis=-1)  # (x, y, Lx, Ly)
+        with np.errstate(divide="ignore"):
+            log_f = np.array(
+                [log_kernel(forward[[x]].repeat(S, 0), moved[x], onehot, h) for x in range(S)]
+            )
+            log_b = np.array(
+                [
+                    log_kernel(reverse_next[[y]].repeat(S, 0), moved[:, y], onehot, h)
+                    for y in range(S)
+                ]
+            ).T  # log_b[x, y] = log B(x | y)
+        np.testing.assert_allclose(np.exp(log_f).sum(axis=1), 1.0, atol=1e-12)  # normalised
+        log_rho = -model.beta * t * energy
+        log_rho_next = -model.beta * t_next * energy
+        # the sampler's increment log B − log F enters only where the forward move is possible
+        with np.errstate(invalid="ignore"):
+            step = log_f + (log_b - log_f) + log_rho_next[None, :] - log_rho[:, None]
+        V = (V[:, None] * np.where(np.isfinite(log_f), np.exp(step), 0.0)).sum(0)
+    return np.exp(model.log_z0) * V.sum() / np.exp(enumerate_model(model).log_z)
+
+
+@pytest.mark.parametrize(
+    "model", [ising(2, 3, beta=0.6), potts(3, 2, 2, beta=1.2)], ids=["ising-2x3", "potts3-2x2"]
+)
+@pytest.mark.parametrize("architecture", ["mlp", "conv"])
+def test_exact_weights_are_unbiased_in_z(model, architecture):
+    network = make_network(architecture, model)
+    params = {k: 4 * v for k, v in network.init_params(3).items()}  # strong, far from trivial
+    ratio = _expected_z_ratio(model, network, params, n_steps=4, floor=1e-3)
+    assert ratio == pytest.approx(1.0, abs=1e-10)
+
+
+def test_without_rate_floor_the_exact_weights_are_biased():
+    """Several sites jump in one step: the backward kernel proposes moves F gives zero mass."""
+    model = ising(2, 3, beta=0.6)
+    network = make_network("conv", model)
+    params = {k: 4 * v for k, v in network.init_params(3).items()}
+    ratio = _expected_z_ratio(model, network, params, n_steps=4, floor=0.0)
+    assert abs(ratio - 1.0) > 1e-3
+
+
+@dataclass(frozen=True)
+class ZeroNetwork:
+    q: int
+
+    def apply(self, params, x, t, xp=None):
+        return np.zeros((*x.shape, self.q))
+
+
+def test_zero_network_euler_weights_are_plain_importance_sampling():
+    """G ≡ 0 and no floor: nothing moves and A_1 = −∫ ∂_tβ_t H(x_0) dt = −β H(x_0)."""
+    model = ising(3, 4, beta=0.5, h=0.2)
+    backend = get_backend("numpy")
+    config = CTMCConfig(n_steps=7, n_walkers=50, weights="euler", rate_floor=0.0)
+    samples = leaps_sample(ZeroNetwork(2), {}, model, backend, backend.rng(0), config)
+    x0 = model.uniform_states(backend, backend.rng(0), 50)
+    np.testing.assert_array_equal(samples.x, x0)
+    np.testing.assert_allclose(samples.log_weights, -model.beta * model.energy(x0), atol=1e-12)
+
+
+def test_monte_carlo_log_z_and_magnetization(backend):
+    model = potts(3, 2, 3, beta=1.0)
+    exact = enumerate_model(model)
+    network = make_network("conv", model)
+    params = params_to(backend, network.init_params(0))
+    config = CTMCConfig(n_steps=8, n_walkers=4000, mcmc_sweeps=1)
+    samples = leaps_sample(network, params, model, backend, backend.rng(5), config)
+    assert abs(samples.log_z - exact.log_z) < 4 * samples.log_z_err
+    w = np.exp(samples.log_weights - samples.log_weights.max())
+    mag = np.sum(w * samples.observables["m"]) / w.sum()
+    err = np.sqrt(np.sum(w**2 * (samples.observables["m"] - mag) ** 2)) / w.sum()
+    assert abs(mag - exact.mag) < 4 * err
+    assert samples.n_evaluations == 2 * 8 + 1
+    assert len(samples.diagnostics["ess_fraction"]) == 8
+
+
+def test_resampling_keeps_log_z_unbiased():
+    model = ising(2, 4, beta=0.7)
+    exact = enumerate_model(model)
+    network = make_network("mlp", model)
+    backend = get_backend("numpy")
+    estimates = []
+    for seed in range(20):
+        config = CTMCConfig(n_steps=10, n_walkers=500, resample_threshold=0.5)
+        s = leaps_sample(network, network.init_params(1), model, backend, backend.rng(seed), config)
+        estimates.append(np.exp(s.log_z - exact.log_z))
+    mean, err = np.mean(estimates), np.std(estimates, ddof=1) / np.sqrt(len(estimates))
+    assert abs(mean - 1.0) < 4 * err + 1e-12
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"n_steps": 0}, "n_steps must be an integer >= 1"),
+        ({"weights": "midpoint"}, "unknown weight mode 'midpoint'"),
+        ({"resample_threshold": 1.5}, r"lie in \(0, 1\]"),
+        ({"rate_floor": 0.0}, "rate_floor > 0"),
+        ({"mcmc_rule": "gibbs"}, "unknown mcmc_rule"),
+    ],
+)
+def test_bad_settings(settings, match):
+    with pytest.raises(ValueError, match=match):
+        CTMCConfig(**settings)
