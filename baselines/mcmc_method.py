@@ -1,0 +1,63 @@
+"""Harness adapter for MCMC chains: ``make(name, preset, overrides)`` (docs/CONTRACTS.md).
+
+Names: "metropolis", "heatbath" (checkerboard sweeps on the sampling backend), "swendsen-wang",
+"wolff" (cluster updates, numpy on the CPU).  Presets (C chains, W warm-up sweeps, S kept sweeps,
+thinning T):
+
+* quick — C = 64, W = 200, S = 500, T = 1: about a second on an 8×8 lattice on one CPU core;
+* paper — C = 1000, W = 1000, S = 10⁴, T = 1 (for a GPU).
+
+``budget.n_samples`` (chains × kept sweeps) sets S = n_samples // C; ``budget.sample_seconds`` is
+not used.  Cost: ``n_evaluations`` = C · (W + S · T) sweeps (see :mod:`.chains`).  Nothing is
+trained; ``fit`` is a no-op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .chains import run_chains
+
+NAMES = ("metropolis", "heatbath", "swendsen-wang", "wolff")
+PRESETS = {
+    "quick": {"n_chains": 64, "n_warmup": 200, "n_samples": 500, "thin": 1},
+    "paper": {"n_chains": 1000, "n_warmup": 1000, "n_samples": 10_000, "thin": 1},
+}
+
+
+@dataclass
+class MCMCMethod:
+    """A chain sampler with fixed hyperparameters (``config``); nothing to train."""
+
+    name: str
+    config: dict
+    param_count: int | None = None
+
+    def fit(self, model, backend, rng, budget, progress=None) -> dict:
+        return {}
+
+    def sample(self, model, backend, rng, budget, progress=None):
+        config = dict(self.config)
+        if budget is not None and budget.n_samples is not None:
+            config["n_samples"] = max(2, budget.n_samples // config["n_chains"])
+        return run_chains(model, backend, rng, rule=self.name, progress=progress, **config)
+
+
+def make(name: str, preset: str = "quick", overrides: dict | None = None) -> MCMCMethod:
+    """The MCMC sampler ``name`` at ``preset`` with ``overrides`` (keys of the preset) applied."""
+    if name not in NAMES:
+        raise ValueError(f"unknown MCMC method {name!r}; known: {', '.join(NAMES)}")
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(PRESETS[preset]))
+    if unknown:
+        raise ValueError(
+            f"unknown {name} override(s) {', '.join(unknown)}; "
+            f"valid keys: {', '.join(PRESETS[preset])}"
+        )
+    config = {**PRESETS[preset], **{k: int(v) for k, v in overrides.items()}}
+    for key, value in config.items():
+        if value < (0 if key == "n_warmup" else 1):
+            raise ValueError(f"{key} must be positive, got {value}")
+    return MCMCMethod(name=name, config=config)
