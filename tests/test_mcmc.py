@@ -1,0 +1,135 @@
+"""MCMC chains against exact enumeration: stationarity of one sweep and chain averages.
+
+Statistical tolerances are 4σ of each estimator's own error bar (autocorrelation-corrected for
+chain means, multinomial for histograms); seeds are fixed.
+"""
+
+import numpy as np
+import pytest
+from scipy.stats import chi2
+
+from leapsbench import autocorr
+from leapsbench.backends import get_backend
+from leapsbench.baselines import cluster
+from leapsbench.baselines.chains import init, run_chains, step
+from leapsbench.baselines.local import sweep
+from leapsbench.baselines.mcmc_method import make
+from leapsbench.exact.enumerate import enumerate_model
+from leapsbench.harness.method import Budget
+from leapsbench.models import ising, potts
+
+LOCAL_MODELS = {
+    "ising4x4-h": ising(4, 4, beta=0.4, h=0.1),
+    "potts3-3x4": potts(3, 3, 4, beta=0.8),
+}
+CLUSTER_CASES = [
+    ("swendsen-wang", ising(4, 4, beta=0.4)),
+    ("swendsen-wang", potts(3, 3, 4, beta=0.8)),
+    ("wolff", ising(4, 4, beta=0.4)),
+]
+
+
+def assert_matches_exact(samples, model):
+    exact = enumerate_model(model)
+    for key, value in (("m", exact.mag), ("E", exact.energy)):
+        chains = samples.observables[key]
+        error = autocorr.chain_mean_error(chains)
+        assert abs(chains.mean() - value) < 4 * error, (key, chains.mean(), value, error)
+
+
+@pytest.mark.parametrize("rule", ["metropolis", "heatbath"])
+@pytest.mark.parametrize("name", list(LOCAL_MODELS))
+def test_local_chains_match_enumeration(backend, rule, name):
+    model = LOCAL_MODELS[name]
+    samples = run_chains(model, backend, backend.rng(3), 32, 100, 1000, rule=rule)
+    assert samples.observables["m"].shape == (32, 1000)
+    assert samples.n_evaluations == 32 * 1100
+    assert_matches_exact(samples, model)
+
+
+@pytest.mark.parametrize("rule,model", CLUSTER_CASES, ids=["sw-ising", "sw-potts", "wolff"])
+def test_cluster_chains_match_enumeration(numpy_backend, rule, model):
+    samples = run_chains(model, numpy_backend, numpy_backend.rng(4), 32, 100, 1000, rule=rule)
+    assert_matches_exact(samples, model)
+
+
+def _one_step_histogram(model, kernel, n, seed):
+    """Start n chains exactly in π, apply one update; chi-square statistic of the result vs π."""
+    exact = enumerate_model(model)
+    rng = np.random.default_rng(seed)
+    index = rng.choice(exact.probabilities.size, size=n, p=exact.probabilities)
+    x = kernel(exact.states()[index].astype(np.int8))
+    values = model.to_values(np.asarray(x)).reshape(n, -1).astype(np.int64)
+    code = values @ (model.q ** np.arange(model.n_sites)[::-1])
+    counts = np.bincount(code, minlength=exact.probabilities.size)
+    expected = n * exact.probabilities
+    stat = float(np.sum((counts - expected) ** 2 / expected))
+    return stat, exact.probabilities.size - 1
+
+
+STATIONARITY_MODELS = {
+    "ising2x2-h": ising(2, 2, beta=0.5, h=0.3),
+    "ising3x3": ising(3, 3, beta=0.4),
+    "potts3-2x2": potts(3, 2, 2, beta=0.9),
+}
+
+
+@pytest.mark.parametrize("rule", ["metropolis", "heatbath", "swendsen-wang", "wolff"])
+@pytest.mark.parametrize("name", list(STATIONARITY_MODELS))
+def test_one_update_leaves_boltzmann_invariant(rule, name):
+    """π P = π exactly ⇒ one update of exact π samples is π-distributed (chi-square, p > 1e-4)."""
+    model = STATIONARITY_MODELS[name]
+    if rule in cluster.RULES:
+        try:
+            cluster.check_model(model, rule)
+        except ValueError as err:
+            pytest.skip(str(err))
+    backend = get_backend("numpy")
+    brng = backend.rng(5)
+    host = np.random.default_rng(6)
+
+    def kernel(x):
+        if rule in cluster.RULES:
+            return cluster.update(model, x, model.beta, host, rule)
+        return sweep(model, backend.from_numpy(x), model.beta, brng, rule)[0]
+
+    stat, dof = _one_step_histogram(model, kernel, 200_000, seed=7)
+    assert stat < chi2.isf(1e-4, dof), (stat, dof)
+
+
+def test_stationarity_check_detects_a_wrong_kernel():
+    """The chi-square check above fails for a kernel at the wrong β (it has power)."""
+    model = STATIONARITY_MODELS["ising2x2-h"]
+    backend = get_backend("numpy")
+    brng = backend.rng(5)
+    stat, dof = _one_step_histogram(
+        model, lambda x: sweep(model, backend.from_numpy(x), 0.3, brng, "heatbath")[0], 200_000, 7
+    )
+    assert stat > chi2.isf(1e-4, dof)
+
+
+def test_step_acceptance_and_beta_override(numpy_backend):
+    model = ising(4, 4, beta=0.4)
+    state = init(model, numpy_backend, numpy_backend.rng(0), 8, "heatbath")
+    state, info = step(state, beta=0.0)
+    assert info.acceptance.shape == (8,)
+    assert np.all((info.acceptance >= 0) & (info.acceptance <= 1))
+    assert 0.3 < info.acceptance.mean() < 0.7  # heat-bath at β = 0 flips each site w.p. 1/2
+
+
+def test_adapter_presets_budget_and_errors(numpy_backend):
+    method = make("swendsen-wang", "quick", {"n_chains": 4, "n_warmup": 5})
+    assert method.fit(None, None, None, None) == {}
+    samples = method.sample(
+        ising(4, 4, beta=0.4), numpy_backend, numpy_backend.rng(0), Budget(n_samples=40)
+    )
+    assert samples.observables["E"].shape == (4, 10)
+    assert samples.log_weights is None
+    with pytest.raises(ValueError, match="valid keys"):
+        make("metropolis", "quick", {"n_walkers": 3})
+    with pytest.raises(ValueError, match="known"):
+        make("gibbs")
+    with pytest.raises(ValueError, match="wolff"):
+        init(potts(3, 4, 4, beta=0.5), numpy_backend, numpy_backend.rng(0), 2, "wolff")
+    with pytest.raises(ValueError, match="h = 0"):
+        init(ising(4, 4, beta=0.5, h=0.1), numpy_backend, numpy_backend.rng(0), 2, "wolff")
