@@ -6,14 +6,14 @@ chain means, multinomial for histograms); seeds are fixed.
 
 import numpy as np
 import pytest
-from scipy.stats import chi2
-
-from leapsbench import autocorr
 from leapsbench.backends import get_backend
 from leapsbench.baselines import cluster
 from leapsbench.baselines.chains import init, run_chains, step
 from leapsbench.baselines.local import sweep
 from leapsbench.baselines.mcmc_method import make
+from scipy.stats import chi2
+
+from leapsbench import autocorr
 from leapsbench.exact.enumerate import enumerate_model
 from leapsbench.harness.method import Budget
 from leapsbench.models import ising, potts
