@@ -9,7 +9,7 @@ import pytest
 from leapsbench.backends import get_backend
 
 from leapsbench.exact.enumerate import enumerate_model
-from leapsbench.leaps.ctmc import CTMCConfig, jump_rates, leaps_sample, log_kernel
+from leapsbench.leaps.ctmc import CTMCConfig, backward_rates, jump_rates, leaps_sample, log_kernel
 from leapsbench.leaps.networks import make_network, params_to
 from leapsbench.models import ising, potts
 
@@ -32,7 +32,8 @@ def _expected_z_ratio(model, network, params, n_steps, floor):
     for k in range(n_steps):
         t, t_next = k * h, (k + 1) * h
         forward, _ = jump_rates(network.apply(params, states, t), onehot, floor)
-        _, reverse_next = jump_rates(network.apply(params, states, t_next), onehot, floor)
+        G_next = network.apply(params, states, t_next)
+        reverse_next = backward_rates(model, G_next, states, onehot, model.beta * t_next, floor)
         moved = np.any(onehot[:, None] != onehot[None, :], axis=-1)  # (x, y, Lx, Ly)
         with np.errstate(divide="ignore"):
             log_f = np.array(

@@ -54,7 +54,7 @@ def train(
 
     backend = get_backend("torch", device=device)
     rng = backend.rng(seed)
-    weights = {k: v.requires_grad_() for k, v in params_to(backend, params).items()}
+    weights = {k: v.clone().requires_grad_() for k, v in params_to(backend, params).items()}
     optimiser = torch.optim.Adam(list(weights.values()), lr=config.lr)
     steps = config.steps if max_steps is None else min(config.steps, max_steps)
     ramp = max(1, int(config.anneal_fraction * config.steps))

@@ -11,8 +11,8 @@ to value a with probability r[i, a] / λ_i (all sites at once).  Log weights, wi
 
 * ``"exact"`` (default; unbiased in Z for any step count, the SMC-sampler identity):
   A += U_t(x) − U_{t+h}(x') + log B(x | x') − log F(x' | x), where F is the forward tau-leap
-  kernel and B the same kernel built from the reverse rates r̄ evaluated at (x', t + h) — which is
-  the next step's forward pass, so a step still costs one network evaluation;
+  kernel and B the same kernel built from the time-reversed rates r̄ e^{−ΔU_{t+h}} evaluated at
+  (x', t + h) — the next step's forward pass, so a step still costs one network evaluation;
 * ``"euler"`` (the paper's): A += h · ( −∂_tU_t(x) − Σ_{i,a} (r̄[i,a] e^{−ΔU_t(x, i→a)} − r[i,a]) ),
   biased by O(h).
 
@@ -106,6 +106,17 @@ def jump_rates(G, onehot, floor: float):
     return (xp.maximum(G, zero) + floor) * off, (xp.maximum(-G, zero) + floor) * off
 
 
+def backward_rates(model, G, x, onehot, beta: float, floor: float):
+    """Rates of the backward kernel at x: r̄(x)[i, a] · e^{−β ΔE(x, i→a)}.
+
+    This is the time reversal of the forward CTMC when its marginal is ρ ∝ e^{−βH}
+    (Q_rev(τx | x) = Q(x | τx) ρ(τx)/ρ(x)), so the weights have low variance for a good G.
+    """
+    xp = _namespace(G)
+    _, reverse = jump_rates(G, onehot, floor)
+    return reverse * xp.exp(-beta * xp.astype(full_delta_energy(model, x), G.dtype))
+
+
 def log_kernel(rates, moved, target_onehot, h: float):
     """log of the tau-leap kernel probability, per walker (B,).
 
@@ -130,6 +141,22 @@ def _euler_increment(model, beta, dbeta, x, G, onehot, floor, h):
     return h * (-dbeta * model.energy(x) - flux)
 
 
+def tau_leap_step(model, G, x, rng, h: float, floor: float):
+    """One tau-leap move of every walker from scores ``G`` at ``x``.
+
+    Returns ``(x_next, moved, forward_rates, onehot_x)``: site i jumps with probability
+    1 − e^{−h λ_i} to value a with probability r[i, a] / λ_i.
+    """
+    xp = rng.backend.xp
+    onehot = _one_hot(model, x, G.dtype)
+    forward, _ = jump_rates(G, onehot, floor)
+    total = xp.sum(forward, axis=-1)
+    moved = rng.uniform(tuple(total.shape), dtype=total.dtype) < -xp.expm1(-h * total)
+    proposal = xp.astype(rng.categorical(forward), rng.backend.state_dtype)
+    values = xp.where(moved, proposal, xp.astype(model.to_values(x), rng.backend.state_dtype))
+    return model.from_values(values), moved, forward, onehot
+
+
 def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progress=None):
     """Run the CTMC for ``config.n_walkers`` walkers on ``backend``; returns weighted Samples.
 
@@ -148,13 +175,7 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
     for k in range(n):
         t, t_next = k * h, (k + 1) * h
         beta, beta_next = model.beta * schedule.fraction(t), model.beta * schedule.fraction(t_next)
-        onehot = _one_hot(model, x, G.dtype)
-        forward, _ = jump_rates(G, onehot, config.rate_floor)
-        total = xp.sum(forward, axis=-1)
-        moved = rng.uniform(tuple(total.shape), dtype=total.dtype) < -xp.expm1(-h * total)
-        proposal = xp.astype(rng.categorical(forward), backend.state_dtype)
-        values = xp.where(moved, proposal, xp.astype(model.to_values(x), backend.state_dtype))
-        x_next = model.from_values(values)
+        x_next, moved, forward, onehot = tau_leap_step(model, G, x, rng, h, config.rate_floor)
         if config.weights == "euler":
             dbeta = model.beta * schedule.dfraction(t)
             log_w = log_w + xp.astype(
@@ -164,9 +185,11 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
         else:
             G_next = network.apply(params, x_next, t_next)
             onehot_next = _one_hot(model, x_next, G.dtype)
-            _, reverse_next = jump_rates(G_next, onehot_next, config.rate_floor)
+            backward = backward_rates(
+                model, G_next, x_next, onehot_next, beta_next, config.rate_floor
+            )
             log_forward = log_kernel(forward, moved, onehot_next, h)
-            log_backward = log_kernel(reverse_next, moved, onehot, h)
+            log_backward = log_kernel(backward, moved, onehot, h)
             energy_change = beta * model.energy(x) - beta_next * model.energy(x_next)
             log_w = log_w + energy_change + xp.astype(log_backward - log_forward, xp.float64)
         evaluations += 1

@@ -1,0 +1,177 @@
+"""PINN training of LEAPS rates (torch).
+
+With ρ_t = e^{−U_t}/Z_t, U_t = β_t H, and F_t = −log Z_t, the Kolmogorov forward equation of the
+CTMC divided by ρ_t(x) is satisfied exactly when the residual
+
+    r_t(x) = −∂_tU_t(x) + ∂_tF_t − Σ_{i,a} ( r̄_t(x)[i,a] e^{−ΔU_t(x, i→a)} − r_t(x)[i,a] )
+
+vanishes for every x and t (r, r̄ the forward and reverse rates of :mod:`.ctmc`); then the log
+weights have zero variance.  The loss is the mean of r² over pairs (x, t): t ~ U[0, 1] on a grid
+of the rollout, x from the sampler's own detached trajectories, kept in a replay buffer of recent
+rollouts.  ∂_tF_t is a small MLP in t (F_t = F_0 + ∫_0^t, F_0 = −N log q, is never needed
+itself).  Adam with step decay and gradient clipping; a budget in steps and/or seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+
+import array_api_compat
+import numpy as np
+
+from leapsbench.backends import get_backend
+from leapsbench.baselines.local import sweep
+
+from .ctmc import _one_hot, full_delta_energy, jump_rates, tau_leap_step
+from .networks import params_to, params_to_numpy
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings (the ``quick`` defaults train a 4×4 lattice in seconds on a CPU)."""
+
+    steps: int = 300
+    walkers: int = 64
+    horizon: int = 20
+    pairs: int = 256
+    buffer_rollouts: int = 8
+    refresh_every: int = 1
+    lr: float = 3e-3
+    decay: float = 0.995
+    decay_every: int = 10
+    clip: float = 1.0
+    rate_floor: float = 1e-3
+    mcmc_sweeps: int = 0
+    fnet_width: int = 32
+
+    def __post_init__(self):
+        for name in (
+            "steps",
+            "walkers",
+            "horizon",
+            "pairs",
+            "buffer_rollouts",
+            "refresh_every",
+            "decay_every",
+            "fnet_width",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"training {name} must be an integer >= 1, got {value!r}")
+        if not (0 < self.decay <= 1 and self.lr > 0 and self.clip > 0 and self.rate_floor >= 0):
+            raise ValueError(
+                f"need lr > 0, 0 < decay <= 1, clip > 0, rate_floor >= 0; got lr={self.lr}, "
+                f"decay={self.decay}, clip={self.clip}, rate_floor={self.rate_floor}"
+            )
+
+    def config(self) -> dict:
+        return asdict(self)
+
+
+def init_fnet(width: int, seed: int) -> dict[str, np.ndarray]:
+    """Params of ∂_tF_t = w₂ · tanh(W₁ tanh(w₀ t + b₀) + b₁) + b₂ (1 → width → width → 1)."""
+    rng = np.random.default_rng(seed)
+    return {
+        "f_w0": rng.normal(0, 1.0, (width,)),
+        "f_b0": np.zeros(width),
+        "f_w1": rng.normal(0, 1 / math.sqrt(width), (width, width)),
+        "f_b1": np.zeros(width),
+        "f_w2": np.zeros(width),
+        "f_b2": np.zeros(()),
+    }
+
+
+def dfdt(xp, fnet, t):
+    """∂_tF_t for a (P,) array of times."""
+    h = xp.tanh(t[:, None] * fnet["f_w0"] + fnet["f_b0"])
+    h = xp.tanh(h @ xp.matrix_transpose(fnet["f_w1"]) + fnet["f_b1"])
+    return h @ fnet["f_w2"] + fnet["f_b2"]
+
+
+def pinn_residual(network, params, fnet, model, x, t, floor: float):
+    """r_t(x) (P,) for states x (P, Lx, Ly) at times t (P,), differentiable in the params."""
+    import torch
+
+    G = network.apply(params, x, t)
+    onehot = _one_hot(model, x, G.dtype)
+    forward, reverse = jump_rates(G, onehot, floor)
+    beta_t = model.beta * t  # linear schedule: β_t = β t, ∂_tβ_t = β
+    delta_u = beta_t[:, None, None, None] * full_delta_energy(model, x).to(G.dtype)
+    flux = torch.sum(reverse * torch.exp(-delta_u) - forward, dim=(1, 2, 3))
+    drift = -model.beta * model.energy(x).to(G.dtype)
+    return drift + dfdt(array_api_compat.array_namespace(G), fnet, t) - flux
+
+
+def _rollout(network, params, model, backend, rng, config: TrainConfig):
+    """States (horizon·walkers, Lx, Ly) and times of one detached rollout of the sampler."""
+    import torch
+
+    h = 1.0 / config.horizon
+    x = model.uniform_states(backend, rng, config.walkers)
+    states, times = [], []
+    with torch.no_grad():
+        for k in range(config.horizon):
+            t = k * h
+            states.append(x)
+            times.append(torch.full((config.walkers,), t, dtype=backend.dtype))
+            G = network.apply(params, x, t)
+            x, *_ = tau_leap_step(model, G, x, rng, h, config.rate_floor)
+            for _ in range(config.mcmc_sweeps):
+                x, _ = sweep(model, x, model.beta * (t + h), rng)
+    return torch.cat(states), torch.cat(times)
+
+
+def train_leaps(
+    network,
+    params: dict,
+    model,
+    config: TrainConfig,
+    seed: int,
+    device: str = "cpu",
+    fnet: dict | None = None,
+    max_steps: int | None = None,
+    max_seconds: float | None = None,
+    progress=None,
+):
+    """Minimise the PINN loss; returns ``(params, fnet, history)`` as numpy.
+
+    ``history`` holds the loss per step.  ``fnet`` continues a previous run (resume).
+    """
+    import torch
+
+    backend = get_backend("torch", device=device)
+    rng = backend.rng(seed)
+    # torch.asarray shares numpy memory: copy so that the caller's arrays are never trained
+    weights = {k: v.clone().requires_grad_() for k, v in params_to(backend, params).items()}
+    fnet = fnet or init_fnet(config.fnet_width, seed)
+    fweights = {k: v.clone().requires_grad_() for k, v in params_to(backend, fnet).items()}
+    everything = list(weights.values()) + list(fweights.values())
+    optimiser = torch.optim.Adam(everything, lr=config.lr)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimiser, config.decay_every, config.decay)
+    steps = config.steps if max_steps is None else min(config.steps, max_steps)
+    buffer, losses, start = [], [], time.perf_counter()
+    for step in range(steps):
+        if step % config.refresh_every == 0:
+            buffer = (buffer + [_rollout(network, weights, model, backend, rng, config)])[
+                -config.buffer_rollouts :
+            ]
+        x = torch.cat([b[0] for b in buffer])
+        t = torch.cat([b[1] for b in buffer])
+        pick = rng.integers(0, x.shape[0], (config.pairs,))
+        residual = pinn_residual(
+            network, weights, fweights, model, x[pick], t[pick], config.rate_floor
+        )
+        loss = torch.mean(residual**2)
+        optimiser.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(everything, config.clip)
+        optimiser.step()
+        scheduler.step()
+        losses.append(float(loss.detach()))
+        if progress is not None:
+            progress(step + 1, steps, loss=losses[-1])
+        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+            break
+    return params_to_numpy(weights), params_to_numpy(fweights), {"loss": np.asarray(losses)}
