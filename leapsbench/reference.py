@@ -28,15 +28,25 @@ from leapsbench.baselines.chains import init, step
 N_GROUPS = 8
 
 
-def sample_energy_mag(model, beta, rng, n_chains, seconds, n_warmup, min_steps=20):
-    """SW chains at ``beta`` for about ``seconds`` after ``n_warmup`` sweeps: (m, E) (C, n)."""
+def sample_energy_mag(model, beta, rng, n_chains, seconds, n_warmup, min_steps=20, n_steps=None):
+    """SW chains at ``beta`` after ``n_warmup`` sweeps: (m, E) (C, n) of each later sweep.
+
+    Runs for about ``seconds`` (at least ``min_steps`` sweeps), or exactly ``n_steps`` sweeps
+    when given (reproducible for a fixed seed).
+    """
     backend = rng.backend
     state = init(model, backend, rng, n_chains, "swendsen-wang")
     for _ in range(n_warmup):
         state, _ = step(state, beta)
     m, energy = [], []
     start = time.perf_counter()
-    while len(m) < min_steps or time.perf_counter() - start < seconds:
+
+    def more():
+        if n_steps is not None:
+            return len(m) < n_steps
+        return len(m) < min_steps or time.perf_counter() - start < seconds
+
+    while more():
         state, _ = step(state, beta)
         m.append(backend.to_numpy(model.magnetization(state.x)))
         energy.append(backend.to_numpy(model.energy(state.x)))
@@ -83,15 +93,22 @@ def bar_delta(e_lo, e_hi, d_beta) -> float:
     return -brentq(imbalance, lo, hi, xtol=1e-12)
 
 
-def thermodynamic_integration(model, rng, seconds, n_chains=64, d_beta=0.025, progress=None):
-    """log Z of ``model`` by TI (Simpson) and BAR on a uniform β grid (module docstring)."""
+def thermodynamic_integration(
+    model, rng, seconds, n_chains=64, d_beta=0.025, progress=None, n_steps=None
+):
+    """log Z of ``model`` by TI (Simpson) and BAR on a uniform β grid (module docstring).
+
+    ``seconds`` is split evenly over the grid points (or ``n_steps`` sweeps per point).
+    """
     n_intervals = 4 * max(1, math.ceil(model.beta / (4 * d_beta)))
     betas = np.linspace(0.0, model.beta, n_intervals + 1)
     h = float(betas[1] - betas[0])
     per_point = seconds / betas.size
     energies, means, errors = [], [], []
     for k, beta in enumerate(betas):
-        _, energy = sample_energy_mag(model, float(beta), rng, n_chains, per_point, n_warmup=200)
+        _, energy = sample_energy_mag(
+            model, float(beta), rng, n_chains, per_point, n_warmup=200, n_steps=n_steps
+        )
         energies.append(energy)
         means.append(energy.mean())
         errors.append(autocorr.chain_mean_error(energy))

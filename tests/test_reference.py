@@ -1,0 +1,97 @@
+"""Reference values: TI/BAR log Z against Kaufman and enumeration, quadrature, BAR, the command."""
+
+import json
+import math
+from argparse import Namespace
+
+import numpy as np
+import pytest
+from leapsbench.backends import get_backend
+
+from leapsbench.cli import main
+from leapsbench.commands.reference import run
+from leapsbench.exact.enumerate import enumerate_model
+from leapsbench.exact.kaufman import ising_log_z
+from leapsbench.models import ising, potts
+from leapsbench.reference import bar_delta, simpson_weights, thermodynamic_integration
+
+
+def test_simpson_is_exact_for_cubics_and_rejects_even_grids():
+    x = np.linspace(0.0, 2.0, 9)
+    assert simpson_weights(9, x[1] - x[0]) @ (x**3 - x) == pytest.approx(4.0 - 2.0)
+    with pytest.raises(ValueError, match="odd"):
+        simpson_weights(4, 0.1)
+
+
+def test_bar_recovers_log_z_ratio_of_gaussian_energies():
+    """E ~ N(μ, s²) at β has E ~ N(μ − dβ s², s²) at β + dβ and Δ log Z = −dβ μ + dβ² s²/2."""
+    rng = np.random.default_rng(0)
+    mu, s, d_beta, n, replicas = -10.0, 3.0, 0.2, 20_000, 20
+    exact = -d_beta * mu + d_beta**2 * s**2 / 2
+    estimates = np.array(
+        [
+            bar_delta(rng.normal(mu, s, n), rng.normal(mu - d_beta * s**2, s, n), d_beta)
+            for _ in range(replicas)
+        ]
+    )
+    error = estimates.std(ddof=1) / math.sqrt(replicas)
+    assert abs(estimates.mean() - exact) < 4 * error
+    assert error < 0.01
+
+
+@pytest.mark.parametrize(
+    "model,exact",
+    [
+        (ising(6, 6, beta=0.44), ising_log_z(6, 6, 0.44)),
+        (potts(3, 3, 4, beta=1.0), None),
+    ],
+    ids=["ising6x6-kaufman", "potts3-3x4-enumeration"],
+)
+def test_thermodynamic_integration_and_bar_match_exact_log_z(model, exact):
+    exact = enumerate_model(model).log_z if exact is None else exact
+    backend = get_backend("numpy")
+    out = thermodynamic_integration(model, backend.rng(11), 0.0, 32, 0.05, n_steps=600)
+    assert abs(out["value"] - exact) < 4 * out["error"], (out["value"], exact, out["error"])
+    bar = out["bar"]
+    assert abs(bar["value"] - exact) < 4 * bar["error"], (bar, exact)
+    assert out["error"] < 0.05
+
+
+def test_reference_command_writes_json(tmp_path, capsys):
+    code = main(
+        [
+            "reference",
+            "potts-q3-L3x4-b0.5",
+            "--seconds",
+            "1",
+            "--seed",
+            "3",
+            "--chains",
+            "16",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    data = json.loads((tmp_path / "potts-q3-L3x4-b0.5.json").read_text())
+    for key in (
+        "benchmark",
+        "model",
+        "mag",
+        "log_z",
+        "energy_per_site",
+        "command",
+        "seed",
+        "versions",
+        "wall_seconds",
+    ):
+        assert key in data
+    exact = enumerate_model(potts(3, 3, 4, beta=0.5))
+    assert abs(data["mag"]["value"] - exact.mag) < 4 * data["mag"]["error"]
+    assert abs(data["log_z"]["value"] - exact.log_z) < 4 * data["log_z"]["error"]
+    assert data["seed"] == 3 and data["mag"]["method"] == "swendsen-wang"
+
+
+def test_reference_command_rejects_bad_seconds(tmp_path):
+    with pytest.raises(ValueError, match="--seconds"):
+        run(Namespace(benchmark="ising-L4-b0.4", seconds=0.0, seed=0, chains=8, out=str(tmp_path)))
