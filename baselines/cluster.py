@@ -7,8 +7,9 @@ Fortuin–Kasteleyn bonds: each lattice bond ⟨ij⟩ whose ends agree is opened
 The connected components of the open bonds are found for the whole batch at once (one graph of
 B·N nodes, ``scipy.sparse.csgraph.connected_components``).  Swendsen–Wang gives every cluster a
 new value drawn uniformly from the q values; Wolff flips only the cluster of one uniformly random
-seed site per chain (the FK cluster of a site has exactly the Wolff growth distribution).  Both
-need J > 0 and no field.  States are numpy int8 arrays (B, Lx, Ly) in the model's convention.
+seed site per chain (the FK cluster of a site has exactly the Wolff growth distribution): Ising
+spins flip, Potts values shift by the same uniform r ∈ {1, …, q−1} (mod q).  Both need J > 0 and
+no field.  States are numpy int8 arrays (B, Lx, Ly) in the model's convention.
 """
 
 from __future__ import annotations
@@ -21,15 +22,13 @@ RULES = ("swendsen-wang", "wolff")
 
 
 def check_model(model, rule: str) -> None:
-    """ValueError unless ``rule`` applies to ``model`` (ferromagnetic, no field; Wolff: Ising)."""
+    """ValueError unless ``rule`` applies to ``model`` (ferromagnetic coupling, no field)."""
     if rule not in RULES:
         raise ValueError(f"unknown cluster rule {rule!r}; known: {', '.join(RULES)}")
     if not model.J > 0:
         raise ValueError(f"cluster updates need a ferromagnetic coupling J > 0, got J={model.J}")
     if model.kind == "ising" and model.h != 0:
         raise ValueError(f"cluster updates need field h = 0, got h={model.h}")
-    if rule == "wolff" and model.kind != "ising":
-        raise ValueError(f"wolff is implemented for ising only, got {model.kind}")
 
 
 def _bonds(lattice) -> tuple[np.ndarray, np.ndarray]:
@@ -70,13 +69,18 @@ def swendsen_wang(model, x: np.ndarray, beta: float, rng: np.random.Generator) -
 
 
 def wolff(model, x: np.ndarray, beta: float, rng: np.random.Generator) -> np.ndarray:
-    """One Wolff update of every chain: flip the FK cluster of a uniformly random site."""
+    """One Wolff update of every chain: change the FK cluster of a uniformly random site."""
+    batch = x.shape[0]
     labels, _ = clusters(model, x, beta, rng)
-    seeds = rng.integers(0, model.n_sites, x.shape[0])
-    chosen = labels[np.arange(x.shape[0]), seeds]
-    flip = labels == chosen[:, None]
-    flat = x.reshape(x.shape[0], -1)
-    return np.where(flip, -flat, flat).astype(np.int8).reshape(x.shape)
+    seeds = rng.integers(0, model.n_sites, batch)
+    chosen = labels[np.arange(batch), seeds]
+    inside = labels == chosen[:, None]
+    flat = x.reshape(batch, -1)
+    if model.kind == "ising":
+        new = -flat
+    else:
+        new = (flat + rng.integers(1, model.q, (batch, 1))) % model.q
+    return np.where(inside, new, flat).astype(np.int8).reshape(x.shape)
 
 
 def update(model, x: np.ndarray, beta: float, rng: np.random.Generator, rule: str):

@@ -26,6 +26,7 @@ CLUSTER_CASES = [
     ("swendsen-wang", ising(4, 4, beta=0.4)),
     ("swendsen-wang", potts(3, 3, 4, beta=0.8)),
     ("wolff", ising(4, 4, beta=0.4)),
+    ("wolff", potts(3, 3, 4, beta=0.8)),
 ]
 
 
@@ -47,7 +48,9 @@ def test_local_chains_match_enumeration(backend, rule, name):
     assert_matches_exact(samples, model)
 
 
-@pytest.mark.parametrize("rule,model", CLUSTER_CASES, ids=["sw-ising", "sw-potts", "wolff"])
+@pytest.mark.parametrize(
+    "rule,model", CLUSTER_CASES, ids=["sw-ising", "sw-potts", "wolff-ising", "wolff-potts"]
+)
 def test_cluster_chains_match_enumeration(numpy_backend, rule, model):
     samples = run_chains(model, numpy_backend, numpy_backend.rng(4), 32, 100, 1000, rule=rule)
     assert_matches_exact(samples, model)
@@ -129,7 +132,7 @@ def test_adapter_presets_budget_and_errors(numpy_backend):
         make("metropolis", "quick", {"n_walkers": 3})
     with pytest.raises(ValueError, match="known"):
         make("gibbs")
-    with pytest.raises(ValueError, match="wolff"):
-        init(potts(3, 4, 4, beta=0.5), numpy_backend, numpy_backend.rng(0), 2, "wolff")
+    with pytest.raises(ValueError, match="J > 0"):
+        init(potts(3, 4, 4, beta=0.5, J=-1.0), numpy_backend, numpy_backend.rng(0), 2, "wolff")
     with pytest.raises(ValueError, match="h = 0"):
         init(ising(4, 4, beta=0.5, h=0.1), numpy_backend, numpy_backend.rng(0), 2, "wolff")
