@@ -11,27 +11,26 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _degrees(n_sites: int, q: int, width: int, depth: int):
-    inputs = np.repeat(np.arange(n_sites), q)
-    hidden = [np.arange(width) % max(n_sites - 1, 1) for _ in range(depth)]
-    return inputs, hidden, inputs  # output unit (i, a) has degree i, like input unit (i, a)
+DEFAULTS = {"width": 64, "depth": 1}
 
 
-def masks(n_sites: int, q: int, width: int, depth: int) -> dict[str, np.ndarray]:
+def constants(net) -> dict[str, np.ndarray]:
     """The 0/1 masks of every weight matrix (shape (out, in)), keyed like the parameters."""
-    d_in, d_hidden, d_out = _degrees(n_sites, q, width, depth)
+    n_sites, q, width, depth = net.n_sites, net.q, net.hyper["width"], net.hyper["depth"]
+    d_in = np.repeat(np.arange(n_sites), q)
     out, previous = {}, d_in
-    for layer, degrees in enumerate(d_hidden):
+    for layer in range(depth):
+        degrees = np.arange(width) % max(n_sites - 1, 1)
         out[f"W{layer}"] = (degrees[:, None] >= previous[None, :]).astype(np.float64)
         previous = degrees
-    out["W_out"] = (d_out[:, None] > previous[None, :]).astype(np.float64)
-    out["W_direct"] = (d_out[:, None] > d_in[None, :]).astype(np.float64)
+    out["W_out"] = (d_in[:, None] > previous[None, :]).astype(np.float64)
+    out["W_direct"] = (d_in[:, None] > d_in[None, :]).astype(np.float64)
     return out
 
 
-def param_specs(n_sites: int, q: int, width: int, depth: int) -> dict:
+def param_specs(net) -> dict:
     """name → (shape, init std)."""
+    n_sites, q, width, depth = net.n_sites, net.q, net.hyper["width"], net.hyper["depth"]
     specs, fan_in = {}, n_sites * q
     for layer in range(depth):
         specs[f"W{layer}"] = ((width, fan_in), 1.0 / np.sqrt(fan_in))
@@ -43,12 +42,14 @@ def param_specs(n_sites: int, q: int, width: int, depth: int) -> dict:
     return specs
 
 
-def logits(xp, params: dict, onehot, masks_on_device: dict, depth: int):
-    """Logits (B, N·q) of every site's conditional given the flat one-hot input (B, N·q)."""
-    h = onehot
-    for layer in range(depth):
-        w = params[f"W{layer}"] * masks_on_device[f"W{layer}"]
+def logits(xp, params: dict, onehot, consts: dict, net):
+    """Logits (B, N, q) of every site's conditional given the one-hot input (B, N, q)."""
+    batch = onehot.shape[0]
+    flat = xp.reshape(onehot, (batch, net.n_sites * net.q))
+    h = flat
+    for layer in range(net.hyper["depth"]):
+        w = params[f"W{layer}"] * consts[f"W{layer}"]
         h = xp.tanh(h @ xp.matrix_transpose(w) + params[f"b{layer}"])
-    out = h @ xp.matrix_transpose(params["W_out"] * masks_on_device["W_out"])
-    direct = onehot @ xp.matrix_transpose(params["W_direct"] * masks_on_device["W_direct"])
-    return out + direct + params["b_out"]
+    out = h @ xp.matrix_transpose(params["W_out"] * consts["W_out"])
+    direct = flat @ xp.matrix_transpose(params["W_direct"] * consts["W_direct"])
+    return xp.reshape(out + direct + params["b_out"], (batch, net.n_sites, net.q))

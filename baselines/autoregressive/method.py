@@ -2,8 +2,9 @@
 
 The trained q is an importance-sampling proposal: log w = −β H(x) − log q(x) − log Z_0, so that
 log Z_0 + log mean exp(log w) = log Ẑ (unbiased in Z), and F_q = E_q[βH + log q] ≥ −log Z.
-Presets: quick — MADE width 64, depth 1, 300 REINFORCE steps of 256 samples (seconds on 4×4);
-paper — MADE width 64 on 16×16 Ising is 3.3e5 parameters (the size the LEAPS listing quotes).
+Presets: quick — 300 REINFORCE steps of 256 samples (seconds on 4×4); paper — networks near
+LEAPS's 3.30e5 parameters on 16×16 Ising: MADE width 64 depth 1 (3.28e5), PixelCNN width 64
+depth 9 kernel 3 (3.0e5), TwoBo width 20 (see ``param_count``).
 """
 
 from __future__ import annotations
@@ -22,11 +23,21 @@ from leapsbench.samples import Samples
 from .network import make_net, net_from_config
 from .train import TrainConfig, train
 
-ARCHITECTURE_OF = {"van-made": "made"}
+ARCHITECTURE_OF = {"van-made": "made", "van-pixelcnn": "pixelcnn", "twobo": "twobo"}
+NET_PRESETS = {
+    "quick": {
+        "van-made": {"width": 64, "depth": 1},
+        "van-pixelcnn": {"width": 16, "depth": 3, "kernel": 3, "periodic": 1},
+        "twobo": {"width": 8},
+    },
+    "paper": {
+        "van-made": {"width": 64, "depth": 1},
+        "van-pixelcnn": {"width": 64, "depth": 9, "kernel": 3, "periodic": 1},
+        "twobo": {"width": 20},
+    },
+}
 PRESETS = {
     "quick": {
-        "width": 64,
-        "depth": 1,
         "z2": True,
         "steps": 300,
         "batch": 256,
@@ -35,8 +46,6 @@ PRESETS = {
         "n_samples": 4000,
     },
     "paper": {
-        "width": 64,
-        "depth": 1,
         "z2": True,
         "steps": 20000,
         "batch": 1000,
@@ -45,7 +54,6 @@ PRESETS = {
         "n_samples": 100_000,
     },
 }
-NET_KEYS = ("width", "depth")
 TRAIN_KEYS = ("steps", "batch", "lr", "anneal_fraction")
 
 
@@ -64,7 +72,7 @@ class AutoregressiveMethod:
 
     def _net(self, model):
         z2 = bool(self.config["z2"]) and model.kind == "ising"
-        hyper = {k: self.config[k] for k in NET_KEYS}
+        hyper = {k: self.config[k] for k in NET_PRESETS["quick"][self.name]}
         return make_net(ARCHITECTURE_OF[self.name], model, z2=z2, **hyper)
 
     def fit(self, model, backend, rng, budget, progress=None) -> dict:
@@ -129,7 +137,7 @@ class AutoregressiveMethod:
 
 
 def make(name: str, preset: str = "quick", overrides: dict | None = None) -> AutoregressiveMethod:
-    """van-made at ``preset`` with ``overrides`` (keys of the preset) applied."""
+    """van-made, van-pixelcnn or twobo at ``preset`` with ``overrides`` (preset keys) applied."""
     if name not in ARCHITECTURE_OF:
         raise ValueError(
             f"autoregressive method {name!r} is not implemented; "
@@ -138,9 +146,8 @@ def make(name: str, preset: str = "quick", overrides: dict | None = None) -> Aut
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
     overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(PRESETS[preset]))
+    defaults = {**NET_PRESETS[preset][name], **PRESETS[preset]}
+    unknown = sorted(set(overrides) - set(defaults))
     if unknown:
-        raise ValueError(
-            f"unknown {name} override(s) {unknown}; valid keys: {sorted(PRESETS[preset])}"
-        )
-    return AutoregressiveMethod(name=name, config={**PRESETS[preset], **overrides})
+        raise ValueError(f"unknown {name} override(s) {unknown}; valid keys: {sorted(defaults)}")
+    return AutoregressiveMethod(name=name, config={**defaults, **overrides})

@@ -16,10 +16,9 @@ import array_api_compat
 import array_api_extra as xpx
 import numpy as np
 
-from . import made
+from . import made, pixelcnn, twobo
 
-ARCHITECTURES = {"made": made}
-DEFAULT_HYPER = {"made": {"width": 64, "depth": 1}}
+ARCHITECTURES = {"made": made, "pixelcnn": pixelcnn, "twobo": twobo}
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,8 @@ class AutoregressiveNet:
     shape: tuple[int, int]
     kind: str
     z2: bool = False
-    _masks: dict = field(default=None, repr=False, compare=False)
+    couplings: dict = field(default_factory=dict)
+    _consts: dict = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
@@ -40,36 +40,45 @@ class AutoregressiveNet:
                 f"unknown autoregressive architecture {self.architecture!r}; "
                 f"known: {', '.join(ARCHITECTURES)}"
             )
-        unknown = set(self.hyper) - set(DEFAULT_HYPER[self.architecture])
+        module = ARCHITECTURES[self.architecture]
+        unknown = set(self.hyper) - set(module.DEFAULTS)
         if unknown:
             raise ValueError(
                 f"unknown {self.architecture} hyperparameters {sorted(unknown)}; "
-                f"known: {sorted(DEFAULT_HYPER[self.architecture])}"
+                f"known: {sorted(module.DEFAULTS)}"
             )
         for key, value in self.hyper.items():
-            if not isinstance(value, int) or value < (1 if key == "width" else 0):
+            low = 0 if key == "periodic" or (key, self.architecture) == ("depth", "made") else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(
-                    f"{self.architecture} {key} must be a non-negative int, got {value!r}"
+                    f"{self.architecture} {key} must be an int >= {low}, got {value!r}"
                 )
+        if self.architecture == "pixelcnn" and self.hyper["kernel"] % 2 == 0:
+            raise ValueError(f"pixelcnn kernel must be odd, got {self.hyper['kernel']}")
         if self.z2 and self.kind != "ising":
             raise ValueError("the Z2 symmetry option applies to Ising models only")
-        object.__setattr__(self, "_masks", made.masks(self.n_sites, self.q, **self.hyper))
+        object.__setattr__(self, "_consts", module.constants(self))
+
+    @property
+    def module(self):
+        return ARCHITECTURES[self.architecture]
 
     @property
     def n_sites(self) -> int:
         return self.shape[0] * self.shape[1]
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
-        specs = made.param_specs(self.n_sites, self.q, **self.hyper)
-        return {name: shape for name, (shape, _) in specs.items()}
+        return {name: shape for name, (shape, _) in self.module.param_specs(self).items()}
 
     def init_params(self, seed: int) -> dict[str, np.ndarray]:
         rng = np.random.default_rng(seed)
-        specs = made.param_specs(self.n_sites, self.q, **self.hyper)
-        return {
-            name: rng.normal(0.0, std, size=shape) if std > 0 else np.zeros(shape)
-            for name, (shape, std) in specs.items()
-        }
+        out = {}
+        for name, (shape, init) in self.module.param_specs(self).items():
+            if isinstance(init, tuple):  # ("fill", value)
+                out[name] = np.full(shape, float(init[1]))
+            else:
+                out[name] = rng.normal(0.0, init, size=shape) if init > 0 else np.zeros(shape)
+        return out
 
     def config(self) -> dict:
         return {
@@ -79,6 +88,7 @@ class AutoregressiveNet:
             "shape": list(self.shape),
             "kind": self.kind,
             "z2": self.z2,
+            "couplings": dict(self.couplings),
         }
 
     # -- forward -------------------------------------------------------------------------
@@ -86,11 +96,12 @@ class AutoregressiveNet:
         """log q(x_i = a | x_<i) for every site and value, (B, N, q), from values (B, N)."""
         first = next(iter(params.values()))
         dtype, device = first.dtype, array_api_compat.device(first)
-        masks = {k: xp.asarray(v, dtype=dtype, device=device) for k, v in self._masks.items()}
+        consts = {
+            k: xp.asarray(v, dtype=xp.int64 if v.dtype.kind == "i" else dtype, device=device)
+            for k, v in self._consts.items()
+        }
         onehot = xpx.one_hot(xp.astype(values, xp.int64), self.q, dtype=dtype, xp=xp)
-        flat = xp.reshape(onehot, (values.shape[0], self.n_sites * self.q))
-        out = made.logits(xp, params, flat, masks, self.hyper["depth"])
-        out = xp.reshape(out, (values.shape[0], self.n_sites, self.q))
+        out = self.module.logits(xp, params, onehot, consts, self)
         return out - xp.reshape(
             _logsumexp_last(xp, out), (values.shape[0], self.n_sites, 1)
         ), onehot
@@ -132,16 +143,36 @@ def _logsumexp_last(xp, a):
 
 def net_from_config(config: dict, model) -> AutoregressiveNet:
     """Rebuild a network from ``config()`` for ``model`` (checkpoints)."""
-    return make_net(config["architecture"], model, z2=config["z2"], **config["hyper"])
+    net = make_net(config["architecture"], model, z2=config["z2"], **config["hyper"])
+    if config.get("couplings", {}) != net.couplings:
+        raise ValueError(
+            f"checkpoint network was built for couplings {config.get('couplings')}, "
+            f"model has {net.couplings}"
+        )
+    return net
 
 
 def make_net(architecture: str, model, z2: bool = False, **hyper) -> AutoregressiveNet:
     """A network for ``model`` with the architecture's defaults updated by ``hyper``."""
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"unknown autoregressive architecture {architecture!r}; "
+            f"known: {', '.join(ARCHITECTURES)}"
+        )
+    couplings = {}
+    if architecture == "twobo":
+        couplings = {
+            "J": float(model.J),
+            "h": float(getattr(model, "h", 0.0)),
+            "beta": float(model.beta),
+            "periodic": bool(model.lattice.periodic),
+        }
     return AutoregressiveNet(
         architecture,
-        {**DEFAULT_HYPER.get(architecture, {}), **hyper},
+        {**ARCHITECTURES[architecture].DEFAULTS, **hyper},
         model.q,
         tuple(model.shape),
         model.kind,
         z2,
+        couplings,
     )
