@@ -7,8 +7,9 @@
 (:mod:`leapsbench.baselines.cluster`, numpy on the CPU; states are moved to and from the host).
 
 :func:`run_chains` runs n_warmup sweeps, then n_samples · thin sweeps keeping every thin-th, and
-records m and E of each kept sweep (observables shaped (n_chains, n_samples)); configurations are
-not kept.  Cost: ``n_evaluations`` = n_chains · (n_warmup + n_samples · thin) sweeps, one sweep
+records m and E of each kept sweep (observables shaped (n_chains, n_samples); Swendsen–Wang on
+Ising also "m2_cluster", the improved estimator of m² of that sweep's clusters); configurations
+are not kept.  Cost: ``n_evaluations`` = n_chains · (n_warmup + n_samples · thin) sweeps, one sweep
 being one evaluation of all local energy changes (≈ one energy evaluation per configuration).
 """
 
@@ -40,9 +41,11 @@ class State:
 
 @dataclass(frozen=True)
 class Info:
-    """Per-chain fraction of changed sites in the last sweep ((B,) numpy array)."""
+    """Per-chain fraction of changed sites in the last sweep ((B,) numpy array) and, for
+    Swendsen–Wang on Ising, the cluster estimator of m² (:func:`.cluster.cluster_m2`)."""
 
     acceptance: np.ndarray
+    m2_cluster: np.ndarray | None = None
 
 
 def init(model, backend, rng, batch: int, rule: str = "metropolis") -> State:
@@ -62,15 +65,21 @@ def step(state: State, beta: float | None = None) -> tuple[State, Info]:
     """One sweep of ``state.rule`` at ``beta`` (default ``state.model.beta``)."""
     beta = state.model.beta if beta is None else float(beta)
     backend = state.rng.backend
+    m2_cluster = None
     if state.rule in cluster.RULES:
         old = backend.to_numpy(state.x)
-        new = cluster.update(state.model, old, beta, state.host_rng, state.rule)
+        if state.rule == "swendsen-wang" and state.model.kind == "ising":
+            cluster.check_model(state.model, state.rule)
+            new, m2_cluster = cluster.swendsen_wang_with_m2(state.model, old, beta, state.host_rng)
+        else:
+            new = cluster.update(state.model, old, beta, state.host_rng, state.rule)
         acceptance = (new != old).mean(axis=(1, 2))
         x = backend.from_numpy(new)
     else:
         x, acc = local.sweep(state.model, state.x, beta, state.rng, state.rule)
         acceptance = backend.to_numpy(acc)
-    return replace(state, x=x), Info(acceptance=np.asarray(acceptance, dtype=np.float64))
+    info = Info(acceptance=np.asarray(acceptance, dtype=np.float64), m2_cluster=m2_cluster)
+    return replace(state, x=x), info
 
 
 def _observables(state: State) -> tuple[np.ndarray, np.ndarray]:
@@ -103,6 +112,7 @@ def run_chains(
     total = n_warmup + n_samples * thin
     m = np.empty((n_chains, n_samples))
     energy = np.empty((n_chains, n_samples))
+    m2_cluster = np.empty((n_chains, n_samples))
     acceptance = 0.0
     for t in range(total):
         state, info = step(state)
@@ -110,11 +120,16 @@ def run_chains(
         kept = t - n_warmup
         if kept >= 0 and (kept + 1) % thin == 0:
             m[:, kept // thin], energy[:, kept // thin] = _observables(state)
+            if info.m2_cluster is not None:
+                m2_cluster[:, kept // thin] = info.m2_cluster
         if progress is not None and ((t + 1) % max(1, total // 100) == 0 or t + 1 == total):
             progress(t + 1, total)
     backend.synchronize()
+    observables = {"m": m, "E": energy}
+    if rule == "swendsen-wang" and model.kind == "ising":
+        observables["m2_cluster"] = m2_cluster
     return Samples(
-        observables={"m": m, "E": energy},
+        observables=observables,
         n_evaluations=n_chains * total,
         seconds=time.perf_counter() - start,
         diagnostics={"acceptance": acceptance / total, "rule": rule},
