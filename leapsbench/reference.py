@@ -28,11 +28,14 @@ from leapsbench.baselines.chains import init, step
 N_GROUPS = 8
 
 
-def sample_energy_mag(model, beta, rng, n_chains, seconds, n_warmup, min_steps=20, n_steps=None):
+def sample_energy_mag(
+    model, beta, rng, n_chains, seconds, n_warmup, min_steps=20, n_steps=None, progress=None
+):
     """SW chains at ``beta`` after ``n_warmup`` sweeps: (m, E) (C, n) of each later sweep.
 
     Runs for about ``seconds`` (at least ``min_steps`` sweeps), or exactly ``n_steps`` sweeps
-    when given (reproducible for a fixed seed).
+    when given (reproducible for a fixed seed).  ``progress(elapsed_s, seconds, sweeps=...)`` is
+    called about every 10 s.
     """
     backend = rng.backend
     state = init(model, backend, rng, n_chains, "swendsen-wang")
@@ -46,7 +49,11 @@ def sample_energy_mag(model, beta, rng, n_chains, seconds, n_warmup, min_steps=2
             return len(m) < n_steps
         return len(m) < min_steps or time.perf_counter() - start < seconds
 
+    last = start
     while more():
+        if progress is not None and time.perf_counter() - last > 10.0:
+            last = time.perf_counter()
+            progress(round(last - start), round(seconds), sweeps=len(m))
         state, _ = step(state, beta)
         m.append(backend.to_numpy(model.magnetization(state.x)))
         energy.append(backend.to_numpy(model.energy(state.x)))
@@ -147,7 +154,13 @@ def compute_reference(model, backend, seed: int, seconds: float, n_chains=64, pr
     mag_rng, ti_rng = rng.spawn(2)
     ti_share = 0.0 if model.kind == "ising" else 0.6
     m, energy = sample_energy_mag(
-        model, model.beta, mag_rng, n_chains, seconds * (1 - ti_share), n_warmup=1000
+        model,
+        model.beta,
+        mag_rng,
+        n_chains,
+        seconds * (1 - ti_share),
+        n_warmup=1000,
+        progress=None if progress is None else lambda *a, **k: progress(*a, phase="mag", **k),
     )
     mag = {**mean_with_error(m), "method": "swendsen-wang"}
     e = mean_with_error(energy / model.n_sites)

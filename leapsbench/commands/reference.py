@@ -48,7 +48,8 @@ def run(args) -> int:
     start = time.perf_counter()
 
     def progress(done, total, **metrics):
-        print(f"[{spec.name}] TI point {done}/{total} {metrics}", file=sys.stderr, flush=True)
+        what = "s of <m> sampling" if metrics.pop("phase", None) == "mag" else "TI points"
+        print(f"[{spec.name}] {done}/{total} {what} {metrics}", file=sys.stderr, flush=True)
 
     values = compute_reference(
         spec.model, get_backend("numpy"), args.seed, args.seconds, args.chains, progress
