@@ -27,7 +27,7 @@ ARCHITECTURE_OF = {"van-made": "made", "van-pixelcnn": "pixelcnn", "twobo": "two
 NET_PRESETS = {
     "quick": {
         "van-made": {"width": 64, "depth": 1},
-        "van-pixelcnn": {"width": 16, "depth": 3, "kernel": 3, "periodic": 1},
+        "van-pixelcnn": {"width": 8, "depth": 2, "kernel": 3, "periodic": 1},
         "twobo": {"width": 8},
     },
     "paper": {
@@ -65,6 +65,7 @@ class AutoregressiveMethod:
     net: object = None
     model: object = None
     history: dict = field(default_factory=dict)
+    steps_done: int = 0
 
     @property
     def param_count(self) -> int | None:
@@ -76,25 +77,32 @@ class AutoregressiveMethod:
         return make_net(ARCHITECTURE_OF[self.name], model, z2=z2, **hyper)
 
     def fit(self, model, backend, rng, budget, progress=None) -> dict:
-        self.net, self.model = self._net(model), model
+        """Train (resuming from loaded/previous params of the same network and model)."""
+        net = self._net(model)
+        resume = self.params is not None and self.net == net and self.model == model
+        self.net, self.model = net, model
         seed = int(rng.seed_sequence.generate_state(1)[0])
         device = str(backend.device) if backend.name == "torch" else "cpu"
+        done = self.steps_done if resume else 0
         start = time.perf_counter()
         self.params, self.history = train(
             self.net,
             model,
-            self.net.init_params(seed),
+            self.params if resume else self.net.init_params(seed),
             TrainConfig(**{k: self.config[k] for k in TRAIN_KEYS}),
             seed,
             device=device,
             max_seconds=getattr(budget, "train_seconds", None),
             max_steps=getattr(budget, "train_steps", None),
             progress=progress,
+            start_step=done,
         )
         free_energy = self.history["free_energy"]
+        self.steps_done = done + len(free_energy)
         return {
             "train_seconds": time.perf_counter() - start,
             "train_steps": len(free_energy),
+            "steps_done": self.steps_done,
             "final_free_energy": float(free_energy[-1]) if len(free_energy) else None,
         }
 
@@ -123,12 +131,16 @@ class AutoregressiveMethod:
 
     def save(self, path) -> None:
         save_checkpoint(
-            path, self.params, self.net, self.model, {"method": self.name, "config": self.config}
+            path,
+            self.params,
+            self.net,
+            self.model,
+            {"method": self.name, "config": self.config, "steps_done": self.steps_done},
         )
 
     def load(self, path, model) -> None:
         self.params, self.net, metadata = load_checkpoint(path, model, rebuild=net_from_config)
-        self.model = model
+        self.model, self.steps_done = model, int(metadata["extra"].get("steps_done", 0))
         if metadata["extra"].get("config") != self.config:
             raise ValueError(
                 f"checkpoint {path} was trained with config "

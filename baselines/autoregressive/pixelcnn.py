@@ -59,12 +59,12 @@ def param_specs(net) -> dict:
 
 
 def _masked_conv(xp, h, weight, mask, offsets):
-    """Σ_offsets mask_o ⊙ (h shifted so that (x, y) holds h[x+dx, y+dy]) @ W_o."""
-    out = 0.0
-    for o, (dx, dy) in enumerate(offsets):
-        shifted = xp.roll(h, (-dx, -dy), axis=(1, 2))
-        out = out + mask[o, ...] * (shifted @ weight[o, ...])
-    return out
+    """Σ_o mask_o ⊙ (h shifted so that (x, y) holds h[x+dx, y+dy]) @ W_o, as one matmul."""
+    shifted = [
+        mask[o, ...] * xp.roll(h, (-dx, -dy), axis=(1, 2)) for o, (dx, dy) in enumerate(offsets)
+    ]
+    k2, c_in, c_out = weight.shape
+    return xp.concat(shifted, axis=-1) @ xp.reshape(weight, (k2 * c_in, c_out))
 
 
 def logits(xp, params: dict, onehot, consts: dict, net):

@@ -48,18 +48,23 @@ def train(
     max_seconds: float | None = None,
     max_steps: int | None = None,
     progress=None,
+    start_step: int = 0,
 ):
-    """Train ``params`` (numpy) and return ``(params, history)``; history has F_q per step."""
+    """Train ``params`` (numpy) from step ``start_step`` (resume) to ``config.steps`` at most.
+
+    Returns ``(params, history)``; history has F_q per step taken.  The β ramp is a function of
+    the global step, so a resumed run continues the same schedule (Adam restarts its moments).
+    """
     import torch
 
     backend = get_backend("torch", device=device)
     rng = backend.rng(seed)
     weights = {k: v.clone().requires_grad_() for k, v in params_to(backend, params).items()}
     optimiser = torch.optim.Adam(list(weights.values()), lr=config.lr)
-    steps = config.steps if max_steps is None else min(config.steps, max_steps)
+    steps = config.steps if max_steps is None else min(config.steps, start_step + max_steps)
     ramp = max(1, int(config.anneal_fraction * config.steps))
     history, start = [], time.perf_counter()
-    for step in range(steps):
+    for step in range(start_step, steps):
         beta = model.beta * min(1.0, (step + 1) / ramp)
         with torch.no_grad():
             x = net.sample(weights, model, backend, rng, config.batch)

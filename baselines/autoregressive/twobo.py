@@ -48,12 +48,12 @@ def _frontier(neighbours: np.ndarray):
 
 
 def constants(net) -> dict[str, np.ndarray]:
-    """Gather indices and weights: c^i_{F_i[f]} = Σ_k weight[i,f,k] e_{gather[i,f,k]}."""
+    """Gather indices and weights: c^i_{F_i[f]} = Σ_k weight[k,i,f] e_{gather[k,i,f]}."""
     neighbours = _neighbours(net.shape, bool(net.couplings["periodic"]))
     index, valid = _frontier(neighbours)
-    nb = neighbours[index]  # (N, F, 4)
-    i = np.arange(net.n_sites)[:, None, None]
-    weight = net.couplings["J"] * valid[..., None] * ((nb >= 0) & (nb < i))
+    nb = np.moveaxis(neighbours[index], -1, 0)  # (4, N, F)
+    i = np.arange(net.n_sites)[:, None]
+    weight = net.couplings["J"] * valid * ((nb >= 0) & (nb < i))
     spin = 1.0 - 2.0 * np.arange(net.q)
     pair = np.outer(spin, spin) if net.kind == "ising" else np.eye(net.q)
     return {
@@ -80,12 +80,13 @@ def param_specs(net) -> dict:
 def logits(xp, params: dict, onehot, consts: dict, net):
     """Logits (B, N, q) of every site's conditional given the one-hot input (B, N, q)."""
     batch, n, q = onehot.shape
-    weight = consts["weight"]  # (N, F, 4)
-    gathered = xp.take(onehot, consts["gather"], axis=1)  # (B, N·F·4, q)
-    gathered = xp.reshape(gathered, (batch, n, weight.shape[1], 4, q))
-    fields = xp.sum(gathered * weight[..., None], axis=3)  # (B, N, F, q)
+    weight = consts["weight"]  # (4, N, F)
+    frontier = weight.shape[2]
+    gathered = xp.take(onehot, consts["gather"], axis=1)  # (B, 4·N·F, q)
+    gathered = xp.reshape(gathered, (batch, 4, n, frontier, q))
+    fields = sum(gathered[:, k, ...] * weight[k, :, :, None] for k in range(4))  # (B, N, F, q)
     local = fields[:, :, 0, :] @ consts["pair"] + consts["field"]  # (B, N, q)
-    features = xp.permute_dims(xp.reshape(fields, (batch, n, weight.shape[1] * q)), (1, 2, 0))
+    features = xp.permute_dims(xp.reshape(fields, (batch, n, frontier * q)), (1, 2, 0))
     hidden = xp.tanh(params["V"] @ features + params["b"][..., None])  # (N, width, B)
     learnt = xp.permute_dims(params["U"] @ hidden, (2, 0, 1)) + params["d"]  # (B, N, q)
     return params["beta"] * local + learnt
