@@ -17,6 +17,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 from .checkpoint import load_checkpoint, save_checkpoint
 from .ctmc import CTMCConfig, leaps_sample
 from .networks import default_hyper, make_network, param_count, params_to
@@ -69,19 +71,23 @@ class LeapsMethod:
         return CTMCConfig(**sampler), TrainConfig(**train), hyper
 
     def fit(self, model, backend, rng, budget, progress=None) -> dict:
+        """Train from scratch, or continue from loaded params (``load`` then ``fit`` resumes)."""
         _, train_config, hyper = self._split()
-        self.network = make_network(ARCHITECTURE_OF[self.name], model, **hyper)
+        if self.params is None:
+            self.network = make_network(ARCHITECTURE_OF[self.name], model, **hyper)
         self.model = model
         seed = int(rng.seed_sequence.generate_state(1)[0])
+        start_params = self.params if self.params is not None else self.network.init_params(seed)
         device = str(backend.device) if backend.name == "torch" else "cpu"
         start = time.perf_counter()
         self.params, self.fnet, history = train_leaps(
             self.network,
-            self.network.init_params(seed),
+            start_params,
             model,
             train_config,
             seed,
             device,
+            fnet=self.fnet,
             max_steps=getattr(budget, "train_steps", None),
             max_seconds=getattr(budget, "train_seconds", None),
             progress=progress,
@@ -112,7 +118,7 @@ class LeapsMethod:
             {
                 "method": self.name,
                 "config": self.config,
-                "fnet_param_count": param_count(self.fnet) if self.fnet else 0,
+                "fnet": {k: np.asarray(v).tolist() for k, v in (self.fnet or {}).items()},
             },
         )
 
@@ -123,7 +129,9 @@ class LeapsMethod:
                 f"checkpoint {path} was trained with another config: "
                 f"{metadata['extra'].get('config')} != {self.config}"
             )
-        self.model, self.fnet = model, None
+        fnet = metadata["extra"].get("fnet") or None
+        self.model = model
+        self.fnet = {k: np.asarray(v, dtype=np.float64) for k, v in fnet.items()} if fnet else None
 
 
 def make(name: str, preset: str = "quick", overrides: dict | None = None) -> LeapsMethod:
