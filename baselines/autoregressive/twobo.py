@@ -35,16 +35,20 @@ def _neighbours(shape, periodic: bool) -> np.ndarray:
 
 
 def _frontier(neighbours: np.ndarray):
-    """(N, F) frontier sites of each i (F_i[0] = i; padded with i and a 0 validity mask)."""
+    """(N, F) frontier sites of each i (F_i[0] = i; padded with i) and their 0/1 validity.
+
+    l > i is in F_i iff its earliest neighbour m_l = min_k nb[l, k] is < i.
+    """
     n = neighbours.shape[0]
-    lists = []
-    for i in range(n):  # built once per lattice, not a hot path
-        later = [l for l in range(i + 1, n) if np.any((neighbours[l] >= 0) & (neighbours[l] < i))]
-        lists.append([i, *later])
-    width = max(len(f) for f in lists)
-    index = np.array([f + [f[0]] * (width - len(f)) for f in lists])
-    valid = np.array([[1.0] * len(f) + [0.0] * (width - len(f)) for f in lists])
-    return index, valid
+    earliest = np.where(neighbours >= 0, neighbours, n).min(axis=1)
+    sites = np.arange(n)
+    member = (sites[None, :] > sites[:, None]) & (earliest[None, :] < sites[:, None])
+    width = 1 + int(member.sum(axis=1).max())
+    order = np.argsort(np.where(member, sites[None, :], n + sites[None, :]), axis=1, kind="stable")
+    later = order[:, : width - 1]
+    valid = np.take_along_axis(member, later, axis=1)
+    index = np.concatenate([sites[:, None], np.where(valid, later, sites[:, None])], axis=1)
+    return index, np.concatenate([np.ones((n, 1)), valid.astype(np.float64)], axis=1)
 
 
 def constants(net) -> dict[str, np.ndarray]:
