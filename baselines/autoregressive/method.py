@@ -84,16 +84,18 @@ class AutoregressiveMethod:
         seed = int(rng.seed_sequence.generate_state(1)[0])
         device = str(backend.device) if backend.name == "torch" else "cpu"
         done = self.steps_done if resume else 0
+        # a step budget (total steps, counting resumed ones) replaces the preset's step count,
+        # so that the β ramp spans the budget
+        total = getattr(budget, "train_steps", None) or self.config["steps"]
         start = time.perf_counter()
         self.params, self.history = train(
             self.net,
             model,
             self.params if resume else self.net.init_params(seed),
-            TrainConfig(**{k: self.config[k] for k in TRAIN_KEYS}),
+            TrainConfig(**{**{k: self.config[k] for k in TRAIN_KEYS}, "steps": total}),
             seed,
             device=device,
             max_seconds=getattr(budget, "train_seconds", None),
-            max_steps=getattr(budget, "train_steps", None),
             progress=progress,
             start_step=done,
         )

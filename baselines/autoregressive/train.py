@@ -2,8 +2,9 @@
 
 Minimises the variational free energy F_q = E_q[β H(x) + log q(x)] ≥ −log Z with the score-function
 gradient ∇F_q = E_q[(f(x) − b) ∇ log q(x)], f = β H + log q, baseline b = the batch mean of f.
-β is annealed from 0 to its target over the first ``anneal_fraction`` of the steps (the standard
-remedy for mode collapse).  Runs in torch; params enter and leave as numpy arrays.
+β is annealed from 0 to its target over the first ``anneal_fraction`` of the steps (or of the
+time budget ``max_seconds``, whichever ends first; the standard remedy for mode collapse).
+Runs in torch; params enter and leave as numpy arrays.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ def train(
     seed: int,
     device: str = "cpu",
     max_seconds: float | None = None,
-    max_steps: int | None = None,
     progress=None,
     start_step: int = 0,
 ):
@@ -61,11 +61,15 @@ def train(
     rng = backend.rng(seed)
     weights = {k: v.clone().requires_grad_() for k, v in params_to(backend, params).items()}
     optimiser = torch.optim.Adam(list(weights.values()), lr=config.lr)
-    steps = config.steps if max_steps is None else min(config.steps, start_step + max_steps)
+    steps = config.steps
     ramp = max(1, int(config.anneal_fraction * config.steps))
     history, start = [], time.perf_counter()
     for step in range(start_step, steps):
-        beta = model.beta * min(1.0, (step + 1) / ramp)
+        ramped = (step + 1) / ramp
+        if max_seconds:  # a time budget: the ramp also completes by anneal_fraction of it
+            elapsed = time.perf_counter() - start
+            ramped = max(ramped, elapsed / max(config.anneal_fraction * max_seconds, 1e-9))
+        beta = model.beta * min(1.0, ramped)
         with torch.no_grad():
             x = net.sample(weights, model, backend, rng, config.batch)
             energy = model.energy(x)
