@@ -74,3 +74,15 @@ def test_bad_overrides():
         TrainConfig(steps=0)
     with pytest.raises(ValueError, match="unknown LEAPS method"):
         make("leaps-gnn")
+
+
+def test_horizon_curriculum_grows_from_one_to_the_full_horizon():
+    from leapsbench.leaps.train import horizon_at
+
+    config = TrainConfig(horizon=125, curriculum_steps=20_000)
+    got = [horizon_at(s, config) for s in (0, 10_000, 20_000, 50_000)]
+    assert got == [1, 63, 125, 125]
+    assert horizon_at(0, TrainConfig(horizon=20)) == 20
+    with pytest.raises(ValueError, match="curriculum_steps must be >= 0"):
+        TrainConfig(curriculum_steps=-1)
+    assert make("leaps-conv", "paper").config["train_curriculum_steps"] == 20_000

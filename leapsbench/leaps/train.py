@@ -45,6 +45,7 @@ class TrainConfig:
     rate_floor: float = 1e-3
     mcmc_sweeps: int = 0
     fnet_width: int = 32
+    curriculum_steps: int = 0
 
     def __post_init__(self):
         for name in (
@@ -60,6 +61,10 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"training {name} must be an integer >= 1, got {value!r}")
+        if isinstance(self.curriculum_steps, bool) or not isinstance(self.curriculum_steps, int):
+            raise ValueError(f"curriculum_steps must be an integer, got {self.curriculum_steps!r}")
+        if self.curriculum_steps < 0:
+            raise ValueError(f"curriculum_steps must be >= 0, got {self.curriculum_steps}")
         if not (0 < self.decay <= 1 and self.lr > 0 and self.clip > 0 and self.rate_floor >= 0):
             raise ValueError(
                 f"need lr > 0, 0 < decay <= 1, clip > 0, rate_floor >= 0; got lr={self.lr}, "
@@ -104,15 +109,25 @@ def pinn_residual(network, params, fnet, model, x, t, floor: float):
     return drift + dfdt(array_api_compat.array_namespace(G), fnet, t) - flux
 
 
-def _rollout(network, params, model, backend, rng, config: TrainConfig):
-    """States (horizon·walkers, Lx, Ly) and times of one detached rollout of the sampler."""
+def horizon_at(step: int, config: TrainConfig) -> int:
+    """Rollout length (steps of h = 1/horizon) at a training step: the curriculum grows it
+    linearly from 1 to ``horizon`` over ``curriculum_steps`` (0: the full horizon at once)."""
+    if config.curriculum_steps == 0:
+        return config.horizon
+    fraction = min(step / config.curriculum_steps, 1.0)
+    return 1 + int(fraction * (config.horizon - 1))
+
+
+def _rollout(network, params, model, backend, rng, config: TrainConfig, n_steps: int):
+    """States (n_steps·walkers, Lx, Ly) and times of one detached rollout of the sampler,
+    ``n_steps`` steps of h = 1/horizon from t = 0."""
     import torch
 
     h = 1.0 / config.horizon
     x = model.uniform_states(backend, rng, config.walkers)
     states, times = [], []
     with torch.no_grad():
-        for k in range(config.horizon):
+        for k in range(n_steps):
             t = k * h
             states.append(x)
             times.append(torch.full((config.walkers,), t, dtype=backend.dtype))
@@ -154,9 +169,14 @@ def train_leaps(
     buffer, losses, start = [], [], time.perf_counter()
     for step in range(steps):
         if step % config.refresh_every == 0:
-            buffer = (buffer + [_rollout(network, weights, model, backend, rng, config)])[
-                -config.buffer_rollouts :
-            ]
+            buffer = (
+                buffer
+                + [
+                    _rollout(
+                        network, weights, model, backend, rng, config, horizon_at(step, config)
+                    )
+                ]
+            )[-config.buffer_rollouts :]
         x = torch.cat([b[0] for b in buffer])
         t = torch.cat([b[1] for b in buffer])
         pick = rng.integers(0, x.shape[0], (config.pairs,))
