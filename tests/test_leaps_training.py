@@ -83,6 +83,17 @@ def test_horizon_curriculum_grows_from_one_to_the_full_horizon():
     got = [horizon_at(s, config) for s in (0, 10_000, 20_000, 50_000)]
     assert got == [1, 63, 125, 125]
     assert horizon_at(0, TrainConfig(horizon=20)) == 20
-    with pytest.raises(ValueError, match="curriculum_steps must be >= 0"):
+    with pytest.raises(ValueError, match="curriculum_steps must be an integer >= 0"):
         TrainConfig(curriculum_steps=-1)
     assert make("leaps-conv", "paper").config["train_curriculum_steps"] == 20_000
+
+
+def test_periodic_evaluation_reports_ess_and_log_z():
+    model = ising(2, 3, beta=0.4)
+    method = make("leaps-mlp", "quick", {"train_steps": 4, "train_eval_every": 2})
+    seen = []
+    numpy = get_backend("numpy")
+    info = method.fit(model, numpy, numpy.rng(0), Budget(), lambda *a, **m: seen.append(m))
+    steps = [row[0] for row in info["eval"]]
+    assert steps == [2, 4] and all(0 < row[1] <= 1 and np.isfinite(row[2]) for row in info["eval"])
+    assert "ess_fraction" in seen[1] and "ess_fraction" not in seen[0]

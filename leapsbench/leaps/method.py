@@ -44,6 +44,7 @@ PRESETS = {
         "train_mcmc_sweeps": 1,
         "train_fnet_width": 200,
         "train_curriculum_steps": 20_000,
+        "train_eval_every": 1000,
     },
 }
 
@@ -98,6 +99,7 @@ class LeapsMethod:
             "train_seconds": time.perf_counter() - start,
             "train_steps": len(loss),
             "final_loss": float(loss[-1]) if len(loss) else None,
+            "eval": history["eval"].tolist(),  # rows (step, ess_fraction, log_z)
         }
 
     def sample(self, model, backend, rng, budget, progress=None):

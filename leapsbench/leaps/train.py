@@ -46,6 +46,8 @@ class TrainConfig:
     mcmc_sweeps: int = 0
     fnet_width: int = 32
     curriculum_steps: int = 0
+    eval_every: int = 0
+    eval_walkers: int = 500
 
     def __post_init__(self):
         for name in (
@@ -57,14 +59,15 @@ class TrainConfig:
             "refresh_every",
             "decay_every",
             "fnet_width",
+            "eval_walkers",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"training {name} must be an integer >= 1, got {value!r}")
-        if isinstance(self.curriculum_steps, bool) or not isinstance(self.curriculum_steps, int):
-            raise ValueError(f"curriculum_steps must be an integer, got {self.curriculum_steps!r}")
-        if self.curriculum_steps < 0:
-            raise ValueError(f"curriculum_steps must be >= 0, got {self.curriculum_steps}")
+        for name in ("curriculum_steps", "eval_every"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"training {name} must be an integer >= 0, got {value!r}")
         if not (0 < self.decay <= 1 and self.lr > 0 and self.clip > 0 and self.rate_floor >= 0):
             raise ValueError(
                 f"need lr > 0, 0 < decay <= 1, clip > 0, rate_floor >= 0; got lr={self.lr}, "
@@ -152,7 +155,9 @@ def train_leaps(
 ):
     """Minimise the PINN loss; returns ``(params, fnet, history)`` as numpy.
 
-    ``history`` holds the loss per step.  ``fnet`` continues a previous run (resume).
+    ``history`` holds the loss per step and, every ``eval_every`` steps (0: never), the final
+    ESS fraction and log Ẑ of a ``eval_walkers``-walker run of the sampler (horizon steps, exact
+    weights) as rows (step, ess_fraction, log_z).  ``fnet`` continues a previous run (resume).
     """
     import torch
 
@@ -166,7 +171,7 @@ def train_leaps(
     optimiser = torch.optim.Adam(everything, lr=config.lr)
     scheduler = torch.optim.lr_scheduler.StepLR(optimiser, config.decay_every, config.decay)
     steps = config.steps if max_steps is None else min(config.steps, max_steps)
-    buffer, losses, start = [], [], time.perf_counter()
+    buffer, losses, evaluations, start = [], [], [], time.perf_counter()
     for step in range(steps):
         if step % config.refresh_every == 0:
             buffer = (
@@ -190,8 +195,32 @@ def train_leaps(
         optimiser.step()
         scheduler.step()
         losses.append(float(loss.detach()))
+        metrics = {"loss": losses[-1]}
+        if config.eval_every and (step + 1) % config.eval_every == 0:
+            evaluations.append(
+                (step + 1, *_evaluate(network, weights, model, backend, rng, config))
+            )
+            metrics.update(ess_fraction=evaluations[-1][1], log_z=evaluations[-1][2])
         if progress is not None:
-            progress(step + 1, steps, loss=losses[-1])
+            progress(step + 1, steps, **metrics)
         if max_seconds is not None and time.perf_counter() - start > max_seconds:
             break
-    return params_to_numpy(weights), params_to_numpy(fweights), {"loss": np.asarray(losses)}
+    history = {"loss": np.asarray(losses), "eval": np.asarray(evaluations).reshape(-1, 3)}
+    return params_to_numpy(weights), params_to_numpy(fweights), history
+
+
+def _evaluate(network, weights, model, backend, rng, config: TrainConfig):
+    """(ESS fraction, log Ẑ) of a detached run of the sampler with the current rates."""
+    import torch
+
+    from .ctmc import CTMCConfig, leaps_sample
+
+    sampler = CTMCConfig(
+        n_steps=config.horizon,
+        n_walkers=max(config.eval_walkers, 2),
+        rate_floor=config.rate_floor or 1e-3,
+    )
+    with torch.no_grad():
+        detached = {k: v.detach() for k, v in weights.items()}
+        samples = leaps_sample(network, detached, model, backend, rng, sampler)
+    return float(samples.diagnostics["ess_fraction"][-1]), float(samples.log_z)
