@@ -4,8 +4,8 @@ One leaps-conv network trained with the quick TrainConfig (seed 0) on ising-L4-b
 sampled with 4000 walkers per N on numpy (seed 1); log Z_ref from Kaufman/enumeration.
 """
 
-import numpy as np
 from leapsbench.backends import get_backend
+
 from leapsbench.exact import exact_reference
 from leapsbench.leaps.ctmc import CTMCConfig, leaps_sample
 from leapsbench.leaps.networks import make_network
