@@ -95,3 +95,38 @@ def test_reference_command_writes_json(tmp_path, capsys):
 def test_reference_command_rejects_bad_seconds(tmp_path):
     with pytest.raises(ValueError, match="--seconds"):
         run(Namespace(benchmark="ising-L4-b0.4", seconds=0.0, seed=0, chains=8, out=str(tmp_path)))
+
+
+def test_reference_parts_pool_independent_runs(tmp_path):
+    """--part mag / log_z pool a second seed into the stored file; a reused seed is refused."""
+    name, args = "potts-q3-L3x4-b0.5", ["--chains", "16", "--out", str(tmp_path)]
+    path = tmp_path / f"{name}.json"
+    assert main(["reference", name, "--seconds", "1", "--seed", "0", *args]) == 0
+    first = json.loads(path.read_text())
+    assert main(["reference", name, "--seconds", "1", "--seed", "1", "--part", "mag", *args]) == 0
+    pooled = json.loads(path.read_text())
+    assert pooled["mag"]["error"] < first["mag"]["error"]
+    assert pooled["mag"]["n_samples"] > first["mag"]["n_samples"]
+    assert pooled["log_z"] == first["log_z"]
+    assert main(["reference", name, "--seconds", "2", "--seed", "2", "--part", "log_z", *args]) == 0
+    pooled = json.loads(path.read_text())
+    assert [run["part"] for run in pooled["runs"]] == ["all", "mag", "log_z"]
+    assert pooled["log_z"]["statistical_error"] < first["log_z"]["statistical_error"]
+    exact = enumerate_model(potts(3, 3, 4, beta=0.5))
+    assert abs(pooled["mag"]["value"] - exact.mag) < 4 * pooled["mag"]["error"]
+    assert abs(pooled["log_z"]["value"] - exact.log_z) < 4 * pooled["log_z"]["error"]
+    with pytest.raises(ValueError, match="--seed 1 was already used"):
+        run(
+            Namespace(benchmark=name, seconds=1.0, seed=1, chains=16, out=str(tmp_path), part="mag")
+        )
+    with pytest.raises(FileNotFoundError, match="--part all"):
+        run(
+            Namespace(
+                benchmark="ising-L4-b0.4",
+                seconds=1.0,
+                seed=0,
+                chains=8,
+                out=str(tmp_path),
+                part="mag",
+            )
+        )

@@ -1,9 +1,12 @@
 """``leapsbench reference``: high-precision ⟨m⟩, ⟨E⟩/N and log Z of a benchmark (Swendsen–Wang).
 
     leapsbench reference ising-L24-b0.4407 --seconds 300 --seed 0 [--out results/reference]
+    leapsbench reference potts-q4-L16-b1.3 --part log_z --seconds 600 --seed 1
 
 Writes ``<out>/<benchmark>.json`` atomically (keys in docs/CONTRACTS.md; methods in
-:mod:`leapsbench.reference`).
+:mod:`leapsbench.reference`).  ``--part mag`` or ``--part log_z`` spends the whole budget on that
+quantity and pools the new, independent run (its seed must differ from every stored run's) into
+the stored file; every run that went into a file is listed under ``runs``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--chains", type=int, default=64, help="SW chains (default 64)")
     parser.add_argument("--out", default="results/reference", help="output directory")
+    parser.add_argument(
+        "--part",
+        choices=("all", "mag", "log_z"),
+        default="all",
+        help="all: a fresh reference (default); mag or log_z: sample only that and pool it "
+        "into the stored reference",
+    )
 
 
 def write_atomic(path: Path, data: dict) -> None:
@@ -32,6 +42,37 @@ def write_atomic(path: Path, data: dict) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n")
     os.replace(tmp, path)
+
+
+def stored_runs(stored: dict) -> list[dict]:
+    """The runs behind a stored reference (older files name a single run at the top level)."""
+    if "runs" in stored:
+        return stored["runs"]
+    keys = ("command", "seed", "n_chains", "wall_seconds")
+    return [{**{key: stored[key] for key in keys if key in stored}, "part": "all"}]
+
+
+def check_independent(stored: dict, seed: int) -> None:
+    """Pooling needs a seed that no stored run used."""
+    used = [run["seed"] for run in stored_runs(stored)]
+    if seed in used:
+        raise ValueError(
+            f"--seed {seed} was already used for this reference ({used}); pooling "
+            "needs an independent run, so choose another seed"
+        )
+
+
+def pool_into(stored: dict, values: dict, model, part: str) -> dict:
+    """``stored`` with the new run's ``part`` pooled in (:mod:`leapsbench.reference`)."""
+    from leapsbench.reference import pool_log_z, pool_means
+
+    if part == "mag":
+        keys = ("mag", "energy_per_site")
+        pooled = {key: pool_means(stored[key], values[key]) for key in keys}
+        if "exact" in stored["energy_per_site"]:
+            pooled["energy_per_site"]["exact"] = stored["energy_per_site"]["exact"]
+        return {**stored, **pooled}
+    return {**stored, "log_z": pool_log_z(model, stored["log_z"], values["log_z"])}
 
 
 def run(args) -> int:
@@ -44,7 +85,18 @@ def run(args) -> int:
         raise ValueError(f"--seconds must be > 0, got {args.seconds}")
     if args.chains < 2:
         raise ValueError(f"--chains must be >= 2, got {args.chains}")
+    part = getattr(args, "part", "all")
     spec = parse_benchmark(args.benchmark)
+    path = Path(args.out) / f"{spec.name}.json"
+    stored = None
+    if part != "all":
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"--part {part} pools into {path}, which does not exist; make it first with "
+                "--part all"
+            )
+        stored = json.loads(path.read_text())
+        check_independent(stored, args.seed)
     start = time.perf_counter()
 
     def progress(done, total, **metrics):
@@ -52,19 +104,23 @@ def run(args) -> int:
         print(f"[{spec.name}] {done}/{total} {what} {metrics}", file=sys.stderr, flush=True)
 
     values = compute_reference(
-        spec.model, get_backend("numpy"), args.seed, args.seconds, args.chains, progress
+        spec.model, get_backend("numpy"), args.seed, args.seconds, args.chains, progress, part
     )
-    out = {
-        "benchmark": spec.name,
-        "model": spec.model.config(),
-        **values,
+    this_run = {
         "command": "leapsbench reference " + " ".join(shlex.quote(a) for a in sys.argv[2:]),
         "seed": args.seed,
+        "part": part,
         "n_chains": args.chains,
-        "versions": versions(),
         "wall_seconds": time.perf_counter() - start,
     }
-    path = Path(args.out) / f"{spec.name}.json"
+    if part == "all":
+        out = {"benchmark": spec.name, "model": spec.model.config(), **values, **this_run}
+        out["runs"] = [this_run]
+    else:
+        out = pool_into(stored, values, spec.model, part)
+        out["runs"] = [*stored_runs(stored), this_run]
+        out["wall_seconds"] = sum(run.get("wall_seconds", 0.0) for run in out["runs"])
+    out["versions"] = versions()
     write_atomic(path, out)
     mag, log_z = out["mag"], out["log_z"]
     print(
