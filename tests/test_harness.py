@@ -16,7 +16,7 @@ from leapsbench.harness.grid import make_grid, run_grid
 from leapsbench.harness.reference import find_reference
 from leapsbench.harness.runner import ROW_KEYS, make_spec, run_key, run_task
 from leapsbench.harness.store import ResultStore, load_rows
-from leapsbench.harness.tables import render
+from leapsbench.harness.tables import benchmark_table, render, summarise
 
 
 @pytest.fixture
@@ -138,6 +138,20 @@ def test_table_marks_best_and_shows_failures(fakes):
     assert "delta_mag_err" in render(rows, "csv")
     with pytest.raises(ValueError, match="choose from markdown, csv, latex"):
         render(rows, "html")
+
+
+def test_table_rows_follow_registry_and_train_time_needs_parameters(fakes):
+    """Rows come in the method registry's order, whatever order the runs finished in; training
+    time is shown only for methods with parameters (fakes have 3; a None count shows '—')."""
+    rows = _rows(fakes, [0])
+    mcmc, leaps = dict(rows[0], method="metropolis"), dict(rows[0], method="leaps-mlp")
+    mcmc["param_count"], mcmc["train_seconds"] = None, 1e-6
+    leaps["train_seconds"] = 5.0
+    summary = summarise([mcmc, leaps])
+    assert list(summary["method"]) == ["leaps-mlp", "metropolis"]
+    assert np.isnan(summary["train_seconds"].iloc[1]) and summary["train_seconds"].iloc[0] == 5.0
+    table = benchmark_table(summary, "ising-L4-b0.4407")
+    assert list(table["train s"]) == ["5", "—"]
 
 
 def test_paper_delta_mag_shown_for_paper_benchmarks(fakes):

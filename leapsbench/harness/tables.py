@@ -2,8 +2,9 @@
 
 Each cell is the mean over seeds ± its standard error std/√n (n ≥ 2 seeds); with one seed the
 run's own error bar is shown (ΔMag: √(σ_m² + σ_ref²), log-Z error: σ_logẐ).  The best value of
-each column is marked (lowest ΔMag, log-Z error and time; highest ESS).  For the six paper
-benchmarks the paper's ΔMag is shown beside ours (:mod:`leapsbench.harness.paper`).
+each column is marked (lowest ΔMag, log-Z error and time; highest ESS); training time is shown
+and compared only for methods with parameters.  Rows follow the method registry's order.  For
+the six paper benchmarks the paper's ΔMag is shown beside ours (:mod:`leapsbench.harness.paper`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .methods import ALL_METHODS
 from .paper import PAPER_DELTA_MAG
 
 COLUMNS = (
@@ -59,8 +61,9 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
         }
         errors = group.loc[group["status"] != "ok", "error"]
         record["status"] = "ok" if errors.empty else f"{len(errors)} failed: {errors.iloc[0]}"
+        trains = "param_count" in group and _number(group["param_count"].iloc[0]) > 0
         for _, key, _, own in COLUMNS + SUMMARY_ONLY:
-            values = ok[key].dropna()
+            values = ok[key].dropna() if trains or key != "train_seconds" else ok[key].iloc[:0]
             record[key] = values.mean() if len(values) else np.nan
             if len(values) >= 2:
                 record[f"{key}_err"] = values.std(ddof=1) / math.sqrt(len(values))
@@ -70,7 +73,17 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
                 record[f"{key}_err"] = np.nan
         record["paper_delta_mag"] = PAPER_DELTA_MAG.get(bench, np.nan)
         out.append(record)
-    return pd.DataFrame(out)
+    summary = pd.DataFrame(out)
+    registry = {name: k for k, name in enumerate(ALL_METHODS)}
+    benchmarks = {name: k for k, name in enumerate(frame["benchmark"].unique())}
+    order = sorted(
+        summary.index,
+        key=lambda k: (
+            benchmarks[summary.at[k, "benchmark"]],
+            registry.get(summary.at[k, "method"], len(registry)),
+        ),
+    )
+    return summary.loc[order].reset_index(drop=True)
 
 
 def _variant(row: dict) -> str:
