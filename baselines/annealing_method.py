@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from leapsbench.presets import checked_overrides, preset_settings
+
 from .annealing import AnnealingConfig, anneal
 
 NAMES = ("ais", "smc")
@@ -47,16 +49,11 @@ def make(name: str, preset: str = "quick", overrides: dict | None = None) -> Ann
     """AIS (``name="ais"``) or SMC (``"smc"``) at ``preset`` with ``overrides`` applied."""
     if name not in NAMES:
         raise ValueError(f"unknown annealing method {name!r}; known: {', '.join(NAMES)}")
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
-    valid = COMMON_KEYS + (SMC_KEYS if name == "smc" else ())
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(valid))
-    if unknown:
-        raise ValueError(
-            f"unknown {name} override(s) {', '.join(unknown)}; valid keys: {', '.join(valid)}"
-        )
+    settings = preset_settings(name, preset, PRESETS)
+    overrides = checked_overrides(
+        name, overrides, COMMON_KEYS + (SMC_KEYS if name == "smc" else ())
+    )
     smc_defaults = {"resampling": "systematic", "n_islands": 10} if name == "smc" else {}
-    settings = {**PRESETS[preset], **smc_defaults}
+    settings.update(smc_defaults)
     config = AnnealingConfig(**{**settings, **overrides}).config()
     return AnnealingMethod(name=name, config=config)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from leapsbench.presets import checked_overrides, preset_settings
+
 from .chains import run_chains
 
 NAMES = ("metropolis", "heatbath", "swendsen-wang", "wolff")
@@ -47,16 +49,9 @@ def make(name: str, preset: str = "quick", overrides: dict | None = None) -> MCM
     """The MCMC sampler ``name`` at ``preset`` with ``overrides`` (keys of the preset) applied."""
     if name not in NAMES:
         raise ValueError(f"unknown MCMC method {name!r}; known: {', '.join(NAMES)}")
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(PRESETS[preset]))
-    if unknown:
-        raise ValueError(
-            f"unknown {name} override(s) {', '.join(unknown)}; "
-            f"valid keys: {', '.join(PRESETS[preset])}"
-        )
-    config = {**PRESETS[preset], **{k: int(v) for k, v in overrides.items()}}
+    settings = preset_settings(name, preset, PRESETS)
+    overrides = checked_overrides(name, overrides, settings)
+    config = {**settings, **{k: int(v) for k, v in overrides.items()}}
     for key, value in config.items():
         if value < (0 if key == "n_warmup" else 1):
             raise ValueError(f"{key} must be positive, got {value}")

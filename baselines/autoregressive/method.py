@@ -18,6 +18,7 @@ import numpy as np
 from leapsbench.estimators import log_z_estimate
 from leapsbench.leaps.checkpoint import load_checkpoint, save_checkpoint
 from leapsbench.leaps.networks import param_count, params_to
+from leapsbench.presets import checked_overrides, preset_settings
 from leapsbench.samples import Samples
 
 from .network import make_net, net_from_config
@@ -157,11 +158,8 @@ def make(name: str, preset: str = "quick", overrides: dict | None = None) -> Aut
             f"autoregressive method {name!r} is not implemented; "
             f"available: {', '.join(ARCHITECTURE_OF)}"
         )
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
-    overrides = dict(overrides or {})
-    defaults = {**NET_PRESETS[preset][name], **PRESETS[preset]}
-    unknown = sorted(set(overrides) - set(defaults))
-    if unknown:
-        raise ValueError(f"unknown {name} override(s) {unknown}; valid keys: {sorted(defaults)}")
-    return AutoregressiveMethod(name=name, config={**defaults, **overrides})
+    settings = preset_settings(name, preset, PRESETS)
+    defaults = {**NET_PRESETS[preset][name], **settings}
+    return AutoregressiveMethod(
+        name=name, config={**defaults, **checked_overrides(name, overrides, defaults)}
+    )
