@@ -5,16 +5,13 @@ Needs matplotlib (``pip install 'leapsbench[plot]'``); see :mod:`leapsbench.harn
 
 from __future__ import annotations
 
+from . import add_results_argument
+
 HELP = "Plot ΔMag/ESS per method, ESS over annealing time and magnetization histograms."
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument(
-        "results",
-        nargs="?",
-        default="results/runs",
-        help="results directory or .csv/.json file (default results/runs)",
-    )
+    add_results_argument(parser)
     parser.add_argument("--output", default="results/plots", help="figure directory")
     parser.add_argument("--format", choices=("png", "svg"), default="png")
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import sys
 
+from . import DEFAULT_RESULTS
+
 HELP = "Run benchmarks × methods × backends × seeds and print/store one result row per run."
 FORMATS = ("table", "json", "csv")
 
@@ -53,7 +55,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--train-steps", type=int, default=None, help="budget: training steps")
     parser.add_argument("--train-seconds", type=float, default=None, help="budget: train time")
     parser.add_argument("--format", choices=FORMATS, default="table")
-    parser.add_argument("--results", default="results/runs", help="results store directory")
+    parser.add_argument("--results", default=DEFAULT_RESULTS, help="results store directory")
     parser.add_argument("--cache", default=".leapsbench-cache", help="checkpoint cache dir")
     parser.add_argument("--jobs", type=int, default=1, help="parallel runs (process pool)")
     # --- Dask executor (issue 11; leapsbench/harness/dask_executor.py) ---

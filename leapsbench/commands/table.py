@@ -6,16 +6,13 @@ best per column marked; the paper's ΔMag beside ours on the six paper benchmark
 
 from __future__ import annotations
 
+from . import add_results_argument
+
 HELP = "Tabulate stored results per benchmark (markdown, csv or latex)."
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument(
-        "results",
-        nargs="?",
-        default="results/runs",
-        help="results directory or .csv/.json file (default results/runs)",
-    )
+    add_results_argument(parser)
     parser.add_argument("--format", choices=("markdown", "csv", "latex"), default="markdown")
     parser.add_argument("--benchmark", action="append", help="only these benchmarks")
     parser.add_argument("--output", default=None, help="write to this file instead of stdout")
