@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import numpy as np
@@ -32,13 +33,23 @@ N_GROUPS = 8
 
 
 def sample_energy_mag(
-    model, beta, rng, n_chains, seconds, n_warmup, min_steps=20, n_steps=None, progress=None
+    model,
+    beta,
+    rng,
+    n_chains,
+    seconds,
+    n_warmup,
+    min_steps=20,
+    n_steps=None,
+    progress=None,
+    stop_on_interrupt=False,
 ):
     """SW chains at ``beta`` after ``n_warmup`` sweeps: (m, E) (C, n) of each later sweep.
 
     Runs for about ``seconds`` (at least ``min_steps`` sweeps), or exactly ``n_steps`` sweeps
     when given (reproducible for a fixed seed).  ``progress(elapsed_s, seconds, sweeps=...)`` is
-    called about every 10 s.
+    called about every 10 s.  With ``stop_on_interrupt``, Ctrl-C ends the sampling early and the
+    sweeps so far are returned (at least ``min_steps`` of them; otherwise it propagates).
     """
     backend = rng.backend
     state = init(model, backend, rng, n_chains, "swendsen-wang")
@@ -53,13 +64,18 @@ def sample_energy_mag(
         return len(m) < min_steps or time.perf_counter() - start < seconds
 
     last = start
-    while more():
-        if progress is not None and time.perf_counter() - last > 10.0:
-            last = time.perf_counter()
-            progress(round(last - start), round(seconds), sweeps=len(m))
-        state, _ = step(state, beta)
-        m.append(backend.to_numpy(model.magnetization(state.x)))
-        energy.append(backend.to_numpy(model.energy(state.x)))
+    try:
+        while more():
+            if progress is not None and time.perf_counter() - last > 10.0:
+                last = time.perf_counter()
+                progress(round(last - start), round(seconds), sweeps=len(m))
+            state, _ = step(state, beta)
+            m.append(backend.to_numpy(model.magnetization(state.x)))
+            energy.append(backend.to_numpy(model.energy(state.x)))
+    except KeyboardInterrupt:
+        if not stop_on_interrupt or len(m) < min_steps:
+            raise
+        print(f"interrupted after {len(m)} sweeps; keeping them", file=sys.stderr, flush=True)
     return np.stack(m, axis=1), np.stack(energy, axis=1)
 
 
@@ -222,6 +238,7 @@ def compute_reference(
         seconds * (1 - ti_share),
         n_warmup=1000,
         progress=None if progress is None else lambda *a, **k: progress(*a, phase="mag", **k),
+        stop_on_interrupt=part == "mag" or model.kind == "ising",
     )
     mag = {**mean_with_error(m), "method": "swendsen-wang"}
     e = mean_with_error(energy / model.n_sites)

@@ -130,3 +130,23 @@ def test_reference_parts_pool_independent_runs(tmp_path):
                 part="mag",
             )
         )
+
+
+def test_interrupted_mag_sampling_keeps_its_sweeps(tmp_path, monkeypatch):
+    """Ctrl-C after 30 sweeps of an Ising reference still writes a reference from those sweeps."""
+    import leapsbench.reference as reference
+
+    calls = {"n": 0}
+    real_step = reference.step
+
+    def interrupting_step(state, beta):
+        calls["n"] += 1
+        if calls["n"] > 1000 + 30:  # 1000 warm-up sweeps, then 30 kept
+            raise KeyboardInterrupt
+        return real_step(state, beta)
+
+    monkeypatch.setattr(reference, "step", interrupting_step)
+    args = ["--seconds", "1000", "--chains", "8", "--out", str(tmp_path)]
+    assert main(["reference", "ising-L4-b0.4", *args]) == 0
+    data = json.loads((tmp_path / "ising-L4-b0.4.json").read_text())
+    assert data["mag"]["n_samples"] == 8 * 30
