@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from leapsbench.backends import get_backend
 
+from leapsbench.estimators import kish_ess
 from leapsbench.exact.enumerate import enumerate_model
 from leapsbench.leaps.ctmc import (
     CTMCConfig,
@@ -26,10 +27,10 @@ def _all_states(model):
     return model.from_values(np.array(list(values), dtype=np.int8).reshape(-1, *model.shape))
 
 
-def _expected_z_ratio(model, network, params, n_steps, floor, weights="exact"):
-    """E[exp(A_N)] by exact propagation over all states, with the sampler's own kernel code.
-
-    V_{k+1}(y) = Σ_x V_k(x) F(x→y) exp(ΔA(x, y)), V_0 uniform; E[Ẑ]/Z = Z_0 Σ_y V_N(y) / Z.
+def _expected_weight_mass(model, network, params, n_steps, floor, weights="exact"):
+    """V_N(y) = E[exp(A_N) 1{X_N = y}] by exact propagation over all states, with the sampler's
+    own kernel code: V_{k+1}(y) = Σ_x V_k(x) F(x→y) exp(ΔA(x, y)), V_0 uniform.  Unbiased weights
+    give V_N(y) = e^{−βH(y)} / Z_0 for every y.
     """
     states = _all_states(model)
     S, h = len(states), 1.0 / n_steps
@@ -65,6 +66,12 @@ def _expected_z_ratio(model, network, params, n_steps, floor, weights="exact"):
             )
             step = log_f + increment[:, None]
         V = (V[:, None] * np.where(np.isfinite(log_f), np.exp(step), 0.0)).sum(0)
+    return V
+
+
+def _expected_z_ratio(model, network, params, n_steps, floor, weights="exact"):
+    """E[Ẑ]/Z = Z_0 Σ_y V_N(y) / Z (:func:`_expected_weight_mass`)."""
+    V = _expected_weight_mass(model, network, params, n_steps, floor, weights)
     return np.exp(model.log_z0) * V.sum() / np.exp(enumerate_model(model).log_z)
 
 
@@ -77,6 +84,16 @@ def test_exact_weights_are_unbiased_in_z(model, architecture):
     params = {k: 4 * v for k, v in network.init_params(3).items()}  # strong, far from trivial
     ratio = _expected_z_ratio(model, network, params, n_steps=4, floor=1e-3)
     assert ratio == pytest.approx(1.0, abs=1e-10)
+
+
+def test_exact_weights_reweight_the_t1_marginal_to_boltzmann_state_by_state():
+    """E[w 1{X_1 = y}] = e^{−βH(y)} / Z_0 for every state y, exactly (not only its sum)."""
+    model = potts(3, 2, 2, beta=1.2)
+    network = make_network("conv", model)
+    params = {k: 4 * v for k, v in network.init_params(3).items()}
+    V = _expected_weight_mass(model, network, params, n_steps=4, floor=1e-3)
+    target = np.exp(-model.beta * model.energy(_all_states(model)) - model.log_z0)
+    np.testing.assert_allclose(V, target, rtol=1e-10)
 
 
 def test_without_rate_floor_the_exact_weights_are_biased():
@@ -175,3 +192,94 @@ def test_rates_are_nonnegative_and_zero_at_the_current_value():
     for rates in (forward, reverse):
         assert np.all(rates[onehot == 0] >= 1e-3) and np.all(rates[onehot == 1] == 0)
     np.testing.assert_allclose(forward - reverse, G * (1 - onehot), atol=1e-12)
+
+
+def _flip_energy_changes(model, x):
+    """ΔE of flipping each site of Ising states ``x`` (B, Lx, Ly), by brute force."""
+    changes = np.empty(x.shape)
+    for i, j in itertools.product(range(x.shape[1]), range(x.shape[2])):
+        flipped = x.copy()
+        flipped[:, i, j] = -flipped[:, i, j]
+        changes[:, i, j] = model.energy(flipped) - model.energy(x)
+    return changes
+
+
+def test_zero_network_exact_weights_match_their_closed_form():
+    """G ≡ 0, floor ε, one step (h = 1) on Ising: every site jumps with probability 1 − e^{−ε};
+    the backward kernel at x₁ has per-site rate Λ_i = ε e^{−β ΔE_i(x₁)}, so
+
+        log w = −β H(x₁) + Σ_{i moved} log[(1 − e^{−Λ_i}) / (1 − e^{−ε})] − Σ_{i stayed} (Λ_i − ε).
+    """
+    model = ising(3, 4, beta=0.5, h=0.2)
+    backend = get_backend("numpy")
+    floor, walkers = 0.7, 200
+    config = CTMCConfig(n_steps=1, n_walkers=walkers, rate_floor=floor)
+    samples = leaps_sample(ZeroNetwork(2), {}, model, backend, backend.rng(4), config)
+    x0 = model.uniform_states(backend, backend.rng(4), walkers)
+    x1 = samples.x
+    moved = x0 != x1
+    assert 0.3 < moved.mean() < 0.7  # the floor moves about half the sites
+    rate = floor * np.exp(-model.beta * _flip_energy_changes(model, x1))
+    per_site = np.where(moved, np.log(-np.expm1(-rate)) - np.log(-np.expm1(-floor)), floor - rate)
+    expected = -model.beta * model.energy(x1) + per_site.sum(axis=(1, 2))
+    np.testing.assert_allclose(samples.log_weights, expected, rtol=0, atol=1e-12)
+
+
+def test_zero_network_with_a_vanishing_floor_is_ais_without_moves():
+    """G ≡ 0, ε → 0: nothing moves, and the exact weights become −β H(x₀) (AIS without moves)."""
+    model = potts(3, 3, 3, beta=0.8)
+    backend = get_backend("numpy")
+    config = CTMCConfig(n_steps=5, n_walkers=100, rate_floor=1e-12)
+    samples = leaps_sample(ZeroNetwork(3), {}, model, backend, backend.rng(2), config)
+    x0 = model.uniform_states(backend, backend.rng(2), 100)
+    np.testing.assert_array_equal(samples.x, x0)
+    np.testing.assert_allclose(samples.log_weights, -model.beta * model.energy(x0), atol=1e-9)
+    exact_is = np.logaddexp.reduce(-model.beta * model.energy(x0)) - np.log(100) + model.log_z0
+    assert samples.log_z == pytest.approx(exact_is, abs=1e-9)
+
+
+def _reweighted_chi2(states_index, log_w, target, min_mass=0.05):
+    """p-value of a χ² test of the self-normalised histogram against ``target`` π.
+
+    States are lumped into bins of π-mass ≥ ``min_mass`` (most probable first) so that every bin
+    holds many effective samples.  With p̂_b = Σ_{x_i∈b} w_i / Σ w_i, d = p̂ − π_bins and the
+    delta-method covariance C = Σ_i w_i² (e_{b_i} − p̂)(e_{b_i} − p̂)ᵀ / (Σ w_i)² (rank K − 1),
+    dᵀ C⁺ d ~ χ²_{K−1} for K bins.
+    """
+    from scipy.stats import chi2
+
+    bins, n_bins, mass = np.empty(target.size, dtype=np.int64), 0, 0.0
+    for state in np.argsort(-target, kind="stable"):
+        bins[state], mass = n_bins, mass + target[state]
+        if mass >= min_mass:
+            n_bins, mass = n_bins + 1, 0.0
+    if mass > 0:  # a light last bin joins the one before
+        bins[bins == n_bins] = n_bins - 1
+    w = np.exp(log_w - log_w.max())
+    indicator = np.eye(n_bins)[bins[states_index]]  # (B, K)
+    p_hat = w @ indicator / w.sum()
+    centred = (indicator - p_hat) * w[:, None]
+    cov = centred.T @ centred / w.sum() ** 2
+    d = p_hat - np.bincount(bins, weights=target, minlength=n_bins)
+    stat = d @ np.linalg.pinv(cov, rcond=1e-10, hermitian=True) @ d
+    return chi2.sf(stat, n_bins - 1)
+
+
+@pytest.mark.parametrize(
+    "model", [ising(2, 3, beta=0.6), potts(3, 2, 2, beta=1.2)], ids=["ising-2x3", "potts3-2x2"]
+)
+def test_reweighted_marginal_at_t1_is_the_boltzmann_distribution(model):
+    """Monte Carlo: the weighted t = 1 states of an untrained network pass a χ² test against
+    exact π; the unweighted ones (the CTMC's own marginal) fail it, so the test has power.  The
+    χ² asymptotics need many effective samples per bin (ESS ≈ 450–750 of 20 000 here); far
+    heavier-tailed weights are covered exactly by the state-by-state propagation test above."""
+    backend = get_backend("numpy")
+    network = make_network("conv", model)
+    config = CTMCConfig(n_steps=6, n_walkers=20_000)
+    samples = leaps_sample(network, network.init_params(3), model, backend, backend.rng(7), config)
+    assert kish_ess(samples.log_weights) > 300
+    exact = np.exp(-model.beta * model.energy(_all_states(model)) - enumerate_model(model).log_z)
+    digits = model.to_values(samples.x).reshape(config.n_walkers, -1).astype(np.int64)
+    index = digits @ model.q ** np.arange(model.n_sites - 1, -1, -1)  # _all_states' order
+    assert _reweighted_chi2(index, samples.log_weights, exact) > 1e-3
+    assert _reweighted_chi2(index, np.zeros(config.n_walkers), exact) < 1e-6
