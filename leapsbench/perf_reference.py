@@ -53,9 +53,7 @@ def torch_ising_delta_energy(x, J: float = 1.0, h: float = 0.0):
     import torch
 
     s = x.to(torch.float64)
-    nb = (
-        torch.roll(s, 1, 1) + torch.roll(s, -1, 1) + torch.roll(s, 1, 2) + torch.roll(s, -1, 2)
-    )
+    nb = torch.roll(s, 1, 1) + torch.roll(s, -1, 1) + torch.roll(s, 1, 2) + torch.roll(s, -1, 2)
     return 2.0 * s * (J * nb + h)
 
 

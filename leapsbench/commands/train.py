@@ -5,6 +5,8 @@
 
 The checkpoint (.npz parameters + .json metadata) can be sampled on any backend with
 ``leapsbench run``; ``--resume`` continues training from an existing checkpoint at ``--out``.
+While training, the state is saved every ``train_checkpoint_every`` steps to
+``<out>.training-state.pt``; rerunning an interrupted command resumes from it.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def run(args) -> int:
     if args.resume and checkpoint_paths(out)[1].is_file():
         method.load(out, spec.model)
         print(f"resuming from {out}")
+    method.training_checkpoint = f"{out}.training-state.pt"
     backend = get_backend("torch", device=args.device)
     budget = Budget(train_steps=args.steps, train_seconds=args.seconds)
     with Progress(transient=True) as bar:

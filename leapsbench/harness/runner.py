@@ -8,7 +8,9 @@ the client writes the results store.  It never raises for a failing method: the 
 Timing: ``backend.synchronize()`` before each clock read.  Trained models are cached under
 ``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` via the adapter's optional
 ``save``/``load`` (``fit.json`` written last marks a complete checkpoint), so sampling on another
-backend reuses the same training.  ``ess_per_second`` = ESS / (train + sample seconds).
+backend reuses the same training; a method with a ``training_checkpoint`` attribute keeps its
+training state there too, so an interrupted training resumes.  ``ess_per_second`` = ESS /
+(train + sample seconds).
 """
 
 from __future__ import annotations
@@ -165,6 +167,8 @@ def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, flo
             method.load(str(path), model)
             saved = json.loads(marker.read_text())
             return saved["fit_info"], saved["train_seconds"], True
+        if hasattr(method, "training_checkpoint"):  # an interrupted training resumes from it
+            method.training_checkpoint = str(path / "training-state.pt")
     backend.synchronize()
     start = time.perf_counter()
     fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}

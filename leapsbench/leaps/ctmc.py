@@ -133,6 +133,26 @@ def log_kernel(rates, moved, target_onehot, h: float):
     return xp.sum(per_site, axis=(1, 2))
 
 
+def exact_increment(model, move, forward_rates, G_next, betas, h: float, floor: float):
+    """The exact weight increment of one step x → x' (float64, per walker):
+
+        U_t(x) − U_{t+h}(x') + log B(x | x') − log F(x' | x),
+
+    ``move = (x, x', moved)``, ``forward_rates = (r, onehot(x))`` as returned by
+    :func:`tau_leap_step`, ``G_next`` the scores at (x', t + h), ``betas = (β_t, β_{t+h})``.
+    Differentiable in torch through the rates and ``G_next``.
+    """
+    x, x_next, moved = move
+    forward, onehot = forward_rates
+    beta, beta_next = betas
+    xp = _namespace(G_next)
+    onehot_next = _one_hot(model, x_next, G_next.dtype)
+    backward = backward_rates(model, G_next, x_next, onehot_next, beta_next, floor)
+    log_ratio = log_kernel(backward, moved, onehot, h) - log_kernel(forward, moved, onehot_next, h)
+    energy_change = beta * model.energy(x) - beta_next * model.energy(x_next)
+    return energy_change + xp.astype(log_ratio, xp.float64)
+
+
 def _euler_increment(model, beta, dbeta, x, G, onehot, floor, h):
     xp = _namespace(G)
     forward, reverse = jump_rates(G, onehot, floor)
@@ -184,14 +204,15 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
             G_next = network.apply(params, x_next, t_next)
         else:
             G_next = network.apply(params, x_next, t_next)
-            onehot_next = _one_hot(model, x_next, G.dtype)
-            backward = backward_rates(
-                model, G_next, x_next, onehot_next, beta_next, config.rate_floor
+            log_w = log_w + exact_increment(
+                model,
+                (x, x_next, moved),
+                (forward, onehot),
+                G_next,
+                (beta, beta_next),
+                h,
+                config.rate_floor,
             )
-            log_forward = log_kernel(forward, moved, onehot_next, h)
-            log_backward = log_kernel(backward, moved, onehot, h)
-            energy_change = beta * model.energy(x) - beta_next * model.energy(x_next)
-            log_w = log_w + energy_change + xp.astype(log_backward - log_forward, xp.float64)
         evaluations += 1
         x, G = x_next, G_next
         jump_trace.append(float(xp.mean(xp.astype(moved, xp.float64))) * model.n_sites)

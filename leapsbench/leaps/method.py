@@ -57,6 +57,8 @@ class LeapsMethod:
     fnet: dict | None = None
     network: object = None
     model: object = None
+    training_checkpoint: str | None = None
+    """A file for the training state: written during ``fit`` and resumed from (train.py)."""
 
     @property
     def param_count(self) -> int | None:
@@ -93,6 +95,7 @@ class LeapsMethod:
             max_steps=getattr(budget, "train_steps", None),
             max_seconds=getattr(budget, "train_seconds", None),
             progress=progress,
+            checkpoint=self.training_checkpoint,
         )
         loss = history["loss"]
         return {

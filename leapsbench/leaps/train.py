@@ -1,4 +1,4 @@
-"""PINN training of LEAPS rates (torch).
+"""Training of LEAPS rates (torch): the PINN loss or the log-variance loss.
 
 With ρ_t = e^{−U_t}/Z_t, U_t = β_t H, and F_t = −log Z_t, the Kolmogorov forward equation of the
 CTMC divided by ρ_t(x) is satisfied exactly when the residual
@@ -6,17 +6,28 @@ CTMC divided by ρ_t(x) is satisfied exactly when the residual
     r_t(x) = −∂_tU_t(x) + ∂_tF_t − Σ_{i,a} ( r̄_t(x)[i,a] e^{−ΔU_t(x, i→a)} − r_t(x)[i,a] )
 
 vanishes for every x and t (r, r̄ the forward and reverse rates of :mod:`.ctmc`); then the log
-weights have zero variance.  The loss is the mean of r² over pairs (x, t): t ~ U[0, 1] on a grid
-of the rollout, x from the sampler's own detached trajectories, kept in a replay buffer of recent
-rollouts.  ∂_tF_t is a small MLP in t (F_t = F_0 + ∫_0^t, F_0 = −N log q, is never needed
-itself).  Adam with step decay and gradient clipping; a budget in steps and/or seconds.
+weights have zero variance.  The PINN loss is the mean of r² over pairs (x, t): t ~ U[0, 1] on a
+grid of the rollout, x from the sampler's own detached trajectories, kept in a replay buffer of
+recent rollouts.  ∂_tF_t is a small MLP in t (F_t = F_0 + ∫_0^t, F_0 = −N log q, is never needed
+itself).
+
+The log-variance loss (``loss="log_variance"``) is Var_B[A(X)] over the B walkers of a fresh
+detached rollout X, A the exact log weight of :func:`.ctmc.exact_increment` recomputed with
+gradients along the fixed paths; it vanishes exactly when the weights are constant (needs no F).
+
+Adam with step decay and gradient clipping; a budget in steps and/or seconds.  With a checkpoint
+path, the training state (parameters, F-net, optimiser, schedule, RNG, history) is written
+atomically every ``checkpoint_every`` steps and a later call resumes from it; the replay buffer
+is not saved and restarts from a fresh rollout.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import array_api_compat
 import numpy as np
@@ -24,8 +35,10 @@ import numpy as np
 from leapsbench.backends import get_backend
 from leapsbench.baselines.local import sweep
 
-from .ctmc import _one_hot, full_delta_energy, jump_rates, tau_leap_step
+from .ctmc import _one_hot, exact_increment, full_delta_energy, jump_rates, tau_leap_step
 from .networks import params_to, params_to_numpy
+
+LOSSES = ("pinn", "log_variance")
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,8 @@ class TrainConfig:
     curriculum_steps: int = 0
     eval_every: int = 0
     eval_walkers: int = 500
+    loss: str = "pinn"
+    checkpoint_every: int = 100
 
     def __post_init__(self):
         for name in (
@@ -64,7 +79,7 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"training {name} must be an integer >= 1, got {value!r}")
-        for name in ("curriculum_steps", "eval_every"):
+        for name in ("curriculum_steps", "eval_every", "checkpoint_every"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"training {name} must be an integer >= 0, got {value!r}")
@@ -72,6 +87,11 @@ class TrainConfig:
             raise ValueError(
                 f"need lr > 0, 0 < decay <= 1, clip > 0, rate_floor >= 0; got lr={self.lr}, "
                 f"decay={self.decay}, clip={self.clip}, rate_floor={self.rate_floor}"
+            )
+
+        if self.loss not in LOSSES:
+            raise ValueError(
+                f"unknown training loss {self.loss!r}; choose from {', '.join(LOSSES)}"
             )
 
     def config(self) -> dict:
@@ -122,23 +142,77 @@ def horizon_at(step: int, config: TrainConfig) -> int:
 
 
 def _rollout(network, params, model, backend, rng, config: TrainConfig, n_steps: int):
-    """States (n_steps·walkers, Lx, Ly) and times of one detached rollout of the sampler,
-    ``n_steps`` steps of h = 1/horizon from t = 0."""
+    """One detached rollout of the sampler: ``n_steps`` steps of h = 1/horizon from t = 0, as a
+    list of (x_k, x'_{k+1}, moved) — x'_{k+1} before the step's MCMC sweeps, x_{k+1} after."""
     import torch
 
     h = 1.0 / config.horizon
     x = model.uniform_states(backend, rng, config.walkers)
-    states, times = [], []
+    path = []
     with torch.no_grad():
         for k in range(n_steps):
             t = k * h
-            states.append(x)
-            times.append(torch.full((config.walkers,), t, dtype=backend.dtype))
             G = network.apply(params, x, t)
-            x, *_ = tau_leap_step(model, G, x, rng, h, config.rate_floor)
+            x_next, moved, *_ = tau_leap_step(model, G, x, rng, h, config.rate_floor)
+            path.append((x, x_next, moved))
+            x = x_next
             for _ in range(config.mcmc_sweeps):
                 x, _ = sweep(model, x, model.beta * (t + h), rng)
-    return torch.cat(states), torch.cat(times)
+    return path
+
+
+def path_states_and_times(path, h: float, dtype):
+    """The states x_k (n·B, Lx, Ly) of a rollout and their times k·h (n·B,)."""
+    import torch
+
+    states = torch.cat([x for x, _, _ in path])
+    times = torch.cat(
+        [torch.full((x.shape[0],), k * h, dtype=dtype) for k, (x, _, _) in enumerate(path)]
+    )
+    return states, times
+
+
+def path_log_weights(network, params, model, path, h: float, floor: float):
+    """Exact log weights A (B,) of a fixed rollout, differentiable in ``params``:
+    Σ_k of :func:`.ctmc.exact_increment` along the stored moves, linear schedule β_t = β t."""
+    log_w = 0.0
+    for k, (x, x_next, moved) in enumerate(path):
+        t, t_next = k * h, (k + 1) * h
+        G = network.apply(params, x, t)
+        onehot = _one_hot(model, x, G.dtype)
+        forward, _ = jump_rates(G, onehot, floor)
+        G_next = network.apply(params, x_next, t_next)
+        betas = (model.beta * t, model.beta * t_next)
+        log_w = log_w + exact_increment(
+            model, (x, x_next, moved), (forward, onehot), G_next, betas, h, floor
+        )
+    return log_w
+
+
+def _save_state(path: Path, state: dict) -> None:
+    """torch.save ``state`` to ``path`` through a temporary file and ``os.replace``."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def _load_state(path: Path, signature: dict) -> dict | None:
+    """The training state at ``path`` (None if absent); refused if made for another run."""
+    import torch
+
+    if not path.is_file():
+        return None
+    state = torch.load(path, weights_only=False)
+    if state["signature"] != signature:
+        differ = sorted(k for k in signature if state["signature"].get(k) != signature[k])
+        raise ValueError(
+            f"training checkpoint {path} belongs to another run (differs in {', '.join(differ)}); "
+            "delete it or choose another path"
+        )
+    return state
 
 
 def train_leaps(
@@ -152,12 +226,15 @@ def train_leaps(
     max_steps: int | None = None,
     max_seconds: float | None = None,
     progress=None,
+    checkpoint: str | Path | None = None,
 ):
-    """Minimise the PINN loss; returns ``(params, fnet, history)`` as numpy.
+    """Minimise the PINN (or log-variance) loss; returns ``(params, fnet, history)`` as numpy.
 
     ``history`` holds the loss per step and, every ``eval_every`` steps (0: never), the final
     ESS fraction and log Ẑ of a ``eval_walkers``-walker run of the sampler (horizon steps, exact
     weights) as rows (step, ess_fraction, log_z).  ``fnet`` continues a previous run (resume).
+    ``checkpoint``: a file for the training state, written every ``checkpoint_every`` steps and
+    resumed from when it exists (module docstring).
     """
     import torch
 
@@ -171,24 +248,44 @@ def train_leaps(
     optimiser = torch.optim.Adam(everything, lr=config.lr)
     scheduler = torch.optim.lr_scheduler.StepLR(optimiser, config.decay_every, config.decay)
     steps = config.steps if max_steps is None else min(config.steps, max_steps)
-    buffer, losses, evaluations, start = [], [], [], time.perf_counter()
-    for step in range(steps):
-        if step % config.refresh_every == 0:
-            buffer = (
-                buffer
-                + [
-                    _rollout(
-                        network, weights, model, backend, rng, config, horizon_at(step, config)
-                    )
-                ]
-            )[-config.buffer_rollouts :]
-        x = torch.cat([b[0] for b in buffer])
-        t = torch.cat([b[1] for b in buffer])
-        pick = rng.integers(0, x.shape[0], (config.pairs,))
-        residual = pinn_residual(
-            network, weights, fweights, model, x[pick], t[pick], config.rate_floor
-        )
-        loss = torch.mean(residual**2)
+    buffer, losses, evaluations, first = [], [], [], 0
+    checkpoint = None if checkpoint is None else Path(checkpoint)
+    signature = {
+        "network": repr(network),
+        "model": model.config(),
+        "train": config.config(),
+        "seed": seed,
+    }
+    state = None if checkpoint is None else _load_state(checkpoint, signature)
+    if state is not None:
+        with torch.no_grad():
+            for live, saved in ((weights, state["weights"]), (fweights, state["fweights"])):
+                for k, v in live.items():
+                    v.copy_(saved[k])
+        optimiser.load_state_dict(state["optimiser"])
+        scheduler.load_state_dict(state["scheduler"])
+        rng.generator.set_state(state["rng"])
+        losses, evaluations, first = state["losses"], state["evaluations"], state["step"]
+    h = 1.0 / config.horizon
+    start = time.perf_counter()
+    for step in range(first, steps):
+        n_steps = horizon_at(step, config)
+        if config.loss == "log_variance":
+            path = _rollout(network, weights, model, backend, rng, config, n_steps)
+            log_w = path_log_weights(network, weights, model, path, h, config.rate_floor)
+            loss = torch.var(log_w)
+        else:
+            if step % config.refresh_every == 0 or not buffer:
+                path = _rollout(network, weights, model, backend, rng, config, n_steps)
+                buffer = [*buffer, path_states_and_times(path, h, backend.dtype)]
+                buffer = buffer[-config.buffer_rollouts :]
+            x = torch.cat([b[0] for b in buffer])
+            t = torch.cat([b[1] for b in buffer])
+            pick = rng.integers(0, x.shape[0], (config.pairs,))
+            residual = pinn_residual(
+                network, weights, fweights, model, x[pick], t[pick], config.rate_floor
+            )
+            loss = torch.mean(residual**2)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(everything, config.clip)
@@ -201,6 +298,25 @@ def train_leaps(
                 (step + 1, *_evaluate(network, weights, model, backend, rng, config))
             )
             metrics.update(ess_fraction=evaluations[-1][1], log_z=evaluations[-1][2])
+        if (
+            checkpoint is not None
+            and config.checkpoint_every
+            and ((step + 1) % config.checkpoint_every == 0)
+        ):
+            _save_state(
+                checkpoint,
+                {
+                    "signature": signature,
+                    "step": step + 1,
+                    "weights": {k: v.detach() for k, v in weights.items()},
+                    "fweights": {k: v.detach() for k, v in fweights.items()},
+                    "optimiser": optimiser.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "rng": rng.generator.get_state(),
+                    "losses": losses,
+                    "evaluations": evaluations,
+                },
+            )
         if progress is not None:
             progress(step + 1, steps, **metrics)
         if max_seconds is not None and time.perf_counter() - start > max_seconds:

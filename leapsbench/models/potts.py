@@ -63,5 +63,3 @@ class Potts(LatticeModel):
             "J": self.J,
             "q": self.q,
         }
-
-
