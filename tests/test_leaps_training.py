@@ -163,3 +163,19 @@ def test_interrupted_training_resumes_from_its_checkpoint(tmp_path, loss):
     other = TrainConfig(steps=8, walkers=32, horizon=4, checkpoint_every=2, loss=loss)
     with pytest.raises(ValueError, match="belongs to another run"):
         train_leaps(network, params, model, other, 3, checkpoint=path)
+
+
+def test_paper_preset_has_the_listed_parameter_count():
+    """LE-conv (kernels 3, 5, 7, 9, 15; 20 channels) + F-net 1→200→200→200→200→1 on the 24×24
+    Ising benchmark: 207 212 + 121 201 = 328 413 ≈ 3.30e5, the figure of the benchmark listing."""
+    from leapsbench.leaps.networks import default_hyper, param_count
+    from leapsbench.leaps.train import dfdt, init_fnet
+
+    method = make("leaps-conv", "paper")
+    model = ising(24, 24, beta=0.4407)
+    network = make_network("conv", model, **default_hyper("conv", "paper"))
+    _, train, _ = method._split()
+    fnet = init_fnet(train.fnet_width, 0, train.fnet_depth)
+    total = param_count(network.init_params(0)) + param_count(fnet)
+    assert total == pytest.approx(3.30e5, rel=0.01)
+    assert dfdt(np, fnet, np.linspace(0, 1, 7)).shape == (7,)

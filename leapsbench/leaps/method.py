@@ -9,7 +9,7 @@ on CUDA); sample runs the CTMC on any backend from the exported parameters.  Pre
   1→200→200→200→200→1 in their code; lr 3e-4 × 0.995 every 1000 steps, 200 walkers, 400 pairs,
   100-rollout buffer refreshed every 100 steps, rollouts of h = 0.008 growing from 1 to 125 steps
   over the first 20k training steps, Metropolis sweeps during training, 100 inference steps) —
-  meant for a GPU.  Simplification: our ∂_tF net is 1→200→200→1.
+  meant for a GPU.  Our F-net is the same MLP size but outputs ∂_tF_t (F_t = F_0 + ∫∂_tF).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ PRESETS = {
         "train_decay_every": 1000,
         "train_mcmc_sweeps": 1,
         "train_fnet_width": 200,
+        "train_fnet_depth": 4,
         "train_curriculum_steps": 20_000,
         "train_eval_every": 1000,
     },

@@ -58,6 +58,7 @@ class TrainConfig:
     rate_floor: float = 1e-3
     mcmc_sweeps: int = 0
     fnet_width: int = 32
+    fnet_depth: int = 2
     curriculum_steps: int = 0
     eval_every: int = 0
     eval_walkers: int = 500
@@ -74,6 +75,7 @@ class TrainConfig:
             "refresh_every",
             "decay_every",
             "fnet_width",
+            "fnet_depth",
             "eval_walkers",
         ):
             value = getattr(self, name)
@@ -98,24 +100,25 @@ class TrainConfig:
         return asdict(self)
 
 
-def init_fnet(width: int, seed: int) -> dict[str, np.ndarray]:
-    """Params of ∂_tF_t = w₂ · tanh(W₁ tanh(w₀ t + b₀) + b₁) + b₂ (1 → width → width → 1)."""
+def init_fnet(width: int, seed: int, depth: int = 2) -> dict[str, np.ndarray]:
+    """Params of the ∂_tF_t MLP 1 → width (× ``depth`` tanh layers) → 1:
+    h₀ = tanh(w₀ t + b₀), h_l = tanh(W_l h_{l−1} + b_l), ∂_tF_t = w_out · h_{depth−1} + b_out
+    (the output starts at zero)."""
     rng = np.random.default_rng(seed)
-    return {
-        "f_w0": rng.normal(0, 1.0, (width,)),
-        "f_b0": np.zeros(width),
-        "f_w1": rng.normal(0, 1 / math.sqrt(width), (width, width)),
-        "f_b1": np.zeros(width),
-        "f_w2": np.zeros(width),
-        "f_b2": np.zeros(()),
-    }
+    fnet = {"f_w0": rng.normal(0, 1.0, (width,)), "f_b0": np.zeros(width)}
+    for layer in range(1, depth):
+        fnet[f"f_w{layer}"] = rng.normal(0, 1 / math.sqrt(width), (width, width))
+        fnet[f"f_b{layer}"] = np.zeros(width)
+    return {**fnet, "f_wout": np.zeros(width), "f_bout": np.zeros(())}
 
 
 def dfdt(xp, fnet, t):
-    """∂_tF_t for a (P,) array of times."""
+    """∂_tF_t for a (P,) array of times (:func:`init_fnet`)."""
     h = xp.tanh(t[:, None] * fnet["f_w0"] + fnet["f_b0"])
-    h = xp.tanh(h @ xp.matrix_transpose(fnet["f_w1"]) + fnet["f_b1"])
-    return h @ fnet["f_w2"] + fnet["f_b2"]
+    depth = sum(1 for key in fnet if key.startswith("f_b")) - 1
+    for layer in range(1, depth):
+        h = xp.tanh(h @ xp.matrix_transpose(fnet[f"f_w{layer}"]) + fnet[f"f_b{layer}"])
+    return h @ fnet["f_wout"] + fnet["f_bout"]
 
 
 def pinn_residual(network, params, fnet, model, x, t, floor: float):
@@ -242,7 +245,7 @@ def train_leaps(
     rng = backend.rng(seed)
     # torch.asarray shares numpy memory: copy so that the caller's arrays are never trained
     weights = {k: v.clone().requires_grad_() for k, v in params_to(backend, params).items()}
-    fnet = fnet or init_fnet(config.fnet_width, seed)
+    fnet = fnet or init_fnet(config.fnet_width, seed, config.fnet_depth)
     fweights = {k: v.clone().requires_grad_() for k, v in params_to(backend, fnet).items()}
     everything = list(weights.values()) + list(fweights.values())
     optimiser = torch.optim.Adam(everything, lr=config.lr)
