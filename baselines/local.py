@@ -21,6 +21,8 @@ probabilities in (0, 1)) has no such problem; prefer it on lattices that small.
 
 from __future__ import annotations
 
+import array_api_compat
+import array_api_extra as xpx
 import numpy as np
 
 RULES = ("metropolis", "heatbath")
@@ -48,14 +50,57 @@ def checkerboard_masks(model, backend):
     return tuple(backend.asarray(colour == c) for c in range(n_colours))
 
 
+def metropolis_acceptance(delta, beta: float):
+    """min(1, e^{−βΔE}) of a proposed move with energy change ``delta``."""
+    xp = array_api_compat.array_namespace(delta)
+    return xp.exp(-beta * xp.maximum(delta, xp.zeros_like(delta)))
+
+
+def heatbath_flip_probability(delta, beta: float):
+    """Ising heat-bath: P(flip) = 1 / (1 + e^{βΔE})."""
+    xp = array_api_compat.array_namespace(delta)
+    return 1.0 / (1.0 + xp.exp(beta * delta))
+
+
+def heatbath_weights(delta, beta: float):
+    """Potts heat-bath: unnormalised P(a) ∝ e^{−βΔE_a}, shifted by min_a ΔE_a for stability."""
+    xp = array_api_compat.array_namespace(delta)
+    return xp.exp(-beta * (delta - xp.min(delta, axis=-1, keepdims=True)))
+
+
+def site_kernel(model, x, beta: float, rule: str):
+    """P(site i takes value a | x) when site i is updated, (B, Lx, Ly, q), values in
+    ``model.to_values`` order — the distribution the updates below draw from:
+
+    * Ising: P(flip) = min(1, e^{−βΔE}) (Metropolis) or 1 / (1 + e^{βΔE}) (heat-bath);
+    * Potts Metropolis: P(a) = min(1, e^{−βΔE_a}) / (q − 1) for a ≠ s_i, the rest to stay;
+    * Potts heat-bath: P(a) = e^{−βΔE_a} / Σ_b e^{−βΔE_b}.
+    """
+    xp = array_api_compat.array_namespace(x)
+    delta = model.delta_energy(x)
+    current = xpx.one_hot(
+        xp.astype(model.to_values(x), xp.int64), model.q, dtype=delta.dtype, xp=xp
+    )
+    if model.kind == "ising":
+        flip = (metropolis_acceptance if rule == "metropolis" else heatbath_flip_probability)(
+            delta, beta
+        )[..., None]
+        return current * (1.0 - flip) + (1.0 - current) * flip
+    if rule == "heatbath":
+        weights = heatbath_weights(delta, beta)
+        return weights / xp.sum(weights, axis=-1, keepdims=True)
+    move = metropolis_acceptance(delta, beta) * (1.0 - current) / (model.q - 1)
+    return move + current * (1.0 - xp.sum(move, axis=-1, keepdims=True))
+
+
 def _ising_update(model, x, beta, rng, rule, active):
     xp = rng.backend.xp
     delta = model.delta_energy(x)
     u = rng.uniform(tuple(x.shape), dtype=delta.dtype)
     if rule == "metropolis":
-        accept = u < xp.exp(-beta * xp.maximum(delta, xp.zeros_like(delta)))
+        accept = u < metropolis_acceptance(delta, beta)
     else:
-        accept = u < 1.0 / (1.0 + xp.exp(beta * delta))
+        accept = u < heatbath_flip_probability(delta, beta)
     moved = accept & active
     return xp.where(moved, -x, x), moved
 
@@ -68,10 +113,9 @@ def _potts_update(model, x, beta, rng, rule, active):
         proposal = xp.astype((xp.astype(x, shift.dtype) + shift) % model.q, x.dtype)
         delta_proposed = xp.sum(delta * model.one_hot(proposal), axis=-1)
         u = rng.uniform(tuple(x.shape), dtype=delta.dtype)
-        accept = u < xp.exp(-beta * xp.maximum(delta_proposed, xp.zeros_like(delta_proposed)))
+        accept = u < metropolis_acceptance(delta_proposed, beta)
     else:
-        weights = xp.exp(-beta * (delta - xp.min(delta, axis=-1, keepdims=True)))
-        proposal = xp.astype(rng.categorical(weights), x.dtype)
+        proposal = xp.astype(rng.categorical(heatbath_weights(delta, beta)), x.dtype)
         accept = proposal != x
     moved = accept & active
     return xp.where(moved, proposal, x), moved
