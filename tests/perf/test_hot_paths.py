@@ -3,7 +3,9 @@ backend (tests/conftest.py's ``backend`` fixture).  Run with ``--benchmark-only`
 .ci/perf); throughput goes to ``extra_info``:
 
 - ``site_updates_per_second`` = chains × sites / seconds per call (ΔE, sweeps, AIS steps);
-- ``samples_per_second`` = samples drawn / seconds per call (generative samplers).
+- ``samples_per_second`` = samples drawn / seconds per call (generative samplers);
+- ``flips_per_ns`` = chains × sites / nanoseconds per sweep (checkerboard Metropolis at L = 64
+  and 256, the issue's throughput figure).
 
 Kernels not yet in the tree are skipped (importorskip).
 """
@@ -61,6 +63,16 @@ def test_checkerboard_sweep(benchmark, backend, kind, rule, size):
     x, rng = _states(model, backend), backend.rng(0)
     benchmark(_synced(backend, lambda: local.sweep(model, x, model.beta, rng, rule=rule)))
     _throughput(benchmark, "site_updates_per_second", CHAINS * model.n_sites)
+
+
+@pytest.mark.parametrize("size", [64, 256])
+def test_metropolis_flips_per_ns(benchmark, backend, size):
+    """Spin updates per nanosecond of one Ising checkerboard Metropolis sweep, 64 chains."""
+    local = pytest.importorskip("leapsbench.baselines.local")
+    model = _model("ising", size)
+    x, rng = _states(model, backend), backend.rng(0)
+    benchmark(_synced(backend, lambda: local.sweep(model, x, model.beta, rng)))
+    _throughput(benchmark, "flips_per_ns", CHAINS * model.n_sites / 1e9)
 
 
 @pytest.mark.parametrize("size", SIZES)
