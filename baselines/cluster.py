@@ -18,17 +18,20 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from leapsbench.harness.method import NotApplicable
+
 RULES = ("swendsen-wang", "wolff")
 
 
 def check_model(model, rule: str) -> None:
-    """ValueError unless ``rule`` applies to ``model`` (ferromagnetic coupling, no field)."""
+    """ValueError for an unknown rule; NotApplicable (a ValueError) unless ``rule`` applies to
+    ``model`` (ferromagnetic coupling, no field)."""
     if rule not in RULES:
         raise ValueError(f"unknown cluster rule {rule!r}; known: {', '.join(RULES)}")
     if not model.J > 0:
-        raise ValueError(f"cluster updates need a ferromagnetic coupling J > 0, got J={model.J}")
+        raise NotApplicable(f"cluster updates need a ferromagnetic coupling J > 0, got J={model.J}")
     if model.kind == "ising" and model.h != 0:
-        raise ValueError(f"cluster updates need field h = 0, got h={model.h}")
+        raise NotApplicable(f"cluster updates need field h = 0, got h={model.h}")
 
 
 def _bonds(lattice) -> tuple[np.ndarray, np.ndarray]:

@@ -49,3 +49,17 @@ def test_quick_subset_numpy_and_torch_complete_table(method, tmp_path):
         assert row["delta_mag"] < 5 * row["mag_err"], row
     text = render(rows)
     assert text.count(f"| {method} (numpy) |") == 2 and text.count(f"| {method} (torch) |") == 2
+
+
+def test_inapplicable_method_is_recorded_as_not_applicable(tmp_path, capsys):
+    """Swendsen–Wang with a field: status n/a (not a failure), shown so in the table, the run
+    command exits 0, and a rerun does not repeat it."""
+    from leapsbench.cli import main
+
+    args = ["run", "--benchmark", "ising-L3x4-b0.4-h0.1", "--method", "swendsen-wang"]
+    args += ["--results", str(tmp_path / "runs"), "--no-progress"]
+    assert main(args) == 0
+    rows = ResultStore(tmp_path / "runs").rows()
+    assert [r["status"] for r in rows] == ["n/a"] and "field h = 0" in rows[0]["error"]
+    assert "n/a: cluster updates need field h = 0" in render(rows)
+    assert main(args) == 0 and len(ResultStore(tmp_path / "runs").rows()) == 1

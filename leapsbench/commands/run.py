@@ -179,4 +179,4 @@ def run(args) -> int:
         executor.shutdown(wait=True, cancel_futures=True)
         store.export_csv()
     _print(rows, args.format)
-    return 0 if all(r["status"] == "ok" for r in rows) else 1
+    return 0 if all(r["status"] in ("ok", "n/a") for r in rows) else 1

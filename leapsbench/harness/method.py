@@ -12,6 +12,11 @@ from typing import Any, Protocol
 from leapsbench.samples import Samples
 
 
+class NotApplicable(ValueError):
+    """Raised by a method that does not apply to a benchmark (e.g. cluster updates with a field);
+    the run is recorded with status "n/a" rather than as a failure."""
+
+
 @dataclass(frozen=True)
 class Budget:
     """How much a run may spend; ``None`` means the preset's default.

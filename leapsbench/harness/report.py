@@ -64,7 +64,9 @@ class RichReporter:
             self.progress.update(self.run_task, completed=done, total=total, info=info)
 
     def run_finished(self, row: dict) -> None:
-        if row["status"] != "ok":
+        if row["status"] == "n/a":
+            self.console.print(f"{row['method']} on {row['benchmark']}: n/a ({row['error']})")
+        elif row["status"] != "ok":
             self.console.print(
                 f"[red]{row['method']} on {row['benchmark']} failed:[/] {row['error']}"
             )
@@ -81,16 +83,16 @@ def summary_table(rows: list[dict], title: str = "results") -> Table:
         for _, key, fmt in SUMMARY_COLUMNS:
             value = row.get(key)
             cells.append("—" if value is None else fmt.format(value))
-        if row.get("status") != "ok":
+        if row.get("status") not in ("ok", "n/a"):
             cells[-1] = "[red]error[/]"
         table.add_row(*cells)
     return table
 
 
 def failures(rows: list[dict]) -> list[str]:
-    """One line per failed row: which run failed and why."""
+    """One line per failed row: which run failed and why (not-applicable runs are not failures)."""
     return [
         f"{r['method']} on {r['benchmark']} ({r['backend']}, seed {r['seed']}): {r['error']}"
         for r in rows
-        if r.get("status") != "ok"
+        if r.get("status") not in ("ok", "n/a")
     ]

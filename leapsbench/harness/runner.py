@@ -3,7 +3,8 @@
 :func:`run_task` takes and returns plain data (a picklable top-level function), so any
 ``concurrent.futures.Executor`` — in-process, a process pool, a Dask client — can run it; only
 the client writes the results store.  It never raises for a failing method: the row then has
-``status="error"`` and the message in ``error``.
+``status="error"`` and the message in ``error`` (``status="n/a"`` when the method does not apply
+to the benchmark, :class:`.method.NotApplicable`).
 
 Timing: ``backend.synchronize()`` before each clock read.  Trained models are cached under
 ``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` via the adapter's optional
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .benchmarks import get_benchmark
-from .method import Budget
+from .method import Budget, NotApplicable
 from .methods import make_method
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
@@ -233,6 +234,9 @@ def run_task(spec: dict, progress=None) -> dict:
     )
     try:
         row.update(_execute(spec, progress))
+    except NotApplicable as err:
+        row["status"] = "n/a"
+        row["error"] = str(err)
     except Exception as err:  # a failing method becomes a row, never a crashed grid
         row["status"] = "error"
         row["error"] = f"{type(err).__name__}: {err}"

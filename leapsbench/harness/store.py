@@ -44,8 +44,8 @@ class ResultStore:
         return sorted(rows, key=lambda r: (r.get("finished_at") or "", r["run_key"]))
 
     def done_keys(self) -> set[str]:
-        """Run keys of the rows that finished successfully."""
-        return {r["run_key"] for r in self.rows() if r.get("status") == "ok"}
+        """Run keys of the rows that finished (successfully, or as not applicable)."""
+        return {r["run_key"] for r in self.rows() if r.get("status") in ("ok", "n/a")}
 
     def export_csv(self) -> Path:
         """Write ``results.csv`` (one line per row, columns :data:`ROW_KEYS`) atomically."""

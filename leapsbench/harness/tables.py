@@ -59,8 +59,11 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
             "backend": backend,
             "n_seeds": len(ok),
         }
-        errors = group.loc[group["status"] != "ok", "error"]
+        errors = group.loc[~group["status"].isin(("ok", "n/a")), "error"]
+        not_applicable = group.loc[group["status"] == "n/a", "error"]
         record["status"] = "ok" if errors.empty else f"{len(errors)} failed: {errors.iloc[0]}"
+        if errors.empty and not not_applicable.empty:
+            record["status"] = f"n/a: {not_applicable.iloc[0]}"
         trains = "param_count" in group and _number(group["param_count"].iloc[0]) > 0
         for _, key, _, own in COLUMNS + SUMMARY_ONLY:
             values = ok[key].dropna() if trains or key != "train_seconds" else ok[key].iloc[:0]
