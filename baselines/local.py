@@ -53,7 +53,7 @@ def checkerboard_masks(model, backend):
 def metropolis_acceptance(delta, beta: float):
     """min(1, e^{−βΔE}) of a proposed move with energy change ``delta``."""
     xp = array_api_compat.array_namespace(delta)
-    return xp.exp(-beta * xp.maximum(delta, xp.zeros_like(delta)))
+    return xp.exp(-beta * xp.clip(delta, min=0.0))
 
 
 def heatbath_flip_probability(delta, beta: float):
@@ -136,6 +136,6 @@ def sweep(model, x, beta: float, rng, rule: str = "metropolis"):
     accepted = None
     for active in checkerboard_masks(model, rng.backend):
         x, moved = update(model, x, float(beta), rng, rule, active)
-        count = xp.sum(xp.astype(moved, rng.backend.dtype), axis=(1, 2))
+        count = xp.count_nonzero(moved, axis=(1, 2))
         accepted = count if accepted is None else accepted + count
-    return x, accepted / model.n_sites
+    return x, xp.astype(accepted, rng.backend.dtype) / model.n_sites
