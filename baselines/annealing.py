@@ -21,8 +21,10 @@ AIS's error of log Ẑ is estimators.log_z_estimate's (independent walkers).
 conditional ESS is the target fraction (adaptive_beta.py), at most K steps (the K-th goes to β);
 a schedule chosen from the walkers themselves leaves Ẑ unbiased only asymptotically.
 
-Cost convention (``n_evaluations``, per walker): one energy evaluation per step for the weight
-plus one per sweep (a sweep updates N sites, O(N) like one energy evaluation): K · (M + 1).
+Cost (``n_evaluations``, the total for the whole sample, docs/CONTRACTS.md): per walker one
+energy evaluation per step for the weight plus one per sweep (a sweep updates N sites, O(N) like
+one energy evaluation), so B · K · (M + 1) for B walkers and K steps (K the steps actually taken
+when β is chosen adaptively).
 """
 
 from __future__ import annotations
@@ -167,7 +169,7 @@ def anneal(model, backend, rng, config: AnnealingConfig, progress=None) -> Sampl
         log_z=log_z,
         log_z_err=log_z_err,
         x=x,
-        n_evaluations=n_done * (M + 1),
+        n_evaluations=B * n_done * (M + 1),
         seconds=seconds,
         diagnostics={
             "beta": np.asarray(betas),

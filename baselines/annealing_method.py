@@ -1,6 +1,6 @@
 """Harness adapter for AIS and SMC: ``make(name, preset, overrides)`` (docs/CONTRACTS.md).
 
-Presets (B walkers, K steps, M sweeps per step; cost K · (M + 1) energy evaluations per walker):
+Presets (B walkers, K steps, M sweeps per step; cost B · K · (M + 1) energy evaluations):
 
 * quick — B = 1000, K = 100, M = 1: about a second on a 4×4 lattice on one CPU core;
 * paper — B = 10⁴, K = 1000, M = 1: the strong baseline "at equal cost" (for a GPU).

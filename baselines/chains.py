@@ -9,8 +9,9 @@
 :func:`run_chains` runs n_warmup sweeps, then n_samples · thin sweeps keeping every thin-th, and
 records m and E of each kept sweep (observables shaped (n_chains, n_samples); Swendsen–Wang on
 Ising also "m2_cluster", the improved estimator of m² of that sweep's clusters); configurations
-are not kept.  Cost: ``n_evaluations`` = n_chains · (n_warmup + n_samples · thin) sweeps, one sweep
-being one evaluation of all local energy changes (≈ one energy evaluation per configuration).
+are not kept.  Cost (``n_evaluations``, the total for the whole sample, docs/CONTRACTS.md):
+n_chains · (n_warmup + n_samples · thin) sweeps, one sweep of one chain being one evaluation of
+all its local energy changes (O(N), counted as one energy evaluation).
 """
 
 from __future__ import annotations

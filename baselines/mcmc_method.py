@@ -8,8 +8,8 @@ thinning T):
 * paper — C = 1000, W = 1000, S = 10⁴, T = 1 (for a GPU).
 
 ``budget.n_samples`` (chains × kept sweeps) sets S = n_samples // C; ``budget.sample_seconds`` is
-not used.  Cost: ``n_evaluations`` = C · (W + S · T) sweeps (see :mod:`.chains`).  Nothing is
-trained; ``fit`` is a no-op.
+not used.  Cost: ``n_evaluations`` = C · (W + S · T) sweeps in total (see :mod:`.chains`).
+Nothing is trained; ``fit`` is a no-op.
 """
 
 from __future__ import annotations

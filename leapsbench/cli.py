@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+SIGPIPE_EXIT = 141
+"""Exit status when stdout's reader went away (``| head``): 128 + SIGPIPE, as a shell reports."""
 
 COMMANDS = ("run", "exact", "reference", "train", "table", "compare", "plot")
 
@@ -45,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader closed the pipe: point stdout at devnull so that the interpreter's final
+        # flush does not raise again (https://docs.python.org/3/library/signal.html#note-on-sigpipe).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return SIGPIPE_EXIT
     except (ValueError, RuntimeError) as err:
         print(f"leapsbench {args.command}: error: {err}", file=sys.stderr)
         return 2

@@ -89,6 +89,20 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
+def _check_budget(args) -> None:
+    """Budgets and seeds are checked before any run starts; the error names the bad value."""
+    for flag, value, low in (
+        ("--n-samples", args.n_samples, 1),
+        ("--train-steps", args.train_steps, 1),
+        ("--train-seconds", args.train_seconds, 0),
+    ):
+        if value is not None and not value >= low:
+            raise ValueError(f"{flag} must be >= {low}, got {value}")
+    for seed in args.seed or ():
+        if seed < 0:
+            raise ValueError(f"--seed must be >= 0, got {seed}")
+
+
 def build_specs(args) -> list[dict]:
     """Validate names up front (errors list the valid choices) and expand the grid."""
     from leapsbench.backends import KNOWN_BACKENDS
@@ -106,6 +120,7 @@ def build_specs(args) -> list[dict]:
             raise ValueError(f"unknown backend {name!r}; choose from {', '.join(KNOWN_BACKENDS)}")
     if args.jobs < 1:
         raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
+    _check_budget(args)
     budget = {
         k: v
         for k, v in (
@@ -133,8 +148,9 @@ def build_specs(args) -> list[dict]:
 def _print(rows: list[dict], fmt: str) -> None:
     import pandas as pd
     from rich.console import Console
+    from rich.markup import escape
 
-    from leapsbench.harness.report import failures, summary_table
+    from leapsbench.harness.report import failures, missing_references, summary_table
     from leapsbench.harness.runner import ROW_KEYS
 
     if fmt == "json":
@@ -144,8 +160,10 @@ def _print(rows: list[dict], fmt: str) -> None:
     else:
         console = Console(width=None if sys.stdout.isatty() else 140)
         console.print(summary_table(rows))
+        for line in missing_references(rows):
+            console.print(escape(line), highlight=False)
         for line in failures(rows):
-            console.print(f"[red]failed[/] {line}", highlight=False)
+            console.print(f"[red]failed[/] {escape(line)}", highlight=False)
 
 
 def run(args) -> int:

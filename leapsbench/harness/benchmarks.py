@@ -14,9 +14,10 @@ from leapsbench.models import Ising, Lattice, Potts
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:e-?[0-9]+)?"
 NAME_PATTERN = re.compile(
     rf"^(?P<kind>ising|potts-q(?P<q>[0-9]+))-L(?P<Lx>[0-9]+)(?:x(?P<Ly>[0-9]+))?"
-    rf"-b(?P<beta>{_NUMBER})(?:-h(?P<h>-?{_NUMBER}))?(?P<open>-open)?$"
+    rf"-b(?P<beta>-?{_NUMBER})(?:-h(?P<h>-?{_NUMBER}))?(?P<open>-open)?$"
 )
 GRAMMAR = "{ising|potts-q<q>}-L<Lx>[x<Ly>]-b<beta>[-h<h>][-open]"
+"""``beta`` >= 0; the pattern accepts a sign so that a negative β gets its own error message."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ def parse_benchmark(name: str) -> BenchmarkSpec:
     Ly = int(match["Ly"]) if match["Ly"] else Lx
     lattice = Lattice(Lx, Ly, periodic=match["open"] is None)
     beta = float(match["beta"])
+    if beta < 0:
+        raise ValueError(f"benchmark {name!r}: beta must be >= 0, got {match['beta']}")
     if match["q"] is not None:
         if match["h"] is not None:
             raise ValueError(f"benchmark {name!r}: Potts benchmarks take no field -h")

@@ -1,6 +1,7 @@
-"""Compare two sets of results (BASE, NEW) per (benchmark, method, variant, backend), for CI.
+"""Compare two sets of results (BASE, NEW) per group of runs that differ only in seed, for CI.
 
-The variant is the preset plus the ``--set`` overrides.
+A group is (benchmark, method, variant, backend, device, dtype) (:data:`.tables.GROUP`); the
+variant is the preset plus the ``--set`` overrides.
 
 For each metric the ratio NEW/BASE of the mean over seeds is reported.  NEW regresses on a
 quality metric when it is worse by more than ``threshold`` (relative) AND by more than
@@ -8,8 +9,9 @@ quality metric when it is worse by more than ``threshold`` (relative) AND by mor
 
 * lower is better: ΔMag, log-Z error → regression if new > base·(1 + threshold) + n_sigma·σ;
 * higher is better: ESS fraction → regression if new < base·(1 − threshold) − n_sigma·σ;
-* speed (total seconds, lower is better) → regression if new > base·(1 + speed_threshold)
-  (``speed_threshold=None`` skips it: wall time on shared machines is noisy).
+* speed (total seconds, lower is better): its ratio is always reported, and judged only when
+  ``speed_threshold`` is given — regression if new > base·(1 + speed_threshold) — since wall
+  time on shared machines is noisy (the entry's verdict is then "not judged").
 
 A group that succeeded in BASE but failed or is missing in NEW is a regression too.
 """
@@ -21,11 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .tables import summarise
+from .tables import GROUP, summarise
 
 QUALITY = (("delta_mag", True), ("log_z_error", True), ("ess_fraction", False))
 SPEED = ("total_seconds", True)
-GROUP = ("benchmark", "method", "variant", "backend")
 
 
 @dataclass
@@ -42,26 +43,22 @@ class CompareReport:
     def ok(self) -> bool:
         return not self.regressions
 
+    def speed_ratios(self) -> list[float]:
+        """NEW/BASE total time of every group where both are known."""
+        return [
+            e["ratio"]
+            for e in self.entries
+            if e["metric"] == SPEED[0] and e["ratio"] is not None and np.isfinite(e["ratio"])
+        ]
+
     def to_markdown(self) -> str:
-        columns = (
-            "benchmark",
-            "method",
-            "variant",
-            "backend",
-            "metric",
-            "base",
-            "new",
-            "new/base",
-            "verdict",
-        )
+        columns = (*GROUP, "metric", "base", "new", "new/base", "verdict")
         lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
         for e in self.entries:
-            lines.append(
-                f"| {e['benchmark']} | {e['method']} | {e['variant']} | {e['backend']} | "
-                f"{e['metric']} | "
-                f"{_fmt(e['base'])} | {_fmt(e['new'])} | {_fmt(e['ratio'])} | "
-                f"{'REGRESSION: ' + e['reason'] if e['regression'] else 'ok'} |"
-            )
+            verdict = "REGRESSION: " + e["reason"] if e["regression"] else e["verdict"]
+            cells = [str(e[k]) for k in GROUP] + [e["metric"]]
+            cells += [_fmt(e["base"]), _fmt(e["new"]), _fmt(e["ratio"]), verdict]
+            lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
 
@@ -100,7 +97,7 @@ def compare_results(
     base_summary = summarise(base).set_index(list(GROUP))
     new_summary = summarise(new).set_index(list(GROUP)) if new else None
     report = CompareReport()
-    metrics = QUALITY + ((SPEED,) if speed_threshold is not None else ())
+    metrics = QUALITY + (SPEED,)
     for key, b in base_summary.iterrows():
         if b["n_seeds"] == 0:
             continue
@@ -117,21 +114,26 @@ def compare_results(
                     "ratio": None,
                     "regression": True,
                     "reason": reason,
+                    "verdict": "",
                 }
             )
             continue
         for metric, lower in metrics:
-            limit = speed_threshold if metric == SPEED[0] else threshold
-            sigma = 0.0 if metric == SPEED[0] else n_sigma
-            bad, reason = _judge(
-                b[metric],
-                n[metric],
-                b.get(f"{metric}_err"),
-                n.get(f"{metric}_err"),
-                lower,
-                limit,
-                sigma,
-            )
+            speed = metric == SPEED[0]
+            limit = speed_threshold if speed else threshold
+            sigma = 0.0 if speed else n_sigma
+            judged = limit is not None
+            bad, reason = False, ""
+            if judged:
+                bad, reason = _judge(
+                    b[metric],
+                    n[metric],
+                    b.get(f"{metric}_err"),
+                    n.get(f"{metric}_err"),
+                    lower,
+                    limit,
+                    sigma,
+                )
             ratio = n[metric] / b[metric] if np.isfinite(b[metric]) and b[metric] else np.nan
             report.entries.append(
                 {
@@ -142,6 +144,7 @@ def compare_results(
                     "ratio": float(ratio),
                     "regression": bool(bad),
                     "reason": reason if bad else "",
+                    "verdict": "ok" if judged else "not judged",
                 }
             )
     return report

@@ -1,8 +1,13 @@
-"""Rich progress for a grid (one bar for the grid, one for the current run) and summary table."""
+"""Rich progress for a grid (one bar for the grid, one for the current run) and summary table.
+
+Text from runs (error messages, names) is passed through ``rich.markup.escape``, so brackets such
+as ``pip install 'leapsbench[cupy-cuda12x]'`` are printed, not taken for markup.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -50,7 +55,9 @@ class RichReporter:
         )
 
     def run_started(self, spec: dict) -> None:
-        label = f"{spec['method']} on {spec['benchmark']} ({spec['backend']}, seed {spec['seed']})"
+        label = escape(
+            f"{spec['method']} on {spec['benchmark']} ({spec['backend']}, seed {spec['seed']})"
+        )
         if self.run_task is None:
             self.run_task = self.progress.add_task(label, total=None, info="")
         else:
@@ -64,12 +71,11 @@ class RichReporter:
             self.progress.update(self.run_task, completed=done, total=total, info=info)
 
     def run_finished(self, row: dict) -> None:
+        run = escape(f"{row['method']} on {row['benchmark']}")
         if row["status"] == "n/a":
-            self.console.print(f"{row['method']} on {row['benchmark']}: n/a ({row['error']})")
+            self.console.print(f"{run}: n/a ({escape(str(row['error']))})")
         elif row["status"] != "ok":
-            self.console.print(
-                f"[red]{row['method']} on {row['benchmark']} failed:[/] {row['error']}"
-            )
+            self.console.print(f"[red]{run} failed:[/] {escape(str(row['error']))}")
         self.progress.advance(self.grid_task)
 
 
@@ -82,7 +88,7 @@ def summary_table(rows: list[dict], title: str = "results") -> Table:
         cells = []
         for _, key, fmt in SUMMARY_COLUMNS:
             value = row.get(key)
-            cells.append("—" if value is None else fmt.format(value))
+            cells.append("—" if value is None else escape(fmt.format(value)))
         if row.get("status") not in ("ok", "n/a"):
             cells[-1] = "[red]error[/]"
         table.add_row(*cells)
@@ -95,4 +101,22 @@ def failures(rows: list[dict]) -> list[str]:
         f"{r['method']} on {r['benchmark']} ({r['backend']}, seed {r['seed']}): {r['error']}"
         for r in rows
         if r.get("status") not in ("ok", "n/a")
+    ]
+
+
+def missing_references(rows: list[dict]) -> list[str]:
+    """One line per benchmark whose successful runs had no reference ⟨m⟩ and/or log Z, naming the
+    metric left out (a method without a log-Z estimator is not a missing reference)."""
+    missing: dict[str, list[str]] = {}
+    for row in rows:
+        if row.get("status") != "ok":
+            continue
+        names = missing.setdefault(row["benchmark"], [])
+        for key, metric in (("mag_ref", "ΔMag"), ("log_z_ref", "log-Z error")):
+            if row.get(key) is None and metric not in names:
+                names.append(metric)
+    return [
+        f"no reference for {bench}: {' and '.join(names)} not reported"
+        for bench, names in missing.items()
+        if names
     ]

@@ -128,7 +128,11 @@ def make_spec(
 
 
 def run_key(spec: dict) -> str:
-    """benchmark/method/preset/backend/device/dtype/seed plus a hash of overrides and budget."""
+    """benchmark/method/preset/backend/device/dtype/seed plus a hash of overrides and budget.
+
+    ``device`` is the spec's (``"default"`` unless one was asked for), not the resolved device
+    that the row's ``device`` column records, so the keys of stored rows stay valid.
+    """
     parts = [str(spec[k]) for k in KEY_FIELDS]
     parts.append(config_hash({"overrides": spec["overrides"], "budget": spec["budget"]}))
     return "|".join(parts)
@@ -145,11 +149,19 @@ def _small_diagnostics(diagnostics: dict) -> dict:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` all or nothing: a temp file in the same directory, flushed and
+    fsynced, then ``os.replace``d over ``path``; the temp file is removed if anything fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
@@ -183,13 +195,16 @@ def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, flo
     return json.loads(_to_json(fit_info)), seconds, False
 
 
-def _execute(spec: dict, progress) -> dict:
+def _execute(spec: dict, progress, row: dict) -> dict:
+    """The measured part of a row; ``row["device"]`` is set to the resolved device as soon as the
+    backend exists, so a run that fails later is grouped with its successful seeds."""
     from leapsbench.backends import get_backend
 
     bench = get_benchmark(spec["benchmark"])
     model = bench.model
     device = None if spec["device"] == "default" else spec["device"]
     backend = get_backend(spec["backend"], device=device, dtype=spec["dtype"])
+    row["device"] = str(backend.device)
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
@@ -204,7 +219,6 @@ def _execute(spec: dict, progress) -> dict:
     row = compute_metrics(samples, model, reference)
     total = train_seconds + sample_seconds
     row.update(
-        device=str(backend.device),
         train_seconds=train_seconds,
         sample_seconds=sample_seconds,
         total_seconds=total,
@@ -233,7 +247,7 @@ def run_task(spec: dict, progress=None) -> dict:
         host=_to_json(host()),
     )
     try:
-        row.update(_execute(spec, progress))
+        row.update(_execute(spec, progress, row))
     except NotApplicable as err:
         row["status"] = "n/a"
         row["error"] = str(err)

@@ -3,19 +3,39 @@
 ``<dir>/rows/<sha256(run_key)[:16]>.json`` is written atomically (temp file + ``os.replace``)
 as soon as a run finishes, so an interrupted grid (Ctrl-C, crash) keeps every finished row and
 the next run skips them (:meth:`ResultStore.done_keys`).  Successful rows are never overwritten;
-a failed row is replaced when its run is retried.  ``<dir>/results.csv`` is regenerated from the
-rows by :meth:`ResultStore.export_csv`.
+a failed row is replaced when its run is retried.  A row file that cannot be read (empty,
+truncated, not a row) is skipped with a warning naming it, so one bad file does not break every
+command; its run counts as not done.  ``<dir>/results.csv`` is regenerated from the rows by
+:meth:`ResultStore.export_csv`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 
 from .runner import ROW_KEYS, _atomic_write_text
 
 DEFAULT_RESULTS_DIR = Path("results") / "runs"
+
+
+def read_row(path: Path) -> dict | None:
+    """The row stored in ``path``, or None (with a warning naming the file) if it is unreadable."""
+    try:
+        row = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        warnings.warn(f"skipping unreadable result row {path}: {err}", stacklevel=2)
+        return None
+    if not isinstance(row, dict) or "run_key" not in row:
+        warnings.warn(f"skipping {path}: not a result row (no run_key)", stacklevel=2)
+        return None
+    return row
+
+
+def _read_rows(paths) -> list[dict]:
+    return [row for row in map(read_row, paths) if row is not None]
 
 
 class ResultStore:
@@ -31,16 +51,17 @@ class ResultStore:
     def add(self, row: dict) -> Path:
         """Write ``row`` atomically; a finished (status ok) row already stored is kept."""
         path = self._path(row["run_key"])
-        if path.is_file() and json.loads(path.read_text()).get("status") == "ok":
+        stored = read_row(path) if path.is_file() else None
+        if stored is not None and stored.get("status") == "ok":
             return path
         _atomic_write_text(path, json.dumps(row, sort_keys=True, default=str) + "\n")
         return path
 
     def rows(self) -> list[dict]:
-        """Every stored row, oldest first."""
+        """Every readable stored row, oldest first (unreadable files: see the module docstring)."""
         if not self.rows_dir.is_dir():
             return []
-        rows = [json.loads(p.read_text()) for p in self.rows_dir.glob("*.json")]
+        rows = _read_rows(self.rows_dir.glob("*.json"))
         return sorted(rows, key=lambda r: (r.get("finished_at") or "", r["run_key"]))
 
     def done_keys(self) -> set[str]:
@@ -69,7 +90,7 @@ def load_rows(source: Path | str) -> list[dict]:
         elif (source / "results.csv").is_file():
             rows = load_rows(source / "results.csv")
         else:
-            rows = [json.loads(p.read_text()) for p in sorted(source.glob("*.json"))]
+            rows = _read_rows(sorted(source.glob("*.json")))
     elif source.is_file() and source.suffix == ".csv":
         import pandas as pd
 

@@ -1,10 +1,14 @@
 """Result tables: one pivot per benchmark, rows methods, columns ΔMag / ESS / log-Z error / time.
 
-Each cell is the mean over seeds ± its standard error std/√n (n ≥ 2 seeds); with one seed the
-run's own error bar is shown (ΔMag: √(σ_m² + σ_ref²), log-Z error: σ_logẐ).  The best value of
-each column is marked (lowest ΔMag, log-Z error and time; highest ESS); training time is shown
-and compared only for methods with parameters.  Rows follow the method registry's order.  For
-the six paper benchmarks the paper's ΔMag is shown beside ours (:mod:`leapsbench.harness.paper`).
+Runs are grouped by (benchmark, method, variant, backend, device, dtype) — a float32 and a float64
+run are two cells, never two "seeds" of one — and the method label names the variant, backend,
+device and dtype whenever they vary within a benchmark.  Each cell is the mean over the group's
+distinct seeds (a seed stored twice counts once, its newest row) ± the standard error std/√n
+(n ≥ 2 seeds); with one seed the run's own error bar is shown (ΔMag: √(σ_m² + σ_ref²), log-Z
+error: σ_logẐ).  The best value of each column is marked (lowest ΔMag, log-Z error and time;
+highest ESS); training time is shown and compared only for methods with parameters.  Rows follow
+the method registry's order.  For the six paper benchmarks the paper's ΔMag is shown beside ours
+(:mod:`leapsbench.harness.paper`).  LaTeX output is pdflatex-safe (Δ and — become math and dashes).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ COLUMNS = (
 SUMMARY_ONLY = (("total s", "total_seconds", True, None),)
 """Summarised (for :mod:`.compare`) but not displayed."""
 FORMATS = ("markdown", "csv", "latex")
+GROUP = ("benchmark", "method", "variant", "backend", "device", "dtype")
+"""The columns that tell runs apart; runs equal on all of them differ only in seed."""
 
 
 def _number(value) -> float:
@@ -38,7 +44,11 @@ def _number(value) -> float:
 
 
 def summarise(rows: list[dict]) -> pd.DataFrame:
-    """Mean and error over seeds per (benchmark, method, backend); failed runs keep a status."""
+    """Mean and error over seeds per :data:`GROUP`; failed runs keep a status.
+
+    ``n_seeds`` counts the distinct seeds among the group's successful runs (rows are taken in
+    the order given, the store's oldest first, so a repeated seed keeps its newest row).
+    """
     frame = pd.DataFrame(rows)
     frame["variant"] = [_variant(r) for r in rows]
     for _, key, _, _ in COLUMNS + SUMMARY_ONLY:
@@ -47,18 +57,13 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
         frame["mag_err"].map(_number), frame["mag_ref_err"].map(_number).fillna(0.0)
     )
     frame["log_z_err"] = frame["log_z_err"].map(_number)
+    for column in GROUP:
+        frame[column] = frame[column].fillna("—").astype(str) if column in frame else "—"
     out = []
-    for (bench, method, variant, backend), group in frame.groupby(
-        ["benchmark", "method", "variant", "backend"], sort=False
-    ):
-        ok = group[group["status"] == "ok"]
-        record = {
-            "benchmark": bench,
-            "method": method,
-            "variant": variant,
-            "backend": backend,
-            "n_seeds": len(ok),
-        }
+    for group_key, group in frame.groupby(list(GROUP), sort=False):
+        ok = group[group["status"] == "ok"].drop_duplicates("seed", keep="last")
+        record = dict(zip(GROUP, group_key, strict=True))
+        record["n_seeds"] = len(ok)
         errors = group.loc[~group["status"].isin(("ok", "n/a")), "error"]
         not_applicable = group.loc[group["status"] == "n/a", "error"]
         record["status"] = "ok" if errors.empty else f"{len(errors)} failed: {errors.iloc[0]}"
@@ -74,7 +79,7 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
                 record[f"{key}_err"] = ok.loc[values.index, own].iloc[0]
             else:
                 record[f"{key}_err"] = np.nan
-        record["paper_delta_mag"] = PAPER_DELTA_MAG.get(bench, np.nan)
+        record["paper_delta_mag"] = PAPER_DELTA_MAG.get(record["benchmark"], np.nan)
         out.append(record)
     summary = pd.DataFrame(out)
     registry = {name: k for k, name in enumerate(ALL_METHODS)}
@@ -108,7 +113,7 @@ def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.
     """The display table of one benchmark: formatted cells, best per column wrapped in ``mark``."""
     part = summary[summary["benchmark"] == bench]
     labels = list(part["method"])
-    for key in ("variant", "backend"):
+    for key in GROUP[2:]:
         if part[key].nunique() > 1:
             labels = [f"{label} ({v})" for label, v in zip(labels, part[key], strict=True)]
     table = pd.DataFrame(index=pd.Index(labels, name="method"))
@@ -141,7 +146,7 @@ def render(rows: list[dict], fmt: str = "markdown") -> str:
         if fmt == "markdown":
             parts.append(f"### {bench}\n\n{_markdown(benchmark_table(summary, bench))}")
         else:
-            table = benchmark_table(summary, bench, (r"\textbf{", "}"))
+            table = benchmark_table(summary, bench, LATEX_BOLD)
             parts.append(f"% {bench}\n{_latex(table)}")
     return "\n\n".join(parts) + "\n"
 
@@ -155,20 +160,44 @@ def _markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+LATEX_BOLD = (r"\textbf{", "}")
+LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_"} | {"~": r"\textasciitilde{}", "^": r"\^{}"}
+LATEX_UNICODE = {
+    "—": "--",
+    "–": "--",
+    "−": "$-$",
+    "±": r"$\pm$",
+    "Δ": r"$\Delta$",
+    "σ": r"$\sigma$",
+    "β": r"$\beta$",
+    "×": r"$\times$",
+    "·": r"$\cdot$",
+    "√": r"$\surd$",
+}
+"""pdflatex-safe replacements: specials escaped first, then unicode symbols as math or dashes."""
+
+
+def _tex(text) -> str:
+    """``text`` for a pdflatex tabular (:data:`LATEX_SPECIAL`, then :data:`LATEX_UNICODE`); a cell
+    wrapped in :data:`LATEX_BOLD` (the best of its column) keeps the wrapper."""
+    text = str(text)
+    start, end = LATEX_BOLD
+    if text.startswith(start) and text.endswith(end):
+        return start + _tex(text[len(start) : -len(end)]) + end
+    text = "".join(LATEX_SPECIAL.get(c, c) for c in text)
+    return "".join(LATEX_UNICODE.get(c, c) for c in text)
+
+
 def _latex(table: pd.DataFrame) -> str:
-    """A booktabs tabular (no jinja2 dependency); ± becomes $\\pm$, _ and % are escaped."""
-
-    def tex(text) -> str:
-        return str(text).replace("±", r"$\pm$").replace("_", r"\_").replace("%", r"\%")
-
+    """A booktabs tabular (no jinja2 dependency), pdflatex-safe (:func:`_tex`)."""
     header = [table.index.name or ""] + list(table.columns)
     lines = [
         r"\begin{tabular}{l" + "r" * len(table.columns) + "}",
         r"\toprule",
-        " & ".join(map(tex, header)) + r" \\",
+        " & ".join(map(_tex, header)) + r" \\",
         r"\midrule",
     ]
     for label, row in table.iterrows():
-        lines.append(" & ".join(tex(v) for v in [label, *row]) + r" \\")
+        lines.append(" & ".join(_tex(v) for v in [label, *row]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines)
