@@ -6,15 +6,25 @@
 
       log Z(β) = N log q − ∫_0^β ⟨E⟩_{β'} dβ',
 
-  the integral by composite Simpson (K a multiple of 4), statistical error
-  sqrt(Σ_k w_k² σ_k²), discretisation error |S_h − S_{2h}| / 15 (Richardson); both are added
-  in quadrature.  Cross-check: Bennett's acceptance ratio between neighbouring grid points,
+  the integral by composite Simpson S_h (K a multiple of 4, h = β/K ≤ d_beta, default 0.025),
+  statistical error sqrt(Σ_k w_k² σ_k²).  Quadrature error control: Simpson's error is
+  C h⁴ + O(h⁶), so S_h − S_{2h} ≈ −15 C h⁴ and the discretisation error of S_h is estimated as
+  |S_h − S_{2h}| / 15 (Richardson, from the same grid; its own statistical noise only inflates
+  it).  The reported ``error`` is sqrt(stat² + disc²), both parts are stored; the grid is not
+  refined automatically — where disc is not small against stat, rerun with a smaller
+  ``d_beta`` (``leapsbench reference --d-beta``; h⁴ scaling: halving h divides disc by 16).
+  Cross-check: Bennett's acceptance ratio between neighbouring grid points,
   Δ_k = log Z(β_{k+1}) − log Z(β_k), solved from the E samples of both points and summed; its
-  error from the scatter of Δ_k over G independent groups of chains.
+  error from the scatter of Δ_k over G independent groups of chains.  The agreement is stored
+  as ``ti_bar_z`` = (TI − BAR) / sqrt(σ_TI² + σ_BAR²), with a warning on stderr when |z| > 3.
 * log Z of Ising models (periodic, h = 0) from Kaufman's exact formula.
 * Pooling an independent run into a stored reference: chain means by inverse-variance weights
   (x̄ = Σ x̄_r/σ_r² / Σ 1/σ_r², σ² = 1/Σ 1/σ_r²), and TI energy means grid point by grid point
   before the quadrature is redone.
+* Reproducibility: the sweeps actually kept are returned under ``sweeps`` (``mag``: sweeps at
+  the benchmark's β after ``MAG_WARMUP``; ``log_z``: one count per TI grid point, after
+  ``TI_WARMUP`` each); the same seed with these counts (``n_sweeps``, ``ti_sweeps``) repeats
+  the run exactly, whatever the timing.
 """
 
 from __future__ import annotations
@@ -30,6 +40,9 @@ from leapsbench import autocorr
 from leapsbench.baselines.chains import init, step
 
 N_GROUPS = 8
+MAG_WARMUP = 1000
+TI_WARMUP = 200
+Z_WARNING = 3.0
 
 
 def sample_energy_mag(
@@ -119,21 +132,33 @@ def bar_delta(e_lo, e_hi, d_beta) -> float:
     return -brentq(imbalance, lo, hi, xtol=1e-12)
 
 
+def ti_grid(beta: float, d_beta: float) -> np.ndarray:
+    """The uniform TI grid 0 … β with K = 4 ⌈β / (4 d_beta)⌉ intervals."""
+    if not d_beta > 0:
+        raise ValueError(f"d_beta must be > 0, got {d_beta!r}")
+    return np.linspace(0.0, beta, 4 * max(1, math.ceil(beta / (4 * d_beta))) + 1)
+
+
 def thermodynamic_integration(
     model, rng, seconds, n_chains=64, d_beta=0.025, progress=None, n_steps=None
 ):
     """log Z of ``model`` by TI (Simpson) and BAR on a uniform β grid (module docstring).
 
-    ``seconds`` is split evenly over the grid points (or ``n_steps`` sweeps per point).
+    ``seconds`` is split evenly over the grid points; ``n_steps`` instead fixes the sweeps per
+    point (an int for all points, or one count per point).  The counts used are returned
+    under ``energy_grid["n_sweeps"]``.
     """
-    n_intervals = 4 * max(1, math.ceil(model.beta / (4 * d_beta)))
-    betas = np.linspace(0.0, model.beta, n_intervals + 1)
+    betas = ti_grid(model.beta, d_beta)
     h = float(betas[1] - betas[0])
+    if n_steps is None or np.ndim(n_steps) == 0:
+        n_steps = [n_steps] * betas.size
+    if len(n_steps) != betas.size:
+        raise ValueError(f"n_steps has {len(n_steps)} counts for {betas.size} TI grid points")
     per_point = seconds / betas.size
     energies, means, errors = [], [], []
     for k, beta in enumerate(betas):
         _, energy = sample_energy_mag(
-            model, float(beta), rng, n_chains, per_point, n_warmup=200, n_steps=n_steps
+            model, float(beta), rng, n_chains, per_point, n_warmup=TI_WARMUP, n_steps=n_steps[k]
         )
         energies.append(energy)
         means.append(energy.mean())
@@ -151,7 +176,22 @@ def thermodynamic_integration(
     bar_total = deltas.mean(axis=1).sum()
     bar_err = float(np.sqrt(np.sum(deltas.var(axis=1, ddof=1) / N_GROUPS)))
     out["bar"] = {"value": model.log_z0 + float(bar_total), "error": bar_err}
-    return out
+    out["energy_grid"]["n_sweeps"] = [int(energy.shape[1]) for energy in energies]
+    return with_ti_bar_z(out)
+
+
+def with_ti_bar_z(log_z: dict) -> dict:
+    """``log_z`` with ``ti_bar_z`` = (TI − BAR) / sqrt(σ_TI² + σ_BAR²); warns when |z| > 3."""
+    bar = log_z["bar"]
+    z = (log_z["value"] - bar["value"]) / math.hypot(log_z["error"], bar["error"])
+    if abs(z) > Z_WARNING:
+        print(
+            f"warning: TI log Z = {log_z['value']:.6f} ± {log_z['error']:.2g} and BAR "
+            f"{bar['value']:.6f} ± {bar['error']:.2g} disagree by {z:+.1f} sigma",
+            file=sys.stderr,
+            flush=True,
+        )
+    return {**log_z, "ti_bar_z": float(z)}
 
 
 def integrate_energy_grid(model, betas, means, errors) -> dict:
@@ -205,19 +245,30 @@ def pool_log_z(model, old: dict, new: dict) -> dict:
     out = integrate_energy_grid(model, np.asarray(new_grid["beta"]), means, (w_old + w_new) ** -0.5)
     out["bar_runs"] = [*old.get("bar_runs", [old["bar"]]), new["bar"]]
     out["bar"] = new["bar"]
-    return out
+    return with_ti_bar_z(out)
 
 
 PARTS = ("all", "mag", "log_z")
 
 
 def compute_reference(
-    model, backend, seed: int, seconds: float, n_chains=64, progress=None, part="all"
+    model,
+    backend,
+    seed: int,
+    seconds: float,
+    n_chains=64,
+    progress=None,
+    part="all",
+    d_beta=0.025,
+    n_sweeps=None,
+    ti_sweeps=None,
 ):
     """Reference ⟨m⟩, ⟨E⟩/N and log Z of ``model`` within about ``seconds`` (module docstring).
 
     ``part="mag"`` spends all the time on ⟨m⟩ and ⟨E⟩/N; ``part="log_z"`` all of it on the
-    Potts TI (Ising log Z is exact, so there is nothing to sample).
+    Potts TI (Ising log Z is exact, so there is nothing to sample).  ``n_sweeps`` (⟨m⟩) and
+    ``ti_sweeps`` (TI, an int or one count per grid point) fix the sweep counts instead of the
+    time; the counts used are returned under ``"sweeps"``.
     """
     if part not in PARTS:
         raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
@@ -226,9 +277,10 @@ def compute_reference(
     if part == "log_z":
         if model.kind == "ising":
             raise ValueError("Ising log Z is exact (Kaufman); part='log_z' applies to Potts only")
-        return {
-            "log_z": thermodynamic_integration(model, ti_rng, seconds, n_chains, progress=progress)
-        }
+        log_z = thermodynamic_integration(
+            model, ti_rng, seconds, n_chains, d_beta, progress, ti_sweeps
+        )
+        return {"log_z": log_z, "sweeps": {"log_z": log_z["energy_grid"]["n_sweeps"]}}
     ti_share = 0.0 if model.kind == "ising" or part == "mag" else 0.6
     m, energy = sample_energy_mag(
         model,
@@ -236,13 +288,14 @@ def compute_reference(
         mag_rng,
         n_chains,
         seconds * (1 - ti_share),
-        n_warmup=1000,
+        n_warmup=MAG_WARMUP,
+        n_steps=n_sweeps,
         progress=None if progress is None else lambda *a, **k: progress(*a, phase="mag", **k),
         stop_on_interrupt=part == "mag" or model.kind == "ising",
     )
     mag = {**mean_with_error(m), "method": "swendsen-wang"}
     e = mean_with_error(energy / model.n_sites)
-    out = {"mag": mag, "energy_per_site": e}
+    out = {"mag": mag, "energy_per_site": e, "sweeps": {"mag": int(m.shape[1])}}
     if part == "mag":
         return out
     if model.kind == "ising":
@@ -255,6 +308,7 @@ def compute_reference(
         out["energy_per_site"]["exact"] = float(exact["energy_per_site"])
     else:
         out["log_z"] = thermodynamic_integration(
-            model, ti_rng, seconds * ti_share, n_chains, progress=progress
+            model, ti_rng, seconds * ti_share, n_chains, d_beta, progress, ti_sweeps
         )
+        out["sweeps"]["log_z"] = out["log_z"]["energy_grid"]["n_sweeps"]
     return out

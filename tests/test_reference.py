@@ -150,3 +150,46 @@ def test_interrupted_mag_sampling_keeps_its_sweeps(tmp_path, monkeypatch):
     assert main(["reference", "ising-L4-b0.4", *args]) == 0
     data = json.loads((tmp_path / "ising-L4-b0.4.json").read_text())
     assert data["mag"]["n_samples"] == 8 * 30
+
+
+def test_recorded_sweep_counts_reproduce_a_timed_run(tmp_path):
+    """A timed run records its sweep counts; the same seed with --sweeps/--ti-sweeps repeats it
+    bit for bit (in another directory), and the TI–BAR z-score is stored."""
+    name, common = "potts-q3-L3x4-b0.5", ["--seed", "3", "--chains", "8", "--d-beta", "0.05"]
+    first_dir, again_dir = tmp_path / "timed", tmp_path / "fixed"
+    assert main(["reference", name, "--seconds", "1", *common, "--out", str(first_dir)]) == 0
+    first = json.loads((first_dir / f"{name}.json").read_text())
+    n_sweeps, ti_sweeps = first["n_sweeps"], first["ti_sweeps"]
+    assert first["runs"][0]["n_sweeps"] == n_sweeps >= 20
+    assert len(ti_sweeps) == first["log_z"]["grid"]["n_points"] == 13  # 4 ⌈0.5 / 0.2⌉ + 1
+    assert first["mag"]["n_samples"] == 8 * n_sweeps
+    log_z = first["log_z"]
+    z = (log_z["value"] - log_z["bar"]["value"]) / math.hypot(log_z["error"], log_z["bar"]["error"])
+    assert log_z["ti_bar_z"] == pytest.approx(z, rel=1e-12)
+    fixed = ["--sweeps", str(n_sweeps), "--ti-sweeps", ",".join(map(str, ti_sweeps))]
+    assert (
+        main(["reference", name, "--seconds", "0.01", *common, *fixed, "--out", str(again_dir)])
+        == 0
+    )
+    again = json.loads((again_dir / f"{name}.json").read_text())
+    for key in ("mag", "energy_per_site", "log_z"):
+        assert again[key] == first[key], key
+
+
+def test_ti_bar_disagreement_warns(capsys):
+    from leapsbench.reference import with_ti_bar_z
+
+    agree = with_ti_bar_z({"value": 1.0, "error": 0.3, "bar": {"value": 1.5, "error": 0.4}})
+    assert agree["ti_bar_z"] == pytest.approx(-1.0)
+    assert "warning" not in capsys.readouterr().err
+    apart = with_ti_bar_z({"value": 3.1, "error": 0.3, "bar": {"value": 1.5, "error": 0.4}})
+    assert apart["ti_bar_z"] == pytest.approx(3.2)
+    assert "disagree by +3.2 sigma" in capsys.readouterr().err
+
+
+def test_ti_sweeps_must_match_the_grid():
+    backend = get_backend("numpy")
+    with pytest.raises(ValueError, match="3 counts for 5 TI grid points"):
+        thermodynamic_integration(
+            potts(3, 2, 2, beta=0.1), backend.rng(0), 0.0, 4, 0.05, None, [20] * 3
+        )

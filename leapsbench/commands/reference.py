@@ -9,6 +9,11 @@ quantity and pools the new, independent run (its seed must differ from every sto
 the stored file; every run that went into a file is listed under ``runs``.  Where only ⟨m⟩ is
 sampled (``--part mag``, or any Ising benchmark), Ctrl-C ends the sampling early and the sweeps so
 far are used and written.
+
+Each run entry (and, for ``--part all``, the top level) records ``n_sweeps`` (sweeps kept at
+the benchmark's β) and, where TI ran, ``ti_sweeps`` (one count per grid point): rerunning with
+the same ``--seed``, ``--chains``, ``--d-beta`` and ``--sweeps N --ti-sweeps N1,N2,…`` repeats
+that run exactly, whatever the machine's speed.
 """
 
 from __future__ import annotations
@@ -30,12 +35,35 @@ def add_arguments(parser) -> None:
     parser.add_argument("--chains", type=int, default=64, help="SW chains (default 64)")
     parser.add_argument("--out", default="results/reference", help="output directory")
     parser.add_argument(
+        "--d-beta",
+        type=float,
+        default=0.025,
+        help="largest TI grid spacing (default 0.025; see leapsbench.reference)",
+    )
+    parser.add_argument(
+        "--sweeps", type=int, default=None, help="fix the <m> sweeps instead of the time"
+    )
+    parser.add_argument(
+        "--ti-sweeps",
+        type=_sweep_counts,
+        default=None,
+        help="fix the TI sweeps per grid point: N, or one count per point N1,N2,...",
+    )
+    parser.add_argument(
         "--part",
         choices=("all", "mag", "log_z"),
         default="all",
         help="all: a fresh reference (default); mag or log_z: sample only that and pool it "
         "into the stored reference",
     )
+
+
+def _sweep_counts(text: str):
+    """``N`` or ``N1,N2,…`` (positive integers) → int or list of ints."""
+    counts = [int(part) for part in text.split(",")]
+    if min(counts) < 1:
+        raise ValueError(f"sweep counts must be >= 1, got {text!r}")
+    return counts[0] if len(counts) == 1 else counts
 
 
 def write_atomic(path: Path, data: dict) -> None:
@@ -87,6 +115,8 @@ def run(args) -> int:
         raise ValueError(f"--seconds must be > 0, got {args.seconds}")
     if args.chains < 2:
         raise ValueError(f"--chains must be >= 2, got {args.chains}")
+    if getattr(args, "sweeps", None) is not None and args.sweeps < 2:
+        raise ValueError(f"--sweeps must be >= 2, got {args.sweeps}")
     part = getattr(args, "part", "all")
     spec = parse_benchmark(args.benchmark)
     path = Path(args.out) / f"{spec.name}.json"
@@ -106,8 +136,18 @@ def run(args) -> int:
         print(f"[{spec.name}] {done}/{total} {what} {metrics}", file=sys.stderr, flush=True)
 
     values = compute_reference(
-        spec.model, get_backend("numpy"), args.seed, args.seconds, args.chains, progress, part
+        spec.model,
+        get_backend("numpy"),
+        args.seed,
+        args.seconds,
+        args.chains,
+        progress,
+        part,
+        d_beta=getattr(args, "d_beta", 0.025),
+        n_sweeps=getattr(args, "sweeps", None),
+        ti_sweeps=getattr(args, "ti_sweeps", None),
     )
+    sweeps = values.pop("sweeps")
     this_run = {
         "command": "leapsbench reference " + " ".join(shlex.quote(a) for a in sys.argv[2:]),
         "seed": args.seed,
@@ -115,6 +155,10 @@ def run(args) -> int:
         "n_chains": args.chains,
         "wall_seconds": time.perf_counter() - start,
     }
+    if "mag" in sweeps:
+        this_run["n_sweeps"] = sweeps["mag"]
+    if "log_z" in sweeps:
+        this_run["ti_sweeps"] = sweeps["log_z"]
     if part == "all":
         out = {"benchmark": spec.name, "model": spec.model.config(), **values, **this_run}
         out["runs"] = [this_run]
