@@ -23,6 +23,7 @@ def test_trained_model_estimates_log_z_within_error(tmp_path, name):
     assert abs(samples.log_z - exact.log_z) < 4 * samples.log_z_err
     assert samples.diagnostics["free_energy"] >= -exact.log_z  # variational bound, exact in E_q
     assert method.param_count > 0
+    assert samples.n_evaluations == 4000 * (model.n_sites + 1)  # total: N conditionals + log q
     method.save(tmp_path / name)
     again = make(name, "quick", {"steps": 120})
     again.load(tmp_path / name, model)

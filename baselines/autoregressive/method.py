@@ -127,7 +127,7 @@ class AutoregressiveMethod:
             log_z=log_z,
             log_z_err=log_z_err,
             x=x,
-            n_evaluations=model.n_sites,
+            n_evaluations=n * (model.n_sites + 1),  # N conditional passes + log q, per sample
             seconds=time.perf_counter() - start,
             diagnostics={"free_energy": float(np.mean(model.beta * energy + log_q))},
         )
