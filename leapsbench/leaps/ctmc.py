@@ -16,9 +16,12 @@ to value a with probability r[i, a] / λ_i (all sites at once).  Log weights, wi
 * ``"euler"`` (the paper's): A += h · ( −∂_tU_t(x) − Σ_{i,a} (r̄[i,a] e^{−ΔU_t(x, i→a)} − r[i,a]) ),
   biased by O(h).
 
-Then E[e^{A_1} f(X_1)] = (Z_1 / Z_0) E_{ρ_1}[f].  Optionally M local MCMC sweeps at β_{t+h} after
-every step (weights unchanged; one more network evaluation per step) and resampling when the ESS
-fraction falls below a threshold (SMC; log Ẑ then accumulates the mean weight at each resampling).
+Then E[e^{A_1} f(X_1)] = (Z_1 / Z_0) E_{ρ_1}[f], and log Ẑ = log Z_0 + log mean_i e^{A_i}.  Scores
+G are cast to float64 before the rates are formed, so weights are float64 for any network dtype.
+Optionally: resampling (SMC) of each of G islands of B/G walkers whose ESS fraction falls below a
+threshold, within the island (weights reset to the island mean, so log Ẑ is unchanged in form and
+is the product of incremental means); then M local MCMC sweeps at β_{t+h} (weights unchanged; one
+more network evaluation per step).  Walkers may run in chunks of whole islands to bound memory.
 """
 
 from __future__ import annotations
@@ -28,19 +31,33 @@ import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from scipy.special import logsumexp as logsumexp_host
 
+from leapsbench.backends.numerics import logsumexp
 from leapsbench.baselines.local import RULES, sweep
-from leapsbench.estimators import kish_ess, log_mean_exp, log_z_estimate
+from leapsbench.estimators import log_mean_exp, log_z_estimate
 from leapsbench.models.schedule import get_schedule
-from leapsbench.resampling import check_threshold, resample_if_needed
+from leapsbench.resampling import check_threshold, resample_islands
 from leapsbench.samples import Samples
 
 WEIGHT_MODES = ("exact", "euler")
 
 
+def _check_int(name: str, value, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
 @dataclass(frozen=True)
 class CTMCConfig:
-    """Sampler settings: N steps, B walkers, weight mode, rate floor ε, MCMC and resampling."""
+    """Sampler settings: N steps, B walkers, weight mode, rate floor ε, MCMC and resampling.
+
+    ``n_islands`` G (resampling only): the B walkers form G independent populations of B/G that
+    resample within themselves, which gives log Ẑ an honest error bar (one island: none).
+    ``chunk_walkers``: run at most this many walkers at once (memory O(chunk·N·q)); None runs
+    all B together.  With resampling a chunk must hold whole islands (a multiple of B/G), so
+    with G = 1 resampling and chunking exclude each other.
+    """
 
     n_steps: int = 100
     n_walkers: int = 1000
@@ -50,12 +67,12 @@ class CTMCConfig:
     mcmc_rule: str = "metropolis"
     resample_threshold: float | None = None
     schedule: str = "linear"
+    n_islands: int = 1
+    chunk_walkers: int | None = None
 
     def __post_init__(self):
-        if isinstance(self.n_steps, bool) or not isinstance(self.n_steps, int) or self.n_steps < 1:
-            raise ValueError(f"n_steps must be an integer >= 1, got {self.n_steps!r}")
-        if not isinstance(self.n_walkers, int) or self.n_walkers < 2:
-            raise ValueError(f"n_walkers must be an integer >= 2, got {self.n_walkers!r}")
+        _check_int("n_steps", self.n_steps, 1)
+        _check_int("n_walkers", self.n_walkers, 2)
         if self.weights not in WEIGHT_MODES:
             known = ", ".join(WEIGHT_MODES)
             raise ValueError(f"unknown weight mode {self.weights!r}; known: {known}")
@@ -63,13 +80,29 @@ class CTMCConfig:
             raise ValueError(f"rate_floor must be >= 0, got {self.rate_floor!r}")
         if self.weights == "exact" and self.rate_floor == 0:
             raise ValueError("the exact weights need rate_floor > 0 (support condition)")
-        if not isinstance(self.mcmc_sweeps, int) or self.mcmc_sweeps < 0:
-            raise ValueError(f"mcmc_sweeps must be an integer >= 0, got {self.mcmc_sweeps!r}")
+        _check_int("mcmc_sweeps", self.mcmc_sweeps, 0)
         if self.mcmc_rule not in RULES:
             raise ValueError(f"unknown mcmc_rule {self.mcmc_rule!r}; known: {', '.join(RULES)}")
         if self.resample_threshold is not None:
             check_threshold(self.resample_threshold)
         get_schedule(self.schedule)
+        _check_int("n_islands", self.n_islands, 1)
+        if self.n_islands > 1 and self.resample_threshold is None:
+            raise ValueError(f"n_islands={self.n_islands} needs resample_threshold (SMC islands)")
+        if self.n_walkers % self.n_islands:
+            raise ValueError(
+                f"n_walkers={self.n_walkers} must be a multiple of n_islands={self.n_islands}"
+            )
+        if self.chunk_walkers is not None:
+            _check_int("chunk_walkers", self.chunk_walkers, 1)
+            island = self.n_walkers // self.n_islands
+            split = self.chunk_walkers < self.n_walkers and self.chunk_walkers % island
+            if self.resample_threshold is not None and split:
+                raise ValueError(
+                    f"with resampling, chunk_walkers={self.chunk_walkers} must be a multiple of "
+                    f"the island size n_walkers / n_islands = {island}: resampling never crosses "
+                    "a chunk (use n_islands, or chunk_walkers=None)"
+                )
 
     def config(self) -> dict:
         return asdict(self)
@@ -177,64 +210,123 @@ def tau_leap_step(model, G, x, rng, h: float, floor: float):
     return model.from_values(values), moved, forward, onehot
 
 
-def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progress=None):
-    """Run the CTMC for ``config.n_walkers`` walkers on ``backend``; returns weighted Samples.
+def network_scores(network, params, x, t):
+    """G_t(x) cast to float64: rates and weight increments are float64 whatever the network's
+    dtype (a float32 network must not round the log weights to float32; O(B·N·q) cost)."""
+    G = network.apply(params, x, t)
+    xp = _namespace(G)
+    return xp.astype(G, xp.float64, copy=False)
 
-    ``params`` must already live on ``backend`` (see ``networks.params_to``).  Memory is
-    O(B·N·q): no trajectory is stored.
+
+def _run_chunk(network, params, model, backend, rng, config: CTMCConfig, size: int, report):
+    """The CTMC for ``size`` walkers (whole islands); see :func:`leaps_sample`.
+
+    Returns device arrays ``(x, log_w, sums, jumps, resampled)``: final states and log weights,
+    ``sums`` (n, 2) = (log Σ_i w_i, log Σ_i w_i²) after each step (before its resampling),
+    ``jumps`` (n,) the number of sites that moved at each step, summed over walkers, and the
+    number of island resamplings.  ``report(k, ess_fraction)`` is called after step k.
     """
     xp = backend.xp
     schedule = get_schedule(config.schedule)
     n, h = config.n_steps, 1.0 / config.n_steps
-    start = time.perf_counter()
-    x = model.uniform_states(backend, rng, config.n_walkers)
-    log_w = backend.zeros((config.n_walkers,), dtype=xp.float64)
-    log_z_resampled = 0.0
-    G = network.apply(params, x, 0.0)
-    evaluations, ess_trace, jump_trace = 1, [], []
+    islands = size * config.n_islands // config.n_walkers
+    x = model.uniform_states(backend, rng, size)
+    log_w = backend.zeros((size,), dtype=xp.float64)
+    resampled = backend.zeros((), dtype=xp.int64)
+    G = network_scores(network, params, x, 0.0)
+    sums, jumps = [], []
     for k in range(n):
         t, t_next = k * h, (k + 1) * h
         beta, beta_next = model.beta * schedule.fraction(t), model.beta * schedule.fraction(t_next)
         x_next, moved, forward, onehot = tau_leap_step(model, G, x, rng, h, config.rate_floor)
+        G_next = network_scores(network, params, x_next, t_next)
         if config.weights == "euler":
             dbeta = model.beta * schedule.dfraction(t)
-            log_w = log_w + xp.astype(
-                _euler_increment(model, beta, dbeta, x, G, onehot, config.rate_floor, h), xp.float64
-            )
-            G_next = network.apply(params, x_next, t_next)
+            increment = _euler_increment(model, beta, dbeta, x, G, onehot, config.rate_floor, h)
         else:
-            G_next = network.apply(params, x_next, t_next)
-            log_w = log_w + exact_increment(
-                model,
-                (x, x_next, moved),
-                (forward, onehot),
-                G_next,
-                (beta, beta_next),
-                h,
-                config.rate_floor,
+            move, betas = (x, x_next, moved), (beta, beta_next)
+            increment = exact_increment(
+                model, move, (forward, onehot), G_next, betas, h, config.rate_floor
             )
-        evaluations += 1
-        x, G = x_next, G_next
-        jump_trace.append(float(xp.mean(xp.astype(moved, xp.float64))) * model.n_sites)
+        log_w, x, G = log_w + increment, x_next, G_next
+        jumps.append(xp.sum(xp.astype(moved, xp.float64)))
+        sums.append(xp.stack([logsumexp(xp, log_w), logsumexp(xp, 2 * log_w)]))
+        if config.resample_threshold is not None and k + 1 < n:
+            step = resample_islands(log_w, rng, islands, config.resample_threshold)
+            log_w = step.log_weights
+            x, G = xp.take(x, step.ancestors, axis=0), xp.take(G, step.ancestors, axis=0)
+            resampled = resampled + xp.sum(xp.astype(step.resampled, xp.int64))
         if config.mcmc_sweeps:
             for _ in range(config.mcmc_sweeps):
                 x, _ = sweep(model, x, beta_next, rng, config.mcmc_rule)
-            G = network.apply(params, x, t_next)
-            evaluations += 1
-        if config.resample_threshold is not None and k + 1 < n:
-            step = resample_if_needed(log_w, rng, config.resample_threshold)
-            if step.resampled:
-                log_z_resampled += float(backend.to_numpy(step.log_weights)[0])
-                x, G = xp.take(x, step.ancestors, axis=0), xp.take(G, step.ancestors, axis=0)
-                log_w = xp.zeros_like(log_w)
-            ess_trace.append(step.ess_fraction)
-        else:
-            ess_trace.append(kish_ess(backend.to_numpy(log_w)) / config.n_walkers)
+            if k + 1 < n:  # the last step's scores are never used
+                G = network_scores(network, params, x, t_next)
+        if report is not None:
+            report(k, float(xp.exp(2 * sums[-1][0] - sums[-1][1])) / size)
+    return x, log_w, xp.stack(sums), xp.stack(jumps), resampled
+
+
+def log_z_with_error(log_weights, log_z0: float, n_islands: int, n_resamplings: int):
+    """(log Ẑ, its standard error or None) from the final log weights (host, (B,)).
+
+    log Ẑ = log Z_0 + log mean_i w_i in every case (resampling resets an island's weights to their
+    mean, so this is SMC's product of incremental means, unbiased in Z).  Error:
+
+    * no resampling happened: walkers are independent, std(w)/(√B · mean w)
+      (:func:`estimators.log_z_estimate`);
+    * resampling with G ≥ 2 islands: the islands' Ẑ_g = mean of island g's weights are
+      independent, so std_g(Ẑ_g)/(√G · mean_g Ẑ_g) (delta method over islands);
+    * resampling in one population (G = 1): None.  Resampled walkers are correlated through
+      their ancestry; the per-segment delta method Σ_k var(w_k)/(B · mean(w_k)²) ignores that and
+      underestimated the spread of log Ẑ 3–4× (Ising 2×3, untrained MLP, ESS threshold 0.9).
+    """
+    log_z, err = log_z_estimate(log_weights, log_z0)
+    if n_resamplings == 0:
+        return log_z, err
+    if n_islands < 2:
+        return log_z, None
+    island_log_means = logsumexp_host(np.reshape(log_weights, (n_islands, -1)), axis=1)
+    return log_z, log_z_estimate(island_log_means, log_z0)[1]
+
+
+def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progress=None):
+    """Run the CTMC for ``config.n_walkers`` walkers on ``backend``; returns weighted Samples.
+
+    Per step: tau-leap move, weight increment, then (with ``resample_threshold``) every island
+    of B/G walkers whose ESS fraction is below the threshold is resampled within itself
+    (systematic; weights reset to the island's mean), then the MCMC sweeps.  log Ẑ and its error:
+    :func:`log_z_with_error`.  Walkers run in chunks of ``chunk_walkers`` one after the other
+    (each chunk holds whole islands, so chunking changes the memory, not the estimator); final
+    states and log weights are concatenated.
+
+    ``params`` must already live on ``backend`` (see ``networks.params_to``).  Memory is
+    O(chunk·N·q): no trajectory is stored.  Diagnostics (over all walkers): ``ess_fraction``
+    (n,) the Kish ESS / B after each step, before its resampling; ``mean_jumps`` (n,) sites moved
+    per walker at each step; ``n_resamplings`` (island resamplings); ``n_chunks``.
+    ``n_evaluations`` (per walker) = 1 + n network passes, plus n − 1 after the sweeps.
+    """
+    xp = backend.xp
+    B, n = config.n_walkers, config.n_steps
+    size = min(config.chunk_walkers or B, B)
+    n_chunks = -(-B // size)
+    start = time.perf_counter()
+    chunks = []
+    for c in range(n_chunks):
+        report = None
         if progress is not None:
-            progress(k + 1, n, ess_fraction=ess_trace[-1])
+
+            def report(k, ess, c=c):
+                progress(c * n + k + 1, n_chunks * n, ess_fraction=ess)
+
+        chunk_size = min(size, B - c * size)
+        chunks.append(_run_chunk(network, params, model, backend, rng, config, chunk_size, report))
+    xs, log_ws, sums, jumps, resampled = zip(*chunks, strict=True)
+    x, log_w = xp.concat(xs, axis=0), xp.concat(log_ws, axis=0)
     backend.synchronize()
-    host_log_w = backend.to_numpy(log_w) + log_z_resampled
-    log_z, log_z_err = log_z_estimate(host_log_w, model.log_z0)
+    host_log_w = backend.to_numpy(log_w)
+    totals = logsumexp_host(np.stack([backend.to_numpy(s) for s in sums]), axis=0)  # (n, 2)
+    n_resamplings = int(sum(int(backend.to_numpy(r)) for r in resampled))
+    log_z, log_z_err = log_z_with_error(host_log_w, model.log_z0, config.n_islands, n_resamplings)
     return Samples(
         observables={
             "m": backend.to_numpy(model.magnetization(x)),
@@ -244,11 +336,13 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
         log_z=log_z,
         log_z_err=log_z_err,
         x=x,
-        n_evaluations=evaluations,
+        n_evaluations=1 + n + (n - 1) * (config.mcmc_sweeps > 0),
         seconds=time.perf_counter() - start,
         diagnostics={
-            "ess_fraction": np.asarray(ess_trace),
-            "mean_jumps": np.asarray(jump_trace),
+            "ess_fraction": np.exp(2 * totals[:, 0] - totals[:, 1]) / B,
+            "mean_jumps": sum(backend.to_numpy(j) for j in jumps) / B,
             "log_mean_weight": log_mean_exp(host_log_w),
+            "n_resamplings": n_resamplings,
+            "n_chunks": n_chunks,
         },
     )
