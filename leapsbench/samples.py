@@ -19,8 +19,8 @@ class Samples:
 
     ``observables`` maps a name (at least ``"m"`` and ``"E"``) to a numpy array.
     ``x`` holds final configurations when the sampler was asked to keep them (backend array).
-    ``n_evaluations`` counts energy or network evaluations (per configuration), a
-    machine-independent cost.  ``diagnostics`` holds per-step traces (ESS over t, jump counts...).
+    ``n_evaluations`` counts energy or network evaluations (one per configuration evaluated, the
+    total over the whole sample, sampling only), a machine-independent cost.  ``diagnostics`` holds per-step traces (ESS over t, jump counts...).
     """
 
     observables: dict[str, np.ndarray]

@@ -136,7 +136,8 @@ def test_monte_carlo_log_z_and_magnetization(backend):
     mag = np.sum(w * samples.observables["m"]) / w.sum()
     err = np.sqrt(np.sum(w**2 * (samples.observables["m"] - mag) ** 2)) / w.sum()
     assert abs(mag - exact.mag) < 4 * err
-    assert samples.n_evaluations == 1 + 8 + 7  # G after each step and after sweeps but the last
+    # total over 4000 walkers: G at t=0, after each step and after each sweep but the last; sweeps
+    assert samples.n_evaluations == 4000 * (1 + 8 + 7 + 8)
     assert len(samples.diagnostics["ess_fraction"]) == 8
 
 

@@ -105,7 +105,7 @@ def test_chunks_are_independent_ctmcs_concatenated(backend):
     assert chunked.diagnostics["ess_fraction"][-1] == pytest.approx(
         kish_ess(chunked.log_weights) / 8, rel=1e-12
     )
-    assert chunked.diagnostics["n_chunks"] == 3 and chunked.n_evaluations == 1 + 5 + 4
+    assert chunked.diagnostics["n_chunks"] == 3 and chunked.n_evaluations == 8 * (1 + 5 + 4 + 5)
     assert chunked.log_z_err == log_z_estimate(chunked.log_weights, model.log_z0)[1]
 
 

@@ -303,7 +303,8 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
     O(chunk·N·q): no trajectory is stored.  Diagnostics (over all walkers): ``ess_fraction``
     (n,) the Kish ESS / B after each step, before its resampling; ``mean_jumps`` (n,) sites moved
     per walker at each step; ``n_resamplings`` (island resamplings); ``n_chunks``.
-    ``n_evaluations`` (per walker) = 1 + n network passes, plus n − 1 after the sweeps.
+    ``n_evaluations`` (the total, docs/CONTRACTS.md) = B · (1 + n network passes, n − 1 more
+    after the sweeps, and n · mcmc_sweeps sweeps).
     """
     xp = backend.xp
     B, n = config.n_walkers, config.n_steps
@@ -336,7 +337,7 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
         log_z=log_z,
         log_z_err=log_z_err,
         x=x,
-        n_evaluations=1 + n + (n - 1) * (config.mcmc_sweeps > 0),
+        n_evaluations=B * (1 + n + (n - 1) * (config.mcmc_sweeps > 0) + n * config.mcmc_sweeps),
         seconds=time.perf_counter() - start,
         diagnostics={
             "ess_fraction": np.exp(2 * totals[:, 0] - totals[:, 1]) / B,
