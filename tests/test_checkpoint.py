@@ -105,3 +105,28 @@ def test_save_rejects_bad_input(tmp_path, ising_setup):
     with pytest.raises(ValueError, match="network is for ising q=2"):
         save_checkpoint(tmp_path / "c", params, net, ising(5, beta=0.44))
     assert not any(tmp_path.iterdir())  # nothing half-written
+
+
+def test_array_groups_round_trip_and_are_covered_by_the_hash(tmp_path, ising_setup):
+    model, net, params = ising_setup
+    fnet = {"f_w0": np.arange(3.0), "f_bout": np.zeros(())}
+    npz, meta_path = save_checkpoint(tmp_path / "c", params, net, model, arrays={"fnet": fnet})
+    loaded, _, meta = load_checkpoint(tmp_path / "c", model)
+    assert set(loaded) == set(params)  # groups are not parameters
+    assert set(meta["arrays"]) == {"fnet"} and set(meta["arrays"]["fnet"]) == set(fnet)
+    assert all(np.array_equal(meta["arrays"]["fnet"][k], fnet[k]) for k in fnet)
+    assert json.loads(meta_path.read_text())["arrays"] == {"fnet": ["f_bout", "f_w0"]}
+    with np.load(npz) as data:
+        stored = {k: data[k] for k in data.files}
+    stored["fnet/f_w0"] = stored["fnet/f_w0"] + 1e-15
+    np.savez(npz, **stored)
+    with pytest.raises(ValueError, match="corrupt or was replaced"):
+        load_checkpoint(tmp_path / "c", model)
+
+
+def test_bad_array_group_names_are_refused(tmp_path, ising_setup):
+    model, net, params = ising_setup
+    for arrays in ({"f/net": {"a": np.zeros(1)}}, {"fnet": {"a/b": np.zeros(1)}}, {"": {}}):
+        with pytest.raises(ValueError, match="must be non-empty and free of '/'"):
+            save_checkpoint(tmp_path / "c", params, net, model, arrays=arrays)
+    assert not any(tmp_path.iterdir())

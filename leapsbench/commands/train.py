@@ -1,12 +1,21 @@
 """``leapsbench train``: train a LEAPS sampler on a benchmark and write its checkpoint.
 
     leapsbench train --benchmark ising-L4-b0.4407 --method leaps-conv [--preset quick]
-                     [--steps N] [--seconds S] [--seed 0] [--out PATH] [--resume]
+                     [--steps N] [--seconds S] [--seed 0] [--set KEY=VALUE]
+                     [--cache .leapsbench-cache | --out DIR] [--resume CHECKPOINT]
 
-The checkpoint (.npz parameters + .json metadata) can be sampled on any backend with
-``leapsbench run``; ``--resume`` continues training from an existing checkpoint at ``--out``.
-While training, the state is saved every ``train_checkpoint_every`` steps to
-``<out>.training-state.pt``; rerunning an interrupted command resumes from it.
+By default the checkpoint goes into the entry of the ``leapsbench run`` checkpoint cache that a
+run with the same benchmark, method, preset, ``--set`` overrides, seed and training budget
+(``run --train-steps N`` / ``--train-seconds S``, and no ``--n-samples``: the cache key hashes
+the whole budget) would use, ``<cache>/<method>/<benchmark>/<hash>-seed<seed>/``, with the
+``fit.json`` marker: that run then samples this checkpoint (on any backend) instead of
+training.  The training itself is the one such a run does: same method config, same seed stream
+(the first of ``backend.rng(seed).spawn(2)``).  ``--out DIR`` writes elsewhere (``run`` does not
+look there).  ``--resume CHECKPOINT`` starts from a saved checkpoint and continues its learning
+rate schedule and curriculum at its step count; ``--steps`` counts the total, resumed steps
+included.  While training, the state is saved every ``train_checkpoint_every`` steps to
+``<entry>/training-state.pt``; rerunning an interrupted command (or the matching ``run``)
+resumes from it.
 """
 
 from __future__ import annotations
@@ -19,15 +28,36 @@ def add_arguments(parser) -> None:
     parser.add_argument("--benchmark", required=True, help="benchmark name, e.g. ising-L4-b0.4407")
     parser.add_argument("--method", default="leaps-conv", choices=METHODS)
     parser.add_argument("--preset", default="quick", choices=("quick", "paper"))
-    parser.add_argument("--steps", type=int, default=None, help="training steps (budget)")
+    parser.add_argument("--steps", type=int, default=None, help="total training steps (budget)")
     parser.add_argument("--seconds", type=float, default=None, help="training time (budget)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda)")
-    parser.add_argument("--out", default=None, help="checkpoint path (default checkpoints/NAME)")
-    parser.add_argument("--resume", action="store_true", help="continue from --out if it exists")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a method key (as for leapsbench run)",
+    )
+    parser.add_argument("--cache", default=".leapsbench-cache", help="run's checkpoint cache dir")
+    parser.add_argument("--out", default=None, help="checkpoint directory (default: cache entry)")
+    parser.add_argument("--resume", default=None, metavar="CHECKPOINT", help="start from it")
+
+
+def cache_entry(cache, method, benchmark: str, budget: dict, seed: int):
+    """``<cache>/<method>/<benchmark>/<hash>-seed<seed>``: the entry ``leapsbench run`` uses
+    (``harness.runner._fit``; the hash is of the method config and the budget)."""
+    from pathlib import Path
+
+    from leapsbench.harness.runner import config_hash
+
+    key = config_hash({"config": method.config, "budget": budget})
+    return Path(cache) / method.name / benchmark / f"{key}-seed{seed}"
 
 
 def run(args) -> int:
+    import json
     from pathlib import Path
 
     from rich.progress import Progress
@@ -35,20 +65,28 @@ def run(args) -> int:
     from leapsbench.backends import get_backend
     from leapsbench.harness.benchmarks import get_benchmark
     from leapsbench.harness.method import Budget
-    from leapsbench.leaps.checkpoint import checkpoint_paths
+    from leapsbench.harness.runner import make_spec
+    from leapsbench.leaps.checkpoint import atomic_write
     from leapsbench.leaps.method import make
+
+    from .run import parse_overrides
 
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be >= 1, got {args.steps}")
     spec = get_benchmark(args.benchmark)
-    out = Path(args.out or f"checkpoints/{args.method}-{spec.name}-seed{args.seed}")
-    method = make(args.method, args.preset)
-    if args.resume and checkpoint_paths(out)[1].is_file():
-        method.load(out, spec.model)
-        print(f"resuming from {out}")
-    method.training_checkpoint = f"{out}.training-state.pt"
+    overrides = parse_overrides(args.overrides)
+    method = make(args.method, args.preset, overrides)
+    method.benchmark = spec.name
+    budget = {"train_steps": args.steps, "train_seconds": args.seconds}
+    budget = {k: v for k, v in budget.items() if v is not None}  # as leapsbench run's budget
+    out = Path(args.out or cache_entry(args.cache, method, spec.name, budget, args.seed))
+    if args.resume is not None:
+        method.load(args.resume, spec.model)
+        print(f"resuming from {args.resume} at step {method.steps_done}")
+    out.mkdir(parents=True, exist_ok=True)
+    method.training_checkpoint = str(out / "training-state.pt")
     backend = get_backend("torch", device=args.device)
-    budget = Budget(train_steps=args.steps, train_seconds=args.seconds)
+    fit_rng = backend.rng(args.seed).spawn(2)[0]  # as harness.runner: (fit, sample) streams
     with Progress(transient=True) as bar:
         task = bar.add_task(f"training {args.method} on {spec.name}", total=None)
 
@@ -56,11 +94,31 @@ def run(args) -> int:
             text = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
             bar.update(task, completed=done, total=total, description=f"training {text}")
 
-        info = method.fit(spec.model, backend, backend.rng(args.seed), budget, progress)
+        info = method.fit(spec.model, backend, fit_rng, Budget(**budget), progress)
     method.save(out)
+    run_spec = make_spec(
+        spec.name,
+        args.method,
+        preset=args.preset,
+        backend="torch",
+        device=args.device,
+        seed=args.seed,
+        overrides=overrides,
+        budget=budget,
+        cache_dir=args.cache,
+    )
+    marker = {
+        "fit_info": info,
+        "train_seconds": info["train_seconds"],
+        "spec": run_spec,
+        "resumed_from": args.resume,
+    }
+    text = json.dumps(marker, sort_keys=True, default=str)
+    atomic_write(out / "fit.json", lambda handle: handle.write(text.encode()))
+    loss = "n/a" if info["final_loss"] is None else f"{info['final_loss']:.4g}"
     print(
-        f"trained {args.method} on {spec.name}: {info['train_steps']} steps in "
-        f"{info['train_seconds']:.1f} s, final PINN loss {info['final_loss']:.4g}, "
+        f"trained {args.method} on {spec.name}: {info['train_steps']} steps "
+        f"(total {info['steps_done']}) in {info['train_seconds']:.1f} s, final loss {loss}, "
         f"{method.param_count} parameters -> {out}"
     )
     return 0

@@ -1,10 +1,14 @@
-"""Checkpoints of locally equivariant networks: ``<prefix>.npz`` (parameters) + ``<prefix>.json``.
+"""Checkpoints of locally equivariant networks: ``<prefix>.npz`` (arrays) + ``<prefix>.json``.
 
-The JSON holds the network config (architecture, hyperparameters), the model config (kind,
-lattice, β, couplings), ``extra`` (schedule, training config, benchmark name, …), the package
-version and ``params_sha256``, a SHA-256 over every parameter's name, dtype, shape and bytes.
-Both files are written atomically (temporary file + ``os.replace``), the JSON last. Loading
-checks the hash and, when a model is given, that it is the model the checkpoint was made for.
+The npz holds the network parameters under their names and optional named groups of further
+arrays (e.g. the LEAPS F-net) as ``<group>/<name>``.  The JSON holds the network config
+(architecture, hyperparameters), the model config (kind, lattice, β, couplings), ``extra``
+(schedule, training config, benchmark name, …), the group names (``arrays``), the package version
+and ``params_sha256``, a SHA-256 over the name, dtype, shape and bytes of every array in the npz
+(parameters and groups).  Both files are written atomically (temporary file + ``os.replace``),
+the JSON last.  Loading checks the hash and, when a model is given, that it is the model the
+checkpoint was made for.  Format version 2 added the array groups (version 1 files load as
+having none).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from ..models import model_from_config
 from .networks import Network, network_from_config, param_count, params_to_numpy
 
 FORMAT = "leapsbench-leaps-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+GROUP_SEPARATOR = "/"
 
 
 def checkpoint_paths(path) -> tuple[Path, Path]:
@@ -62,7 +67,8 @@ def describe_model(config: dict) -> str:
     return " ".join(parts)
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(handle)`` on a temporary file next to ``path``, fsync, then ``os.replace``."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -75,8 +81,16 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
-def save_checkpoint(path, params: dict, network: Network, model, extra: dict | None = None):
-    """Write ``params`` (any backend) and metadata; returns the (npz, json) paths.
+def save_checkpoint(
+    path,
+    params: dict,
+    network: Network,
+    model,
+    extra: dict | None = None,
+    arrays: dict[str, dict] | None = None,
+):
+    """Write ``params`` (any backend), the array groups ``arrays`` ({group: {name: array}}) and
+    metadata; returns the (npz, json) paths.
 
     ``network`` is a LEAPS :class:`Network` or any network with the same ``param_shapes()``,
     ``config()``, ``kind``, ``q`` and ``shape`` (the autoregressive baselines use this too).
@@ -89,6 +103,18 @@ def save_checkpoint(path, params: dict, network: Network, model, extra: dict | N
     got = {name: tuple(value.shape) for name, value in host.items()}
     if got != expected:
         raise ValueError(f"params do not fit the network: expected shapes {expected}, got {got}")
+    stored = dict(host)
+    for group, members in (arrays or {}).items():
+        names = [group, *members]
+        if any(not name or GROUP_SEPARATOR in name for name in names) or any(
+            GROUP_SEPARATOR in name for name in host
+        ):
+            raise ValueError(
+                f"array group and parameter names must be non-empty and free of "
+                f"{GROUP_SEPARATOR!r}; got group {group!r} with {sorted(members)}"
+            )
+        for name, value in params_to_numpy(members).items():
+            stored[f"{group}{GROUP_SEPARATOR}{name}"] = value
     if (model.kind, model.q, tuple(model.shape)) != (network.kind, network.q, network.shape):
         raise ValueError(
             f"network is for {network.kind} q={network.q} {network.shape}, "
@@ -101,7 +127,8 @@ def save_checkpoint(path, params: dict, network: Network, model, extra: dict | N
         "model": model.config(),
         "param_count": param_count(host),
         "params_file": npz_path.name,
-        "params_sha256": params_hash(host),
+        "params_sha256": params_hash(stored),
+        "arrays": {group: sorted(members) for group, members in (arrays or {}).items()},
         "leapsbench_version": __version__,
         "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "extra": dict(extra or {}),
@@ -113,13 +140,14 @@ def save_checkpoint(path, params: dict, network: Network, model, extra: dict | N
             f"checkpoint extra must be JSON-serialisable (finite numbers): {err}"
         ) from None
     npz_path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(npz_path, lambda handle: np.savez(handle, **host))
-    _atomic_write(json_path, lambda handle: handle.write((text + "\n").encode()))
+    atomic_write(npz_path, lambda handle: np.savez(handle, **stored))
+    atomic_write(json_path, lambda handle: handle.write((text + "\n").encode()))
     return npz_path, json_path
 
 
 def load_checkpoint(path, model=None, rebuild=network_from_config):
-    """``(params, network, metadata)``; params are numpy arrays (use ``params_to`` to move them).
+    """``(params, network, metadata)``; params are numpy arrays (use ``params_to`` to move them)
+    and ``metadata["arrays"]`` the array groups as {group: {name: numpy array}}.
 
     ``rebuild(config, model)`` makes the network from its stored config (LEAPS networks by
     default).  Raises ValueError when the files are missing or inconsistent (hash), or when
@@ -133,21 +161,28 @@ def load_checkpoint(path, model=None, rebuild=network_from_config):
     if metadata.get("format") != FORMAT:
         raise ValueError(f"{json_path} is not a {FORMAT} file (format={metadata.get('format')!r})")
     with np.load(npz_path, allow_pickle=False) as data:
-        params = {name: data[name] for name in data.files}
-    digest = params_hash(params)
+        stored = {name: data[name] for name in data.files}
+    digest = params_hash(stored)
     if digest != metadata["params_sha256"]:
         raise ValueError(
             f"checkpoint {npz_path} is corrupt or was replaced: its params hash {digest[:12]}… "
             f"differs from {metadata['params_sha256'][:12]}… recorded in {json_path.name}"
         )
-    stored = metadata["model"]
+    params = {name: value for name, value in stored.items() if GROUP_SEPARATOR not in name}
+    groups = {group: {} for group in metadata.get("arrays", {})}
+    for key, value in stored.items():
+        if GROUP_SEPARATOR in key:
+            group, name = key.split(GROUP_SEPARATOR, 1)
+            groups.setdefault(group, {})[name] = value
+    metadata = {**metadata, "arrays": groups}
+    made_for = metadata["model"]
     if model is None:
-        model = model_from_config(stored)
-    elif model.config() != stored:
+        model = model_from_config(made_for)
+    elif model.config() != made_for:
         have = model.config()
-        keys = sorted(k for k in set(stored) | set(have) if stored.get(k) != have.get(k))
+        keys = sorted(k for k in set(made_for) | set(have) if made_for.get(k) != have.get(k))
         raise ValueError(
-            f"checkpoint is for {describe_model(stored)}, got {describe_model(have)} "
+            f"checkpoint is for {describe_model(made_for)}, got {describe_model(have)} "
             f"(differs in {', '.join(keys)})"
         )
     network = rebuild(metadata["network"], model)

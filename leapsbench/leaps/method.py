@@ -10,6 +10,14 @@ on CUDA); sample runs the CTMC on any backend from the exported parameters.  Pre
   100-rollout buffer refreshed every 100 steps, rollouts of h = 0.008 growing from 1 to 125 steps
   over the first 20k training steps, Metropolis sweeps during training, 100 inference steps) —
   meant for a GPU.  Our F-net is the same MLP size but outputs ∂_tF_t (F_t = F_0 + ∫∂_tF).
+
+``config`` is the full flat configuration: every network hyperparameter, every sampler key
+(:class:`.ctmc.CTMCConfig`) and every ``train_*`` key (:class:`.train.TrainConfig`) with its
+preset or default value.  Training trains the CTMC that is sampled: it takes ``rate_floor`` and
+``schedule`` from the sampler keys (there are no ``train_rate_floor``/``train_schedule`` keys).
+A checkpoint (``save``) records that config, the sampler and training configs, the schedule,
+preset, benchmark and steps done in its JSON, and the F-net next to the parameters in the npz
+(covered by the content hash).
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, fields
 
-import numpy as np
+from leapsbench.models.schedule import get_schedule
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .ctmc import CTMCConfig, leaps_sample
@@ -26,7 +34,9 @@ from .train import TrainConfig, train_leaps
 
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
 SAMPLER_KEYS = tuple(f.name for f in fields(CTMCConfig))
-TRAIN_KEYS = tuple(f"train_{f.name}" for f in fields(TrainConfig))
+SHARED_KEYS = ("rate_floor", "schedule")
+"""TrainConfig fields taken from the sampler keys of the same name (one CTMC, one value)."""
+TRAIN_KEYS = tuple(f"train_{f.name}" for f in fields(TrainConfig) if f.name not in SHARED_KEYS)
 PRESETS = {
     "quick": {"n_steps": 50, "n_walkers": 1000},
     "paper": {
@@ -50,14 +60,48 @@ PRESETS = {
 }
 
 
+def split_config(config: dict) -> tuple[CTMCConfig, TrainConfig, dict]:
+    """(sampler config, training config, network hyperparameters) of a flat method config;
+    the training config gets the sampler's ``rate_floor`` and ``schedule``."""
+    sampler = CTMCConfig(**{k: config[k] for k in SAMPLER_KEYS if k in config})
+    train = {k[len("train_") :]: config[k] for k in TRAIN_KEYS if k in config}
+    shared = {k: getattr(sampler, k) for k in SHARED_KEYS}
+    hyper = {k: v for k, v in config.items() if k not in SAMPLER_KEYS and k not in TRAIN_KEYS}
+    return sampler, TrainConfig(**train, **shared), hyper
+
+
+def full_config(config: dict) -> dict:
+    """``config`` completed with the default of every sampler and ``train_*`` key."""
+    sampler, train, hyper = split_config(config)
+    training = {f"train_{k}": v for k, v in train.config().items() if k not in SHARED_KEYS}
+    return {**hyper, **sampler.config(), **training}
+
+
+def config_differences(stored: dict, wanted: dict) -> str:
+    """``key: checkpoint A, this method B`` for every key whose values differ (or is missing)."""
+    missing = "(absent)"
+    keys = sorted(
+        k for k in set(stored) | set(wanted) if stored.get(k, missing) != wanted.get(k, missing)
+    )
+    return "; ".join(
+        f"{k}: checkpoint {stored.get(k, missing)!r}, this method {wanted.get(k, missing)!r}"
+        for k in keys
+    )
+
+
 @dataclass
 class LeapsMethod:
     name: str
     config: dict
+    preset: str = "quick"
+    benchmark: str | None = None
+    """The benchmark name, recorded in checkpoints when known (``leapsbench train`` sets it)."""
     params: dict | None = None
     fnet: dict | None = None
     network: object = None
     model: object = None
+    steps_done: int = 0
+    """Training steps the params have had; ``fit`` continues the LR schedule and curriculum."""
     training_checkpoint: str | None = None
     """A file for the training state: written during ``fit`` and resumed from (train.py)."""
 
@@ -68,15 +112,11 @@ class LeapsMethod:
         return param_count(self.params) + (param_count(self.fnet) if self.fnet else 0)
 
     def _split(self):
-        sampler = {k: self.config[k] for k in SAMPLER_KEYS if k in self.config}
-        train = {k[len("train_") :]: self.config[k] for k in TRAIN_KEYS if k in self.config}
-        hyper = {
-            k: v for k, v in self.config.items() if k not in SAMPLER_KEYS and k not in TRAIN_KEYS
-        }
-        return CTMCConfig(**sampler), TrainConfig(**train), hyper
+        return split_config(self.config)
 
     def fit(self, model, backend, rng, budget, progress=None) -> dict:
-        """Train from scratch, or continue from loaded params (``load`` then ``fit`` resumes)."""
+        """Train from scratch, or continue from loaded params (``load`` then ``fit`` resumes at
+        step ``steps_done``; ``budget.train_steps`` bounds the total step count)."""
         _, train_config, hyper = self._split()
         if self.params is None:
             self.network = make_network(ARCHITECTURE_OF[self.name], model, **hyper)
@@ -97,11 +137,14 @@ class LeapsMethod:
             max_seconds=getattr(budget, "train_seconds", None),
             progress=progress,
             checkpoint=self.training_checkpoint,
+            start_step=self.steps_done,
         )
+        self.steps_done = history["steps_done"]
         loss = history["loss"]
         return {
             "train_seconds": time.perf_counter() - start,
             "train_steps": len(loss),
+            "steps_done": self.steps_done,
             "final_loss": float(loss[-1]) if len(loss) else None,
             "eval": history["eval"].tolist(),  # rows (step, ess_fraction, log_z)
         }
@@ -117,6 +160,7 @@ class LeapsMethod:
         return leaps_sample(self.network, params, model, backend, rng, sampler, progress)
 
     def save(self, path) -> None:
+        sampler, train, _ = self._split()
         save_checkpoint(
             path,
             self.params,
@@ -124,21 +168,30 @@ class LeapsMethod:
             self.model,
             {
                 "method": self.name,
+                "preset": self.preset,
+                "benchmark": self.benchmark,
                 "config": self.config,
-                "fnet": {k: np.asarray(v).tolist() for k, v in (self.fnet or {}).items()},
+                "sampler": sampler.config(),
+                "training": train.config(),
+                "schedule": get_schedule(sampler.schedule).config(),
+                "steps_done": self.steps_done,
             },
+            arrays={"fnet": self.fnet} if self.fnet else None,
         )
 
     def load(self, path, model) -> None:
-        self.params, self.network, metadata = load_checkpoint(path, model)
-        if metadata["extra"].get("config") != self.config:
+        """Params, F-net and steps done from the checkpoint at ``path``; refused (naming every
+        differing key with both values) when it was made with another config."""
+        params, network, metadata = load_checkpoint(path, model)
+        stored = metadata["extra"].get("config") or {}
+        if stored != self.config:
             raise ValueError(
-                f"checkpoint {path} was trained with another config: "
-                f"{metadata['extra'].get('config')} != {self.config}"
+                f"checkpoint {path} was trained with another {self.name} config: "
+                f"{config_differences(stored, self.config)}"
             )
-        fnet = metadata["extra"].get("fnet") or None
-        self.model = model
-        self.fnet = {k: np.asarray(v, dtype=np.float64) for k, v in fnet.items()} if fnet else None
+        self.params, self.network, self.model = params, network, model
+        self.fnet = metadata["arrays"].get("fnet")
+        self.steps_done = int(metadata["extra"]["steps_done"])
 
 
 def make(name: str, preset: str = "quick", overrides: dict | None = None) -> LeapsMethod:
@@ -153,10 +206,16 @@ def make(name: str, preset: str = "quick", overrides: dict | None = None) -> Lea
         architecture, "paper" if preset == "paper" and architecture == "conv" else None
     )
     overrides = dict(overrides or {})
+    shared = sorted(set(overrides) & {f"train_{k}" for k in SHARED_KEYS})
+    if shared:
+        raise ValueError(
+            f"{name}: {', '.join(shared)} is not a key: training uses the sampler's "
+            f"{', '.join(k[len('train_') :] for k in shared)} (set that instead)"
+        )
     valid = set(SAMPLER_KEYS) | set(TRAIN_KEYS) | set(hyper)
     unknown = sorted(set(overrides) - valid)
     if unknown:
         raise ValueError(f"unknown {name} override(s) {unknown}; valid keys: {sorted(valid)}")
-    method = LeapsMethod(name=name, config={**hyper, **PRESETS[preset], **overrides})
-    method._split()  # validate every value now, not after training
-    return method
+    # full_config validates every value now, not after training
+    config = full_config({**hyper, **PRESETS[preset], **overrides})
+    return LeapsMethod(name=name, config=config, preset=preset)

@@ -1,24 +1,33 @@
 """Training of LEAPS rates (torch): the PINN loss or the log-variance loss.
 
-With ρ_t = e^{−U_t}/Z_t, U_t = β_t H, and F_t = −log Z_t, the Kolmogorov forward equation of the
+With ρ_t = e^{−U_t}/Z_t, U_t = β_t H, β_t = β λ(t) the sampler's schedule
+(:mod:`leapsbench.models.schedule`; ``TrainConfig.schedule``, the same name as
+``CTMCConfig.schedule``) and F_t = −log Z_t, the Kolmogorov forward equation of the
 CTMC divided by ρ_t(x) is satisfied exactly when the residual
 
-    r_t(x) = −∂_tU_t(x) + ∂_tF_t − Σ_{i,a} ( r̄_t(x)[i,a] e^{−ΔU_t(x, i→a)} − r_t(x)[i,a] )
+    r_t(x) = −∂_tβ_t H(x) + ∂_tF_t − Σ_{i,a} ( r̄_t(x)[i,a] e^{−β_t ΔH(x, i→a)} − r_t(x)[i,a] )
 
-vanishes for every x and t (r, r̄ the forward and reverse rates of :mod:`.ctmc`); then the log
-weights have zero variance.  The PINN loss is the mean of r² over pairs (x, t): t ~ U[0, 1] on a
+vanishes for every x and t (r, r̄ the forward and reverse rates of :mod:`.ctmc`, ∂_tβ_t = β λ'(t));
+then the log weights have zero variance (h · (r_t(x) − ∂_tF_t) is the sampler's Euler weight
+increment).  The PINN loss is the mean of r² over pairs (x, t): t ~ U[0, 1] on a
 grid of the rollout, x from the sampler's own detached trajectories, kept in a replay buffer of
 recent rollouts.  ∂_tF_t is a small MLP in t (F_t = F_0 + ∫_0^t, F_0 = −N log q, is never needed
 itself).
 
 The log-variance loss (``loss="log_variance"``) is Var_B[A(X)] over the B walkers of a fresh
 detached rollout X, A the exact log weight of :func:`.ctmc.exact_increment` recomputed with
-gradients along the fixed paths; it vanishes exactly when the weights are constant (needs no F).
+gradients along the fixed paths; it vanishes exactly when the weights are constant (needs no F;
+needs ``rate_floor > 0``, like the exact weights).  The rollouts' MCMC sweeps run at β_{t+h}.
 
-Adam with step decay and gradient clipping; a budget in steps and/or seconds.  With a checkpoint
-path, the training state (parameters, F-net, optimiser, schedule, RNG, history) is written
+Adam with gradient clipping and the step decay lr_s = lr · decay^⌊s / decay_every⌋ at the
+absolute step s; a budget in steps and/or seconds.  ``start_step`` continues a trained network
+(a loaded checkpoint): the learning rate and the curriculum carry on from that step.  With a
+checkpoint path, the training state (parameters, F-net, optimiser, RNG, history) is written
 atomically every ``checkpoint_every`` steps and a later call resumes from it; the replay buffer
 is not saved and restarts from a fresh rollout.
+
+Every tensor is made on the device of the training backend (``device``), so training runs on
+CUDA as on the CPU.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import numpy as np
 
 from leapsbench.backends import get_backend
 from leapsbench.baselines.local import sweep
+from leapsbench.models.schedule import beta_at, dbeta_dt, get_schedule
 
 from .ctmc import _one_hot, exact_increment, full_delta_energy, jump_rates, tau_leap_step
 from .networks import params_to, params_to_numpy
@@ -43,7 +53,11 @@ LOSSES = ("pinn", "log_variance")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Training settings (the ``quick`` defaults train a 4×4 lattice in seconds on a CPU)."""
+    """Training settings (the ``quick`` defaults train a 4×4 lattice in seconds on a CPU).
+
+    ``rate_floor`` and ``schedule`` define the CTMC being trained: they must be those of the
+    sampler (:class:`.ctmc.CTMCConfig`); the LEAPS adapter takes both from its sampler keys.
+    """
 
     steps: int = 300
     walkers: int = 64
@@ -64,6 +78,7 @@ class TrainConfig:
     eval_walkers: int = 500
     loss: str = "pinn"
     checkpoint_every: int = 100
+    schedule: str = "linear"
 
     def __post_init__(self):
         for name in (
@@ -95,6 +110,13 @@ class TrainConfig:
             raise ValueError(
                 f"unknown training loss {self.loss!r}; choose from {', '.join(LOSSES)}"
             )
+        if self.loss == "log_variance" and self.rate_floor == 0:
+            raise ValueError(
+                "the log_variance loss uses the exact weights, which need rate_floor > 0 "
+                "(with rate_floor=0 a backward move can have zero forward probability and "
+                "A = -inf); got rate_floor=0"
+            )
+        get_schedule(self.schedule)
 
     def config(self) -> dict:
         return asdict(self)
@@ -121,17 +143,23 @@ def dfdt(xp, fnet, t):
     return h @ fnet["f_wout"] + fnet["f_bout"]
 
 
-def pinn_residual(network, params, fnet, model, x, t, floor: float):
-    """r_t(x) (P,) for states x (P, Lx, Ly) at times t (P,), differentiable in the params."""
+def pinn_residual(network, params, fnet, model, x, t, floor: float, schedule):
+    """r_t(x) (P,) for states x (P, Lx, Ly) at times t (P,), differentiable in the params:
+
+        r_t(x) = −∂_tβ_t H(x) + ∂_tF_t − Σ_{i,a} ( r̄[i,a] e^{−β_t ΔH(x, i→a)} − r[i,a] ),
+
+    β_t = β λ(t), ∂_tβ_t = β λ'(t) from ``schedule`` (a :mod:`leapsbench.models.schedule`
+    object), r, r̄ the floored forward and reverse rates.
+    """
     import torch
 
     G = network.apply(params, x, t)
     onehot = _one_hot(model, x, G.dtype)
     forward, reverse = jump_rates(G, onehot, floor)
-    beta_t = model.beta * t  # linear schedule: β_t = β t, ∂_tβ_t = β
+    beta_t = beta_at(model, schedule, t)
     delta_u = beta_t[:, None, None, None] * full_delta_energy(model, x).to(G.dtype)
     flux = torch.sum(reverse * torch.exp(-delta_u) - forward, dim=(1, 2, 3))
-    drift = -model.beta * model.energy(x).to(G.dtype)
+    drift = -dbeta_dt(model, schedule, t) * model.energy(x).to(G.dtype)
     return drift + dfdt(array_api_compat.array_namespace(G), fnet, t) - flux
 
 
@@ -144,11 +172,19 @@ def horizon_at(step: int, config: TrainConfig) -> int:
     return 1 + int(fraction * (config.horizon - 1))
 
 
+def learning_rate(step: int, config: TrainConfig) -> float:
+    """lr_s = lr · decay^⌊s / decay_every⌋ at the absolute training step s."""
+    return config.lr * config.decay ** (step // config.decay_every)
+
+
 def _rollout(network, params, model, backend, rng, config: TrainConfig, n_steps: int):
     """One detached rollout of the sampler: ``n_steps`` steps of h = 1/horizon from t = 0, as a
-    list of (x_k, x'_{k+1}, moved) — x'_{k+1} before the step's MCMC sweeps, x_{k+1} after."""
+    list of (x_k, x'_{k+1}, moved) — x'_{k+1} before the step's MCMC sweeps (at β_{t+h} of the
+    schedule), x_{k+1} after.  The same random draws, in the same order, as
+    :func:`.ctmc.leaps_sample` with ``n_steps = horizon`` and ``mcmc_sweeps``."""
     import torch
 
+    schedule = get_schedule(config.schedule)
     h = 1.0 / config.horizon
     x = model.uniform_states(backend, rng, config.walkers)
     path = []
@@ -160,24 +196,29 @@ def _rollout(network, params, model, backend, rng, config: TrainConfig, n_steps:
             path.append((x, x_next, moved))
             x = x_next
             for _ in range(config.mcmc_sweeps):
-                x, _ = sweep(model, x, model.beta * (t + h), rng)
+                x, _ = sweep(model, x, beta_at(model, schedule, t + h), rng)
     return path
 
 
 def path_states_and_times(path, h: float, dtype):
-    """The states x_k (n·B, Lx, Ly) of a rollout and their times k·h (n·B,)."""
+    """The states x_k (n·B, Lx, Ly) of a rollout and their times k·h (n·B,), ``dtype``, on the
+    device of the states."""
     import torch
 
     states = torch.cat([x for x, _, _ in path])
     times = torch.cat(
-        [torch.full((x.shape[0],), k * h, dtype=dtype) for k, (x, _, _) in enumerate(path)]
+        [
+            torch.full((x.shape[0],), k * h, dtype=dtype, device=x.device)
+            for k, (x, _, _) in enumerate(path)
+        ]
     )
     return states, times
 
 
-def path_log_weights(network, params, model, path, h: float, floor: float):
+def path_log_weights(network, params, model, path, h: float, floor: float, schedule):
     """Exact log weights A (B,) of a fixed rollout, differentiable in ``params``:
-    Σ_k of :func:`.ctmc.exact_increment` along the stored moves, linear schedule β_t = β t."""
+    Σ_k of :func:`.ctmc.exact_increment` along the stored moves, β_t = β λ(t) of ``schedule``
+    (the log weights :func:`.ctmc.leaps_sample` gives the same path)."""
     log_w = 0.0
     for k, (x, x_next, moved) in enumerate(path):
         t, t_next = k * h, (k + 1) * h
@@ -185,7 +226,7 @@ def path_log_weights(network, params, model, path, h: float, floor: float):
         onehot = _one_hot(model, x, G.dtype)
         forward, _ = jump_rates(G, onehot, floor)
         G_next = network.apply(params, x_next, t_next)
-        betas = (model.beta * t, model.beta * t_next)
+        betas = (beta_at(model, schedule, t), beta_at(model, schedule, t_next))
         log_w = log_w + exact_increment(
             model, (x, x_next, moved), (forward, onehot), G_next, betas, h, floor
         )
@@ -208,7 +249,7 @@ def _load_state(path: Path, signature: dict) -> dict | None:
 
     if not path.is_file():
         return None
-    state = torch.load(path, weights_only=False)
+    state = torch.load(path, map_location="cpu", weights_only=False)
     if state["signature"] != signature:
         differ = sorted(k for k in signature if state["signature"].get(k) != signature[k])
         raise ValueError(
@@ -230,34 +271,40 @@ def train_leaps(
     max_seconds: float | None = None,
     progress=None,
     checkpoint: str | Path | None = None,
+    start_step: int = 0,
 ):
     """Minimise the PINN (or log-variance) loss; returns ``(params, fnet, history)`` as numpy.
 
-    ``history`` holds the loss per step and, every ``eval_every`` steps (0: never), the final
-    ESS fraction and log Ẑ of a ``eval_walkers``-walker run of the sampler (horizon steps, exact
-    weights) as rows (step, ess_fraction, log_z).  ``fnet`` continues a previous run (resume).
+    Trains from absolute step ``start_step`` (the steps ``params``/``fnet`` have already had) up
+    to step ``min(config.steps, max_steps)``.  ``history`` holds the loss per step run,
+    ``steps_done`` (the absolute step reached) and, every ``eval_every`` steps (0: never), the
+    final ESS fraction and log Ẑ of a ``eval_walkers``-walker run of the sampler (horizon
+    steps) as rows (step, ess_fraction, log_z).  ``fnet`` continues a previous run (resume).
     ``checkpoint``: a file for the training state, written every ``checkpoint_every`` steps and
     resumed from when it exists (module docstring).
     """
     import torch
 
+    if isinstance(start_step, bool) or not isinstance(start_step, int) or start_step < 0:
+        raise ValueError(f"start_step must be an integer >= 0, got {start_step!r}")
     backend = get_backend("torch", device=device)
+    schedule = get_schedule(config.schedule)
     rng = backend.rng(seed)
     # torch.asarray shares numpy memory: copy so that the caller's arrays are never trained
     weights = {k: v.clone().requires_grad_() for k, v in params_to(backend, params).items()}
     fnet = fnet or init_fnet(config.fnet_width, seed, config.fnet_depth)
     fweights = {k: v.clone().requires_grad_() for k, v in params_to(backend, fnet).items()}
     everything = list(weights.values()) + list(fweights.values())
-    optimiser = torch.optim.Adam(everything, lr=config.lr)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimiser, config.decay_every, config.decay)
+    optimiser = torch.optim.Adam(everything, lr=learning_rate(start_step, config))
     steps = config.steps if max_steps is None else min(config.steps, max_steps)
-    buffer, losses, evaluations, first = [], [], [], 0
+    buffer, losses, evaluations, first = [], [], [], start_step
     checkpoint = None if checkpoint is None else Path(checkpoint)
     signature = {
         "network": repr(network),
         "model": model.config(),
         "train": config.config(),
         "seed": seed,
+        "start_step": start_step,
     }
     state = None if checkpoint is None else _load_state(checkpoint, signature)
     if state is not None:
@@ -266,16 +313,16 @@ def train_leaps(
                 for k, v in live.items():
                     v.copy_(saved[k])
         optimiser.load_state_dict(state["optimiser"])
-        scheduler.load_state_dict(state["scheduler"])
         rng.generator.set_state(state["rng"])
         losses, evaluations, first = state["losses"], state["evaluations"], state["step"]
     h = 1.0 / config.horizon
     start = time.perf_counter()
+    done = first
     for step in range(first, steps):
         n_steps = horizon_at(step, config)
         if config.loss == "log_variance":
             path = _rollout(network, weights, model, backend, rng, config, n_steps)
-            log_w = path_log_weights(network, weights, model, path, h, config.rate_floor)
+            log_w = path_log_weights(network, weights, model, path, h, config.rate_floor, schedule)
             loss = torch.var(log_w)
         else:
             if step % config.refresh_every == 0 or not buffer:
@@ -286,14 +333,16 @@ def train_leaps(
             t = torch.cat([b[1] for b in buffer])
             pick = rng.integers(0, x.shape[0], (config.pairs,))
             residual = pinn_residual(
-                network, weights, fweights, model, x[pick], t[pick], config.rate_floor
+                network, weights, fweights, model, x[pick], t[pick], config.rate_floor, schedule
             )
             loss = torch.mean(residual**2)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(everything, config.clip)
+        for group in optimiser.param_groups:
+            group["lr"] = learning_rate(step, config)
         optimiser.step()
-        scheduler.step()
+        done = step + 1
         losses.append(float(loss.detach()))
         metrics = {"loss": losses[-1]}
         if config.eval_every and (step + 1) % config.eval_every == 0:
@@ -314,7 +363,6 @@ def train_leaps(
                     "weights": {k: v.detach() for k, v in weights.items()},
                     "fweights": {k: v.detach() for k, v in fweights.items()},
                     "optimiser": optimiser.state_dict(),
-                    "scheduler": scheduler.state_dict(),
                     "rng": rng.generator.get_state(),
                     "losses": losses,
                     "evaluations": evaluations,
@@ -324,12 +372,18 @@ def train_leaps(
             progress(step + 1, steps, **metrics)
         if max_seconds is not None and time.perf_counter() - start > max_seconds:
             break
-    history = {"loss": np.asarray(losses), "eval": np.asarray(evaluations).reshape(-1, 3)}
+    history = {
+        "loss": np.asarray(losses),
+        "eval": np.asarray(evaluations).reshape(-1, 3),
+        "steps_done": done,
+    }
     return params_to_numpy(weights), params_to_numpy(fweights), history
 
 
 def _evaluate(network, weights, model, backend, rng, config: TrainConfig):
-    """(ESS fraction, log Ẑ) of a detached run of the sampler with the current rates."""
+    """(ESS fraction, log Ẑ) of a detached run of the sampler with the current rates, its rate
+    floor and schedule: exact weights, or Euler weights when ``rate_floor = 0`` (the exact ones
+    need a floor)."""
     import torch
 
     from .ctmc import CTMCConfig, leaps_sample
@@ -337,7 +391,9 @@ def _evaluate(network, weights, model, backend, rng, config: TrainConfig):
     sampler = CTMCConfig(
         n_steps=config.horizon,
         n_walkers=max(config.eval_walkers, 2),
-        rate_floor=config.rate_floor or 1e-3,
+        weights="exact" if config.rate_floor > 0 else "euler",
+        rate_floor=config.rate_floor,
+        schedule=config.schedule,
     )
     with torch.no_grad():
         detached = {k: v.detach() for k, v in weights.items()}
