@@ -34,9 +34,8 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy.special import logsumexp
 
-from leapsbench.estimators import log_z_estimate
+from leapsbench.estimators import island_log_z_error, log_z_estimate
 from leapsbench.models.schedule import beta_at, get_schedule
 from leapsbench.resampling import check_scheme, check_threshold, ess_fraction, resample_islands
 from leapsbench.samples import Samples
@@ -160,8 +159,9 @@ def anneal(model, backend, rng, config: AnnealingConfig, progress=None) -> Sampl
     seconds = time.perf_counter() - start
 
     log_z, log_z_err = log_z_estimate(log_w_host, model.log_z0)
-    if config.resampling is not None:
-        log_z_err = _island_error(log_w_host, G, model.log_z0)
+    islands = G if resampled.sum() > 0 else None
+    if islands is not None:
+        log_z_err = island_log_z_error(log_w_host, G)
     n_done = len(betas) - 1
     return Samples(
         observables=observables,
@@ -179,15 +179,8 @@ def anneal(model, backend, rng, config: AnnealingConfig, progress=None) -> Sampl
             "n_resamplings": int(resampled.sum()),
             "n_steps": n_done,
         },
+        islands=islands,
     )
-
-
-def _island_error(log_weights: np.ndarray, n_islands: int, log_z0: float) -> float | None:
-    """Error of log Ẑ from the spread of the islands' Ẑ_g (None for a single island)."""
-    if n_islands < 2:
-        return None
-    island_log_means = logsumexp(log_weights.reshape(n_islands, -1), axis=1)
-    return log_z_estimate(island_log_means, log_z0)[1]
 
 
 def ais(model, backend, rng, progress=None, **settings) -> Samples:

@@ -6,6 +6,15 @@ With unnormalised log weights ``a_i`` (so that ``w_i = exp(a_i)`` and E[w] = Z /
 * log Ẑ     = log Z_0 + log( (1/n) Σ w_i ), error from the delta method σ(w̄)/w̄ = std(w)/(√n w̄);
 * ⟨f⟩       = Σ w_i f_i / Σ w_i (self-normalised), error² ≈ Σ w_i² (f_i − ⟨f⟩)² / (Σ w)².
 
+After resampling (SMC) walkers are correlated through their ancestry and the per-walker errors
+above are too small.  With G independent islands of equal size (contiguous in the arrays) the
+islands are the independent units instead: with W_g = Σ_{i∈g} w_i and f̄_g = Σ_{i∈g} w_i f_i / W_g,
+
+* log Ẑ error = std_g(W_g) / (√G · mean_g W_g);
+* ⟨f⟩ error² = G / (G − 1) · Σ_g W_g² (f̄_g − ⟨f⟩)² / (Σ_g W_g)²  (ratio estimator over islands);
+
+with a single island there is no honest error and both are None.
+
 All inputs are host numpy arrays (convert with ``Backend.to_numpy``); weights stay in log space.
 """
 
@@ -63,3 +72,26 @@ def bootstrap_error(statistic, *arrays: np.ndarray, n_boot: int = 200, seed: int
     n = len(arrays[0])
     draws = [statistic(*(a[idx] for a in arrays)) for idx in rng.integers(0, n, size=(n_boot, n))]
     return float(np.std(draws, ddof=1))
+
+
+def island_log_z_error(log_weights: np.ndarray, n_islands: int) -> float | None:
+    """Standard error of log Ẑ from the spread of the islands' total weights (module docstring)."""
+    if n_islands < 2:
+        return None
+    island_log_sums = logsumexp(np.reshape(log_weights, (n_islands, -1)), axis=1)
+    return log_z_estimate(island_log_sums)[1]
+
+
+def island_weighted_mean(
+    values: np.ndarray, log_weights: np.ndarray, n_islands: int
+) -> tuple[float, float | None]:
+    """Self-normalised mean of ``values`` and its error over G islands (module docstring)."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    w = normalised_weights(np.asarray(log_weights).ravel())
+    mean = float(np.sum(w * values))
+    if n_islands < 2:
+        return mean, None
+    W = np.sum(np.reshape(w, (n_islands, -1)), axis=1)  # Σ_g W_g = 1
+    island_means = np.sum(np.reshape(w * values, (n_islands, -1)), axis=1) / W
+    err2 = n_islands / (n_islands - 1) * np.sum(W**2 * (island_means - mean) ** 2)
+    return mean, float(np.sqrt(err2))

@@ -20,7 +20,10 @@ class Samples:
     ``observables`` maps a name (at least ``"m"`` and ``"E"``) to a numpy array.
     ``x`` holds final configurations when the sampler was asked to keep them (backend array).
     ``n_evaluations`` counts energy or network evaluations (one per configuration evaluated, the
-    total over the whole sample, sampling only), a machine-independent cost.  ``diagnostics`` holds per-step traces (ESS over t, jump counts...).
+    total over the whole sample, sampling only), a machine-independent cost.  ``diagnostics``
+    holds per-step traces (ESS over t, jump counts...).  ``islands`` is set by samplers whose
+    resampling correlated the walkers: they form that many independent, equal, contiguous islands,
+    and error bars come from the spread between islands (:mod:`leapsbench.estimators`).
     """
 
     observables: dict[str, np.ndarray]
@@ -31,6 +34,7 @@ class Samples:
     n_evaluations: int = 0
     seconds: float = 0.0
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    islands: int | None = None
 
     @property
     def is_weighted(self) -> bool:

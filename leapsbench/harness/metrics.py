@@ -1,7 +1,9 @@
 """The metrics of one run, computed here only, from a method's Samples (DESIGN.md "Metrics").
 
 * ⟨m⟩: self-normalised weighted mean Σ w m / Σ w (weighted samples) or the mean over all chain
-  steps; its error is the delta-method error (weighted) or std(chain means)/√n_chains (chains).
+  steps; its error is the delta-method error (weighted), the spread between islands when
+  resampling correlated the walkers (``Samples.islands``; none for one island), or
+  std(chain means)/√n_chains (chains).
 * ESS: Kish (Σ w)² / Σ w² for weighted samples; for chains n / τ_int with τ_int from
   :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported.
 * log Ẑ: the sampler's own ``log_z`` if it set one (SMC), else log Z_0 + log mean w.
@@ -14,7 +16,7 @@ import importlib
 
 import numpy as np
 
-from leapsbench.estimators import kish_ess, log_z_estimate, weighted_mean
+from leapsbench.estimators import island_weighted_mean, kish_ess, log_z_estimate, weighted_mean
 
 HISTOGRAM_BINS = 20
 
@@ -51,7 +53,10 @@ def compute_metrics(samples, model, reference) -> dict:
     n = int(m.size)
     if samples.is_weighted:
         log_w = np.asarray(samples.log_weights, dtype=np.float64).ravel()
-        mag, mag_err = weighted_mean(m.ravel(), log_w)
+        if samples.islands is None:
+            mag, mag_err = weighted_mean(m.ravel(), log_w)
+        else:
+            mag, mag_err = island_weighted_mean(m.ravel(), log_w, samples.islands)
         ess = kish_ess(log_w)
         log_z, log_z_err = log_z_estimate(log_w, model.log_z0)
     else:

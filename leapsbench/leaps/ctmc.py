@@ -35,7 +35,7 @@ from scipy.special import logsumexp as logsumexp_host
 
 from leapsbench.backends.numerics import logsumexp
 from leapsbench.baselines.local import RULES, sweep
-from leapsbench.estimators import log_mean_exp, log_z_estimate
+from leapsbench.estimators import island_log_z_error, log_mean_exp, log_z_estimate
 from leapsbench.models.schedule import get_schedule
 from leapsbench.resampling import check_threshold, resample_islands
 from leapsbench.samples import Samples
@@ -283,10 +283,7 @@ def log_z_with_error(log_weights, log_z0: float, n_islands: int, n_resamplings: 
     log_z, err = log_z_estimate(log_weights, log_z0)
     if n_resamplings == 0:
         return log_z, err
-    if n_islands < 2:
-        return log_z, None
-    island_log_means = logsumexp_host(np.reshape(log_weights, (n_islands, -1)), axis=1)
-    return log_z, log_z_estimate(island_log_means, log_z0)[1]
+    return log_z, island_log_z_error(log_weights, n_islands)
 
 
 def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progress=None):
@@ -346,4 +343,5 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
             "n_resamplings": n_resamplings,
             "n_chunks": n_chunks,
         },
+        islands=config.n_islands if n_resamplings else None,
     )
