@@ -103,3 +103,12 @@ def test_train_command_writes_the_cache_entry_that_run_samples(tmp_path, capsys)
     row = json.loads(capsys.readouterr().out)
     assert row["status"] == "ok" and row["checkpoint_reused"] is True
     assert json.loads(row["fit_info"])["steps_done"] == 2
+    more = ["--n-samples", "32", "--backend", "array-api-strict"]  # the key ignores both
+    assert (
+        main(
+            [*run, *more, "--results", str(tmp_path / "more"), "--no-progress", "--format", "json"]
+        )
+        == 0
+    )
+    row = json.loads(capsys.readouterr().out)
+    assert row["status"] == "ok" and row["checkpoint_reused"] is True and row["n_samples"] == 32

@@ -6,8 +6,8 @@
 
 By default the checkpoint goes into the entry of the ``leapsbench run`` checkpoint cache that a
 run with the same benchmark, method, preset, ``--set`` overrides, seed and training budget
-(``run --train-steps N`` / ``--train-seconds S``, and no ``--n-samples``: the cache key hashes
-the whole budget) would use, ``<cache>/<method>/<benchmark>/<hash>-seed<seed>/``, with the
+(``run --train-steps N`` / ``--train-seconds S``; the key ignores backend and ``--n-samples``)
+would use, ``<cache>/<method>/<benchmark>/<hash>-seed<seed>/`` (``runner.cache_entry``), with the
 ``fit.json`` marker: that run then samples this checkpoint (on any backend) instead of
 training.  The training itself is the one such a run does: same method config, same seed stream
 (the first of ``backend.rng(seed).spawn(2)``).  ``--out DIR`` writes elsewhere (``run`` does not
@@ -45,17 +45,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--resume", default=None, metavar="CHECKPOINT", help="start from it")
 
 
-def cache_entry(cache, method, benchmark: str, budget: dict, seed: int):
-    """``<cache>/<method>/<benchmark>/<hash>-seed<seed>``: the entry ``leapsbench run`` uses
-    (``harness.runner._fit``; the hash is of the method config and the budget)."""
-    from pathlib import Path
-
-    from leapsbench.harness.runner import config_hash
-
-    key = config_hash({"config": method.config, "budget": budget})
-    return Path(cache) / method.name / benchmark / f"{key}-seed{seed}"
-
-
 def run(args) -> int:
     import json
     from pathlib import Path
@@ -65,7 +54,7 @@ def run(args) -> int:
     from leapsbench.backends import get_backend
     from leapsbench.harness.benchmarks import get_benchmark
     from leapsbench.harness.method import Budget
-    from leapsbench.harness.runner import make_spec
+    from leapsbench.harness.runner import cache_entry, make_spec
     from leapsbench.leaps.checkpoint import atomic_write
     from leapsbench.leaps.method import make
 

@@ -164,16 +164,25 @@ def _atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+TRAINING_BUDGET = ("train_steps", "train_seconds")
+
+
+def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> Path:
+    """``<cache_dir>/<method>/<benchmark>/<hash>-seed<seed>``: where a trained method is cached.
+
+    The hash covers the method's config and its training budget only, so runs that differ in
+    backend, device, dtype or number of samples share one checkpoint."""
+    training = {k: v for k, v in dict(budget).items() if k in TRAINING_BUDGET and v is not None}
+    key = config_hash({"config": method.config, "budget": training})
+    return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
+
+
 def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
     """(fit diagnostics, train seconds, reused?) — from the checkpoint cache when possible."""
     cacheable = spec["cache_dir"] and hasattr(method, "save") and hasattr(method, "load")
     if cacheable:
-        key = config_hash({"config": method.config, "budget": spec["budget"]})
-        path = (
-            Path(spec["cache_dir"])
-            / spec["method"]
-            / spec["benchmark"]
-            / (f"{key}-seed{spec['seed']}")
+        path = cache_entry(
+            spec["cache_dir"], method, spec["benchmark"], spec["budget"], spec["seed"]
         )
         marker = path / "fit.json"
         if marker.is_file():
