@@ -9,7 +9,8 @@ on CUDA); sample runs the CTMC on any backend from the exported parameters.  Pre
   1→200→200→200→200→1 in their code; lr 3e-4 × 0.995 every 1000 steps, 200 walkers, 400 pairs,
   100-rollout buffer refreshed every 100 steps, rollouts of h = 0.008 growing from 1 to 125 steps
   over the first 20k training steps, Metropolis sweeps during training, 100 inference steps) —
-  meant for a GPU.  Our F-net is the same MLP size but outputs ∂_tF_t (F_t = F_0 + ∫∂_tF).
+  meant for a GPU; inference runs the 10,000 walkers in chunks of 250 to bound memory.  Our
+  F-net is the same MLP size but outputs ∂_tF_t (F_t = F_0 + ∫∂_tF).
 
 ``config`` is the full flat configuration: every network hyperparameter, every sampler key
 (:class:`.ctmc.CTMCConfig`) and every ``train_*`` key (:class:`.train.TrainConfig`) with its
@@ -42,6 +43,7 @@ PRESETS = {
     "paper": {
         "n_steps": 100,
         "n_walkers": 10_000,
+        "chunk_walkers": 250,  # ~71 MB per walker in the L=24 conv forward: ~18 GB per chunk
         "train_steps": 100_000,
         "train_walkers": 200,
         "train_horizon": 125,
