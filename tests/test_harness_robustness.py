@@ -314,3 +314,16 @@ def test_resume_after_ctrl_c_with_two_jobs(fakes, tmp_path, monkeypatch, capsys)
     assert skipped == [len(first)]
     assert all((store.rows_dir / name).read_text() == text for name, text in first.items())
     assert len(load_rows(tmp_path / "runs" / "results.csv")) == 4
+
+
+def test_summary_table_prints_error_bars():
+    from rich.console import Console
+
+    from leapsbench.harness.report import summary_table
+
+    row = {"benchmark": "b", "method": "m", "backend": "numpy", "seed": 0, "status": "ok"}
+    row |= {"delta_mag": 0.0123, "mag_err": 0.0041, "log_z_error": 0.5, "log_z_err": None}
+    console = Console(width=200, record=True)
+    console.print(summary_table([row]))
+    text = console.export_text()
+    assert "0.0123 ± 0.0041" in text and "0.5 " in text and "0.5 ±" not in text

@@ -23,6 +23,8 @@ SUMMARY_COLUMNS = (
     ("samp s", "sample_seconds", "{:.2f}"),
     ("status", "status", "{}"),
 )
+ERROR_OF = {"delta_mag": "mag_err", "log_z_error": "log_z_err"}
+"""The error bar printed beside a column: the estimate's own (the reference's is far smaller)."""
 
 
 class RichReporter:
@@ -87,8 +89,11 @@ def summary_table(rows: list[dict], title: str = "results") -> Table:
     for row in rows:
         cells = []
         for _, key, fmt in SUMMARY_COLUMNS:
-            value = row.get(key)
-            cells.append("—" if value is None else escape(fmt.format(value)))
+            value, error = row.get(key), row.get(ERROR_OF.get(key, ""))
+            text = "—" if value is None else fmt.format(value)
+            if value is not None and error is not None:
+                text += f" ± {error:.2g}"
+            cells.append(escape(text))
         if row.get("status") not in ("ok", "n/a"):
             cells[-1] = "[red]error[/]"
         table.add_row(*cells)
