@@ -47,20 +47,21 @@ def test_pinn_residual_is_the_euler_weight_increment_per_unit_time(model, schedu
         assert not np.allclose(residual.detach().numpy(), linear.detach().numpy(), rtol=1e-3)
 
 
-def test_rollout_log_weights_are_the_samplers_under_the_power_schedule():
+@pytest.mark.parametrize("rule", ["metropolis", "heatbath"])
+def test_rollout_log_weights_are_the_samplers_under_the_power_schedule(rule):
     """A training rollout makes the sampler's random draws in the same order (tau-leap moves,
-    then Metropolis sweeps at β_{t+h}); its exact log weights equal leaps_sample's for the power
+    then sweeps of ``rule`` at β_{t+h}); its exact log weights equal leaps_sample's for the power
     schedule, and differ from the linear-schedule weights of the same path."""
     pytest.importorskip("torch")
     backend = get_backend("torch", device="cpu")
     model = ising(2, 3, beta=0.8)
     network = make_network("mlp", model)
     params = params_to(backend, {k: 3 * v for k, v in network.init_params(4).items()})
-    config = TrainConfig(walkers=16, horizon=5, mcmc_sweeps=1, schedule="power")
+    config = TrainConfig(walkers=16, horizon=5, mcmc_sweeps=1, schedule="power", mcmc_rule=rule)
     path = _rollout(network, params, model, backend, backend.rng(7), config, config.horizon)
     power = get_schedule("power")
     log_w = path_log_weights(network, params, model, path, 1 / 5, config.rate_floor, power)
-    sampler = CTMCConfig(n_steps=5, n_walkers=16, mcmc_sweeps=1, schedule="power")
+    sampler = CTMCConfig(n_steps=5, n_walkers=16, mcmc_sweeps=1, schedule="power", mcmc_rule=rule)
     samples = leaps_sample(network, params, model, backend, backend.rng(7), sampler)
     np.testing.assert_allclose(log_w.numpy(), samples.log_weights, rtol=1e-12, atol=1e-12)
     linear = path_log_weights(

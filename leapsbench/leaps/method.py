@@ -14,8 +14,9 @@ on CUDA); sample runs the CTMC on any backend from the exported parameters.  Pre
 
 ``config`` is the full flat configuration: every network hyperparameter, every sampler key
 (:class:`.ctmc.CTMCConfig`) and every ``train_*`` key (:class:`.train.TrainConfig`) with its
-preset or default value.  Training trains the CTMC that is sampled: it takes ``rate_floor`` and
-``schedule`` from the sampler keys (there are no ``train_rate_floor``/``train_schedule`` keys).
+preset or default value.  Training trains the CTMC that is sampled: it takes ``rate_floor``,
+``schedule`` and ``mcmc_rule`` from the sampler keys (there are no ``train_rate_floor``,
+``train_schedule`` or ``train_mcmc_rule`` keys).
 A checkpoint (``save``) records that config, the sampler and training configs, the schedule,
 preset, benchmark and steps done in its JSON, and the F-net next to the parameters in the npz
 (covered by the content hash).
@@ -35,7 +36,7 @@ from .train import TrainConfig, train_leaps
 
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
 SAMPLER_KEYS = tuple(f.name for f in fields(CTMCConfig))
-SHARED_KEYS = ("rate_floor", "schedule")
+SHARED_KEYS = ("rate_floor", "schedule", "mcmc_rule")
 """TrainConfig fields taken from the sampler keys of the same name (one CTMC, one value)."""
 TRAIN_KEYS = tuple(f"train_{f.name}" for f in fields(TrainConfig) if f.name not in SHARED_KEYS)
 PRESETS = {
@@ -64,7 +65,7 @@ PRESETS = {
 
 def split_config(config: dict) -> tuple[CTMCConfig, TrainConfig, dict]:
     """(sampler config, training config, network hyperparameters) of a flat method config;
-    the training config gets the sampler's ``rate_floor`` and ``schedule``."""
+    the training config gets the sampler's ``rate_floor``, ``schedule`` and ``mcmc_rule``."""
     sampler = CTMCConfig(**{k: config[k] for k in SAMPLER_KEYS if k in config})
     train = {k[len("train_") :]: config[k] for k in TRAIN_KEYS if k in config}
     shared = {k: getattr(sampler, k) for k in SHARED_KEYS}

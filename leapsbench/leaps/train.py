@@ -42,7 +42,7 @@ import array_api_compat
 import numpy as np
 
 from leapsbench.backends import get_backend
-from leapsbench.baselines.local import sweep
+from leapsbench.baselines.local import RULES, sweep
 from leapsbench.models.schedule import beta_at, dbeta_dt, get_schedule
 
 from .ctmc import _one_hot, exact_increment, full_delta_energy, jump_rates, tau_leap_step
@@ -55,8 +55,9 @@ LOSSES = ("pinn", "log_variance")
 class TrainConfig:
     """Training settings (the ``quick`` defaults train a 4×4 lattice in seconds on a CPU).
 
-    ``rate_floor`` and ``schedule`` define the CTMC being trained: they must be those of the
-    sampler (:class:`.ctmc.CTMCConfig`); the LEAPS adapter takes both from its sampler keys.
+    ``rate_floor`` and ``schedule`` define the CTMC being trained and ``mcmc_rule`` the sweeps of
+    its rollouts: they must be those of the sampler (:class:`.ctmc.CTMCConfig`); the LEAPS
+    adapter takes all three from its sampler keys.
     """
 
     steps: int = 300
@@ -71,6 +72,7 @@ class TrainConfig:
     clip: float = 1.0
     rate_floor: float = 1e-3
     mcmc_sweeps: int = 0
+    mcmc_rule: str = "metropolis"
     fnet_width: int = 32
     fnet_depth: int = 2
     curriculum_steps: int = 0
@@ -100,6 +102,8 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"training {name} must be an integer >= 0, got {value!r}")
+        if self.mcmc_rule not in RULES:
+            raise ValueError(f"unknown mcmc_rule {self.mcmc_rule!r}; known: {', '.join(RULES)}")
         if not (0 < self.decay <= 1 and self.lr > 0 and self.clip > 0 and self.rate_floor >= 0):
             raise ValueError(
                 f"need lr > 0, 0 < decay <= 1, clip > 0, rate_floor >= 0; got lr={self.lr}, "
@@ -196,7 +200,7 @@ def _rollout(network, params, model, backend, rng, config: TrainConfig, n_steps:
             path.append((x, x_next, moved))
             x = x_next
             for _ in range(config.mcmc_sweeps):
-                x, _ = sweep(model, x, beta_at(model, schedule, t + h), rng)
+                x, _ = sweep(model, x, beta_at(model, schedule, t + h), rng, config.mcmc_rule)
     return path
 
 
