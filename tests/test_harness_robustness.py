@@ -78,6 +78,14 @@ def test_devices_are_separate_cells_and_a_failed_run_has_the_resolved_device(fak
     assert table["status"].iloc[0].startswith("1 failed") and list(table["seeds"]) == [2, 1]
 
 
+def test_a_device_left_default_is_no_device_variation(fakes):
+    """A row that stopped before its backend resolved keeps device "default": the others are
+    not labelled "(cpu)" for it."""
+    rows = _rows([0]) + [dict(_rows([0])[0], method="fake-broken", device="default")]
+    table = benchmark_table(summarise(rows), BENCH)
+    assert sorted(table.index) == ["fake-broken", "fake-is"]
+
+
 def test_committed_rows_keep_their_run_keys():
     """Rows under results/ are still recognised as stored: their run_key is reproduced."""
     paths = sorted((REPO / "results").glob("*/runs/rows/*.json"))

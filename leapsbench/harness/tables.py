@@ -2,7 +2,8 @@
 
 Runs are grouped by (benchmark, method, variant, backend, device, dtype) — a float32 and a float64
 run are two cells, never two "seeds" of one — and the method label names the variant, backend,
-device and dtype whenever they vary within a benchmark.  Each cell is the mean over the group's
+device and dtype whenever they vary within a benchmark (a device still ``default``, of a run that
+stopped before its backend was resolved, is no variation).  Each cell is the mean over the group's
 distinct seeds (a seed stored twice counts once, its newest row) ± the standard error std/√n
 (n ≥ 2 seeds); with one seed the run's own error bar is shown (ΔMag: √(σ_m² + σ_ref²), log-Z
 error: σ_logẐ).  The best value of each column is marked (lowest ΔMag, log-Z error and time;
@@ -114,8 +115,12 @@ def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.
     part = summary[summary["benchmark"] == bench]
     labels = list(part["method"])
     for key in GROUP[2:]:
-        if part[key].nunique() > 1:
-            labels = [f"{label} ({v})" for label, v in zip(labels, part[key], strict=True)]
+        known = part[key][part[key] != "default"]  # a run that stopped before its device resolved
+        if known.nunique() > 1:
+            labels = [
+                label if v == "default" else f"{label} ({v})"
+                for label, v in zip(labels, part[key], strict=True)
+            ]
     table = pd.DataFrame(index=pd.Index(labels, name="method"))
     for header, key, lower, _ in COLUMNS:
         values = part[key].to_numpy(dtype=float)
