@@ -173,7 +173,7 @@ GATES = {
     "leaps_mlp_numpy_vs_matmul": (leaps_mlp_numpy_vs_matmul, 13.0),
     "leaps_attention_numpy_vs_matmul": (leaps_attention_numpy_vs_matmul, 55.0),
     "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 14.0),
-    "made_sampling_numpy_vs_matmul": (made_sampling_numpy_vs_matmul, 26.0),
+    "made_sampling_numpy_vs_matmul": (made_sampling_numpy_vs_matmul, 32.0),
     "metropolis_numpy_l64": (metropolis_numpy_l64, 1.4),
     "metropolis_numpy_l256": (metropolis_numpy_l256, 1.5),
     "metropolis_torch_l64": (metropolis_torch_l64, 1.35),
