@@ -14,9 +14,10 @@ import harness_fakes
 import pytest
 from rich.console import Console
 
+from leapsbench.atomic import atomic_write_text
 from leapsbench.cli import SIGPIPE_EXIT, main
 from leapsbench.commands import run as run_command
-from leapsbench.harness import methods, report, runner
+from leapsbench.harness import methods, report
 from leapsbench.harness.compare import compare_results
 from leapsbench.harness.grid import make_grid, run_grid
 from leapsbench.harness.runner import make_spec, run_key, run_task
@@ -142,7 +143,7 @@ def test_atomic_write_fsyncs_and_cleans_up_on_failure(tmp_path, monkeypatch):
     synced = []
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
-    runner._atomic_write_text(path, "old")
+    atomic_write_text(path, "old")
     assert path.read_text() == "old" and len(synced) == 1
 
     def failing_replace(src, dst):
@@ -150,7 +151,7 @@ def test_atomic_write_fsyncs_and_cleans_up_on_failure(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
-        runner._atomic_write_text(path, "new")
+        atomic_write_text(path, "new")
     assert path.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["row.json"]
 
 

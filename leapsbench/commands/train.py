@@ -51,11 +51,11 @@ def run(args) -> int:
 
     from rich.progress import Progress
 
+    from leapsbench.atomic import atomic_write_text
     from leapsbench.backends import get_backend
     from leapsbench.harness.benchmarks import get_benchmark
     from leapsbench.harness.method import Budget
     from leapsbench.harness.runner import cache_entry, make_spec
-    from leapsbench.leaps.checkpoint import atomic_write
     from leapsbench.leaps.method import make
 
     from .run import parse_overrides
@@ -103,7 +103,7 @@ def run(args) -> int:
         "resumed_from": args.resume,
     }
     text = json.dumps(marker, sort_keys=True, default=str)
-    atomic_write(out / "fit.json", lambda handle: handle.write(text.encode()))
+    atomic_write_text(out / "fit.json", text)
     loss = "n/a" if info["final_loss"] is None else f"{info['final_loss']:.4g}"
     print(
         f"trained {args.method} on {spec.name}: {info['train_steps']} steps "

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 import traceback
 from pathlib import Path
 
 import numpy as np
+
+from leapsbench.atomic import atomic_write_text
 
 from .benchmarks import get_benchmark
 from .method import Budget, NotApplicable
@@ -148,22 +148,6 @@ def _small_diagnostics(diagnostics: dict) -> dict:
     return out
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` all or nothing: a temp file in the same directory, flushed and
-    fsynced, then ``os.replace``d over ``path``; the temp file is removed if anything fails."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 TRAINING_BUDGET = ("train_steps", "train_seconds")
 
 
@@ -200,7 +184,7 @@ def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, flo
         path.mkdir(parents=True, exist_ok=True)
         method.save(str(path))
         marker_text = _to_json({"fit_info": fit_info, "train_seconds": seconds, "spec": spec})
-        _atomic_write_text(marker, marker_text)
+        atomic_write_text(marker, marker_text)
     return json.loads(_to_json(fit_info)), seconds, False
 
 

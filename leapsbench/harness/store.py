@@ -16,7 +16,9 @@ import json
 import warnings
 from pathlib import Path
 
-from .runner import ROW_KEYS, _atomic_write_text
+from leapsbench.atomic import atomic_write_text
+
+from .runner import ROW_KEYS
 
 DEFAULT_RESULTS_DIR = Path("results") / "runs"
 
@@ -54,7 +56,7 @@ class ResultStore:
         stored = read_row(path) if path.is_file() else None
         if stored is not None and stored.get("status") == "ok":
             return path
-        _atomic_write_text(path, json.dumps(row, sort_keys=True, default=str) + "\n")
+        atomic_write_text(path, json.dumps(row, sort_keys=True, default=str) + "\n")
         return path
 
     def rows(self) -> list[dict]:
@@ -74,7 +76,7 @@ class ResultStore:
 
         frame = pd.DataFrame(self.rows(), columns=list(ROW_KEYS))
         path = self.directory / "results.csv"
-        _atomic_write_text(path, frame.to_csv(index=False))
+        atomic_write_text(path, frame.to_csv(index=False))
         return path
 
 

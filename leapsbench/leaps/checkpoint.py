@@ -17,12 +17,12 @@ import datetime
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .. import __version__
+from ..atomic import atomic_write
 from ..models import model_from_config
 from .networks import Network, network_from_config, param_count, params_to_numpy
 
@@ -65,20 +65,6 @@ def describe_model(config: dict) -> str:
     if config.get("h", 0.0):
         parts.append(f"h={config.get('h')}")
     return " ".join(parts)
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(handle)`` on a temporary file next to ``path``, fsync, then ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_checkpoint(
