@@ -62,3 +62,17 @@ def pytest_sessionstart(session):
             f"LEAPSBENCH_REQUIRE_BACKENDS names unknown backends {sorted(unknown)}; "
             f"known: {', '.join(BACKEND_IDS)}"
         )
+
+
+@pytest.fixture
+def fakes(monkeypatch):
+    """Register the test-only fake methods (tests/harness_fakes.py) and reset their call
+    counters."""
+    import harness_fakes
+
+    from leapsbench.harness import methods
+
+    for name in harness_fakes.NAMES:
+        monkeypatch.setitem(methods.METHOD_MODULES, name, "harness_fakes")
+    harness_fakes.CALLS.update(fit=0, sample=0)
+    return harness_fakes

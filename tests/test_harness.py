@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from concurrent.futures import ProcessPoolExecutor
 
-import harness_fakes
 import numpy as np
 import pytest
 
@@ -17,15 +16,6 @@ from leapsbench.harness.reference import find_reference
 from leapsbench.harness.runner import ROW_KEYS, make_spec, run_key, run_task
 from leapsbench.harness.store import ResultStore, load_rows
 from leapsbench.harness.tables import benchmark_table, render, summarise
-
-
-@pytest.fixture
-def fakes(monkeypatch):
-    """Register the test-only fake methods and reset their call counters."""
-    for name in harness_fakes.NAMES:
-        monkeypatch.setitem(methods.METHOD_MODULES, name, "harness_fakes")
-    harness_fakes.CALLS.update(fit=0, sample=0)
-    return harness_fakes
 
 
 def test_registry_suites_and_errors():

@@ -10,14 +10,13 @@ import os
 import sys
 from pathlib import Path
 
-import harness_fakes
 import pytest
 from rich.console import Console
 
 from leapsbench.atomic import atomic_write_text
 from leapsbench.cli import SIGPIPE_EXIT, main
 from leapsbench.commands import run as run_command
-from leapsbench.harness import methods, report
+from leapsbench.harness import report
 from leapsbench.harness.compare import compare_results
 from leapsbench.harness.grid import make_grid, run_grid
 from leapsbench.harness.runner import make_spec, run_key, run_task
@@ -26,15 +25,6 @@ from leapsbench.harness.tables import benchmark_table, render, summarise
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = "ising-L4-b0.4407"
-
-
-@pytest.fixture
-def fakes(monkeypatch):
-    """Register the test-only fake methods and reset their call counters."""
-    for name in harness_fakes.NAMES:
-        monkeypatch.setitem(methods.METHOD_MODULES, name, "harness_fakes")
-    harness_fakes.CALLS.update(fit=0, sample=0)
-    return harness_fakes
 
 
 def _rows(seeds, **spec):
