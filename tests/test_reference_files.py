@@ -20,19 +20,11 @@ import numpy as np
 import pytest
 
 from leapsbench.exact.kaufman import ising_thermodynamics
-from leapsbench.harness.benchmarks import parse_benchmark
+from leapsbench.harness.benchmarks import PAPER_BENCHMARKS, parse_benchmark
 from leapsbench.reference import integrate_energy_grid
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "results" / "reference"
 FILES = sorted(REFERENCE_DIR.glob("*.json"))
-PAPER_BENCHMARKS = (
-    "ising-L24-b0.28",
-    "ising-L24-b0.4407",
-    "ising-L24-b0.6",
-    "potts-q4-L16-b0.9",
-    "potts-q4-L16-b1.0986",
-    "potts-q4-L16-b1.3",
-)
 MAX_MAG_ERROR = 2e-4
 MAX_POTTS_LOG_Z_ERROR = 0.05
 N_SIGMA = 4.0
