@@ -43,14 +43,7 @@ def add_arguments(parser) -> None:
         choices=("quick", "paper"),
         help="method preset (default: paper for --suite paper, else quick)",
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a method hyperparameter",
-    )
+    add_override_argument(parser)
     parser.add_argument("--n-samples", type=int, default=None, help="budget: number of samples")
     parser.add_argument("--train-steps", type=int, default=None, help="budget: training steps")
     parser.add_argument("--train-seconds", type=float, default=None, help="budget: train time")
@@ -73,6 +66,18 @@ def add_arguments(parser) -> None:
     )
     # --- end Dask ---
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def add_override_argument(parser) -> None:
+    """``--set KEY=VALUE`` (repeatable) into ``args.overrides``; see :func:`parse_overrides`."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a method hyperparameter",
+    )
 
 
 def parse_overrides(items: list[str]) -> dict:

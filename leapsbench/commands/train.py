@@ -20,6 +20,8 @@ resumes from it.
 
 from __future__ import annotations
 
+from .run import add_override_argument
+
 HELP = "Train a LEAPS sampler (PINN loss, torch) on a benchmark and save its checkpoint."
 METHODS = ("leaps-conv", "leaps-mlp", "leaps-attention")
 
@@ -32,14 +34,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seconds", type=float, default=None, help="training time (budget)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda)")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a method key (as for leapsbench run)",
-    )
+    add_override_argument(parser)
     parser.add_argument("--cache", default=".leapsbench-cache", help="run's checkpoint cache dir")
     parser.add_argument("--out", default=None, help="checkpoint directory (default: cache entry)")
     parser.add_argument("--resume", default=None, metavar="CHECKPOINT", help="start from it")
