@@ -22,6 +22,18 @@ def trained():
     return model, method, info
 
 
+def _final_ess_untrained_and_trained(method, model, n_steps: int, n_walkers: int):
+    """Final ESS fractions of the sampler with the untrained (seed-0) network and after
+    ``method.fit`` on numpy, both sampled with seed 1."""
+    numpy = get_backend("numpy")
+    method.fit(model, numpy, numpy.rng(0), Budget())
+    config = CTMCConfig(n_steps=n_steps, n_walkers=n_walkers)
+    untrained = method.network.init_params(0)
+    before = leaps_sample(method.network, untrained, model, numpy, numpy.rng(1), config)
+    after = method.sample(model, numpy, numpy.rng(1), Budget())
+    return before.diagnostics["ess_fraction"][-1], after.diagnostics["ess_fraction"][-1]
+
+
 def test_training_clearly_raises_the_ess(trained):
     model, method, info = trained
     numpy = get_backend("numpy")
@@ -41,14 +53,7 @@ def test_conv_training_clearly_raises_the_ess():
     model = ising(3, 3, beta=0.6)
     overrides = {"train_steps": 80, "train_walkers": 32, "train_horizon": 10, "n_steps": 20}
     method = make("leaps-conv", "quick", overrides)
-    numpy = get_backend("numpy")
-    method.fit(model, numpy, numpy.rng(0), Budget())
-    config = CTMCConfig(n_steps=20, n_walkers=1000)
-    untrained = method.network.init_params(0)
-    before = leaps_sample(method.network, untrained, model, numpy, numpy.rng(1), config)
-    after = method.sample(model, numpy, numpy.rng(1), Budget())
-    ess_before = before.diagnostics["ess_fraction"][-1]
-    ess_after = after.diagnostics["ess_fraction"][-1]
+    ess_before, ess_after = _final_ess_untrained_and_trained(method, model, 20, 1000)
     assert ess_after > 5 * ess_before and ess_after > 0.1, (ess_before, ess_after)
 
 
@@ -162,14 +167,7 @@ def test_log_variance_training_raises_the_ess():
     model = ising(3, 4, beta=0.5)
     overrides = {"train_steps": 60, "train_loss": "log_variance", "n_walkers": 2000}
     method = make("leaps-mlp", "quick", overrides)
-    numpy = get_backend("numpy")
-    method.fit(model, numpy, numpy.rng(0), Budget())
-    config = CTMCConfig(n_steps=50, n_walkers=2000)
-    untrained = method.network.init_params(0)
-    before = leaps_sample(method.network, untrained, model, numpy, numpy.rng(1), config)
-    after = method.sample(model, numpy, numpy.rng(1), Budget())
-    ess_before = before.diagnostics["ess_fraction"][-1]
-    ess_after = after.diagnostics["ess_fraction"][-1]
+    ess_before, ess_after = _final_ess_untrained_and_trained(method, model, 50, 2000)
     assert ess_after > 3 * ess_before, (ess_before, ess_after)
 
 
