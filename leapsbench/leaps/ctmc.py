@@ -296,8 +296,8 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
     (each chunk holds whole islands, so chunking changes the memory, not the estimator); final
     states and log weights are concatenated.
 
-    ``params`` must already live on ``backend`` (see ``networks.params_to``).  Memory is
-    O(chunk·N·q): no trajectory is stored.  Diagnostics (over all walkers): ``ess_fraction``
+    ``params`` must already live on ``backend`` (:func:`leapsbench.params.params_to`).  Memory
+    is O(chunk·N·q): no trajectory is stored.  Diagnostics (over all walkers): ``ess_fraction``
     (n,) the Kish ESS / B after each step, before its resampling; ``mean_jumps`` (n,) sites moved
     per walker at each step; ``n_resamplings`` (island resamplings); ``n_chunks``.
     ``n_evaluations`` (the total, docs/CONTRACTS.md) = B · (1 + n network passes, n − 1 more

@@ -44,9 +44,9 @@ import numpy as np
 from leapsbench.backends import get_backend
 from leapsbench.baselines.local import RULES, sweep
 from leapsbench.models.schedule import beta_at, dbeta_dt, get_schedule
+from leapsbench.params import params_to, params_to_numpy
 
 from .ctmc import _one_hot, exact_increment, full_delta_energy, jump_rates, tau_leap_step
-from .networks import params_to, params_to_numpy
 
 LOSSES = ("pinn", "log_variance")
 
