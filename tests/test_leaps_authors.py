@@ -21,7 +21,7 @@ torch = pytest.importorskip("torch")
 from authors_reference import synthetic_checkpoint, their_forward  # noqa: E402
 
 from leapsbench.leaps.authors import load_authors_checkpoint, read_authors_checkpoint  # noqa: E402
-from leapsbench.leaps.networks import params_to  # noqa: E402
+from leapsbench.params import params_to  # noqa: E402
 
 AUTHORS_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "leaps-authors"
 TIMES = (0.0, 0.37, 1.0)
