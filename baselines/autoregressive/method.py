@@ -17,10 +17,10 @@ from typing import ClassVar
 
 import numpy as np
 
+from leapsbench.checkpoint import load_checkpoint, save_checkpoint
 from leapsbench.estimators import log_z_estimate
-from leapsbench.leaps.checkpoint import load_checkpoint, save_checkpoint
-from leapsbench.leaps.networks import param_count, params_to
 from leapsbench.method import Adapter, Budget
+from leapsbench.params import param_count, params_to
 from leapsbench.presets import build_method, field_types, value_types
 from leapsbench.samples import Samples
 

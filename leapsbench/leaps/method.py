@@ -29,13 +29,15 @@ import time
 from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
+from leapsbench.checkpoint import save_checkpoint
 from leapsbench.method import Adapter, Budget
 from leapsbench.models.schedule import get_schedule
+from leapsbench.params import param_count, params_to
 from leapsbench.presets import build_method, field_types, value_types
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint
 from .ctmc import CTMCConfig, leaps_sample
-from .networks import checked_hyper, default_hyper, make_network, param_count, params_to
+from .networks import checked_hyper, default_hyper, make_network
 from .train import TrainConfig, train_leaps
 
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
