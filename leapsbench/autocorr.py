@@ -9,7 +9,7 @@ computed for all lags at once by FFT.  The integrated autocorrelation time is
 
     τ_int(W) = 1 + 2 Σ_{t=1}^{W} ρ(t)        (τ_int = 1 for independent samples),
 
-with Sokal's automatic window: the smallest W with W ≥ c · τ_int(W) (c = 5).  Then
+with Sokal's automatic window: the smallest W with W ≥ c · max(τ_int(W), 1) (c = 5).  Then
 
     ESS = C · n / τ_int,     σ(x̄) = sqrt(Γ(0) · τ_int / (C · n)).
 
@@ -55,12 +55,12 @@ def integrated_time(x, c: float = 5.0, strict: bool = False) -> float:
     rho = autocorrelation(x)
     taus = 2.0 * np.cumsum(rho) - 1.0
     windows = np.arange(taus.size)
-    ok = windows >= c * taus
+    ok = windows >= c * np.maximum(taus, 1.0)  # W >= c at least, whatever the noise in ρ
     if strict and not ok.any():
         raise ValueError(
             f"chains of {taus.size} steps are too short to estimate the autocorrelation time "
-            f"(no window W < {taus.size} with W >= {c:g} τ_int(W)): ask for more samples per "
-            "chain"
+            f"(no window W < {taus.size} with W >= {c:g} max(τ_int(W), 1)): ask for more "
+            "samples per chain"
         )
     window = int(np.argmax(ok)) if ok.any() else taus.size - 1
     return float(max(taus[window], 1.0))
