@@ -24,6 +24,7 @@ EULER=(--set n_steps=100 --set weights=euler --set rate_floor=0)   # the authors
 EXACT=(--set n_steps=100 --set weights=exact --set rate_floor=0.001)
 ising 0 256 "${EULER[@]}"
 ising 0 256 "${EXACT[@]}"
+ising 0 256 "${EXACT[@]}" --set sites=checkerboard      # half the sites per evaluation
 potts 0 128 "${EULER[@]}"
 ising 0 256 "${EXACT[@]}" --set resample_threshold=0.5 --set n_islands=4
 ising 0 256 "${EXACT[@]}" --set mcmc_sweeps=1
