@@ -5,8 +5,9 @@ Presets (B walkers, K steps, M sweeps per step; cost B · K · (M + 1) energy ev
 * quick — B = 1000, K = 100, M = 1: about a second on a 4×4 lattice on one CPU core;
 * paper — B = 10⁴, K = 1000, M = 1: the strong baseline "at equal cost" (for a GPU).
 
-``budget.n_samples`` overrides B; ``budget.sample_seconds`` is not used (the cost is fixed by
-K and M).  SMC resamples systematically when ESS / B < 0.5, in 10 islands (for its error
+``budget.n_samples`` overrides B; ``budget.sample_seconds`` chooses K (and, for very short
+budgets, B) from a timing probe (:mod:`.timed_annealing`).
+SMC resamples systematically when ESS / B < 0.5, in 10 islands (for its error
 bar; B must then be a multiple of 10), unless overridden.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from leapsbench.presets import checked_overrides, preset_settings
 
 from .annealing import AnnealingConfig, anneal
+from .timed_annealing import anneal_for
 
 NAMES = ("ais", "smc")
 PRESETS = {
@@ -42,6 +44,9 @@ class AnnealingMethod:
         config = dict(self.config)
         if budget is not None and budget.n_samples is not None:
             config["n_walkers"] = budget.n_samples
+        if budget is not None and budget.sample_seconds is not None:
+            seconds = budget.sample_seconds
+            return anneal_for(model, backend, rng, AnnealingConfig(**config), seconds, progress)
         return anneal(model, backend, rng, AnnealingConfig(**config), progress)
 
 

@@ -7,8 +7,10 @@ thinning T):
 * quick — C = 64, W = 200, S = 500, T = 1: about a second on an 8×8 lattice on one CPU core;
 * paper — C = 1000, W = 1000, S = 10⁴, T = 1 (for a GPU).
 
-``budget.n_samples`` (chains × kept sweeps) sets S = n_samples // C; ``budget.sample_seconds`` is
-not used.  Cost: ``n_evaluations`` = C · (W + S · T) sweeps in total (see :mod:`.chains`).
+``budget.n_samples`` (chains × kept sweeps) sets S = ⌈n_samples / C⌉ (at least 2 kept sweeps
+per chain, so a budget below 2·C samples is refused); ``budget.sample_seconds`` runs sweeps until
+that time is up instead (:mod:`.timed_chains`: the first fifth of it warm-up).
+Cost: ``n_evaluations`` = C · (W + S · T) sweeps in total (see :mod:`.chains`).
 Nothing is trained; ``fit`` is a no-op.
 """
 
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from leapsbench.presets import checked_overrides, preset_settings
 
 from .chains import run_chains
+from .timed_chains import run_chains_for
 
 NAMES = ("metropolis", "heatbath", "swendsen-wang", "wolff")
 PRESETS = {
@@ -40,9 +43,30 @@ class MCMCMethod:
 
     def sample(self, model, backend, rng, budget, progress=None):
         config = dict(self.config)
+        if budget is not None and budget.sample_seconds is not None:
+            settings = {k: config[k] for k in ("n_chains", "thin")}
+            return run_chains_for(
+                model,
+                backend,
+                rng,
+                budget.sample_seconds,
+                rule=self.name,
+                progress=progress,
+                **settings,
+            )
         if budget is not None and budget.n_samples is not None:
-            config["n_samples"] = max(2, budget.n_samples // config["n_chains"])
+            config["n_samples"] = _kept_sweeps(budget.n_samples, config["n_chains"])
         return run_chains(model, backend, rng, rule=self.name, progress=progress, **config)
+
+
+def _kept_sweeps(n_samples: int, n_chains: int) -> int:
+    """⌈n_samples / C⌉ kept sweeps; refused below 2 per chain (no error bar from one sweep)."""
+    if n_samples < 2 * n_chains:
+        raise ValueError(
+            f"n_samples={n_samples} is fewer than 2 kept sweeps of n_chains={n_chains} chains "
+            f"(at least {2 * n_chains}); lower n_chains with --set n_chains=... or ask for more"
+        )
+    return -(-n_samples // n_chains)
 
 
 def make(name: str, preset: str = "quick", overrides: dict | None = None) -> MCMCMethod:

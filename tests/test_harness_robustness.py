@@ -170,7 +170,13 @@ def test_bracketed_errors_are_printed_verbatim(fakes, capsys):
     [
         (["--n-samples", "0"], "--n-samples must be >= 1, got 0"),
         (["--train-steps", "-3"], "--train-steps must be >= 1, got -3"),
-        (["--train-seconds", "-1.5"], "--train-seconds must be >= 0, got -1.5"),
+        (["--train-seconds", "-1.5"], "--train-seconds must be a finite number of seconds > 0"),
+        (["--seconds", "0"], "--seconds must be a finite number of seconds > 0, got 0.0"),
+        (["--seconds", "nan"], "--seconds must be a finite number of seconds > 0, got nan"),
+        (["--seconds", "inf"], "--seconds must be a finite number of seconds > 0, got inf"),
+        (["--seconds", "5", "--n-samples", "9"], "cannot be combined with --n-samples"),
+        (["--train-share", "0.5"], "--train-share 0.5 splits --seconds; give --seconds too"),
+        (["--seconds", "5", "--train-share", "1"], "--train-share must be between 0 and 1"),
         (["--seed", "2", "--seed", "-1"], "--seed must be >= 0, got -1"),
     ],
 )

@@ -12,6 +12,7 @@ skips finished runs (resume).  Trained models are cached in ``--cache`` (default
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 from . import DEFAULT_RESULTS
@@ -44,9 +45,7 @@ def add_arguments(parser) -> None:
         help="method preset (default: paper for --suite paper, else quick)",
     )
     add_override_argument(parser)
-    parser.add_argument("--n-samples", type=int, default=None, help="budget: number of samples")
-    parser.add_argument("--train-steps", type=int, default=None, help="budget: training steps")
-    parser.add_argument("--train-seconds", type=float, default=None, help="budget: train time")
+    add_budget_arguments(parser)
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="results store directory")
     parser.add_argument("--cache", default=".leapsbench-cache", help="checkpoint cache dir")
@@ -66,6 +65,36 @@ def add_arguments(parser) -> None:
     )
     # --- end Dask ---
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def add_budget_arguments(parser) -> None:
+    """The budget flags: a budget replaces the preset's value for every method (it wins)."""
+    budget = parser.add_argument_group(
+        "budgets",
+        "A budget replaces the preset's value, for every method alike: --n-samples is the number "
+        "of samples (MCMC: chains x kept sweeps), --train-steps the total number of training "
+        "steps. --seconds T is the total wall time of a run, training included: training gets "
+        "at most --train-share x T (default 0.8; methods that do not train use none of it) and "
+        "sampling the rest; MCMC runs sweeps until the time is up, AIS/SMC size their steps from "
+        "a timing probe, trained methods draw sample chunks until the time is up. Repeat "
+        "--seconds for several budgets (a curve). --seconds replaces the other budgets.",
+    )
+    budget.add_argument("--n-samples", type=int, default=None, help="number of samples")
+    budget.add_argument("--train-steps", type=int, default=None, help="total training steps")
+    budget.add_argument("--train-seconds", type=float, default=None, help="training time (s)")
+    budget.add_argument(
+        "--seconds",
+        type=float,
+        action="append",
+        default=None,
+        help="total wall time T of a run, training + sampling (repeatable)",
+    )
+    budget.add_argument(
+        "--train-share",
+        type=float,
+        default=None,
+        help="share of --seconds that training may use (0 < share < 1; default 0.8)",
+    )
 
 
 def add_override_argument(parser) -> None:
@@ -99,10 +128,32 @@ def _check_budget(args) -> None:
     for flag, value, low in (
         ("--n-samples", args.n_samples, 1),
         ("--train-steps", args.train_steps, 1),
-        ("--train-seconds", args.train_seconds, 0),
     ):
         if value is not None and not value >= low:
             raise ValueError(f"{flag} must be >= {low}, got {value}")
+    for flag, values in (("--train-seconds", [args.train_seconds]), ("--seconds", args.seconds)):
+        for value in values or ():
+            if value is not None and not 0 < value < math.inf:
+                raise ValueError(f"{flag} must be a finite number of seconds > 0, got {value}")
+    share = args.train_share
+    if share is not None and not 0 < share < 1:
+        raise ValueError(f"--train-share must be between 0 and 1 (exclusive), got {share}")
+    if share is not None and not args.seconds:
+        raise ValueError(f"--train-share {share} splits --seconds; give --seconds too")
+    others = [
+        flag
+        for flag, value in (
+            ("--n-samples", args.n_samples),
+            ("--train-steps", args.train_steps),
+            ("--train-seconds", args.train_seconds),
+        )
+        if value is not None
+    ]
+    if args.seconds and others:
+        raise ValueError(
+            f"--seconds (the total time) cannot be combined with {', '.join(others)}: "
+            "give either the total time or the other budgets"
+        )
     for seed in args.seed or ():
         if seed < 0:
             raise ValueError(f"--seed must be >= 0, got {seed}")
@@ -125,29 +176,37 @@ def build_specs(args) -> list[dict]:
             raise ValueError(f"unknown backend {name!r}; choose from {', '.join(KNOWN_BACKENDS)}")
     if args.jobs < 1:
         raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
-    _check_budget(args)
-    budget = {
-        k: v
-        for k, v in (
-            ("n_samples", args.n_samples),
-            ("train_steps", args.train_steps),
-            ("train_seconds", args.train_seconds),
-        )
-        if v is not None
-    }
     preset = args.preset or ("paper" if args.suite == "paper" else "quick")
-    return make_grid(
-        benchmarks,
-        methods,
-        backends,
-        args.seed or [0],
-        preset=preset,
-        device=args.device,
-        dtype=args.dtype,
-        overrides=parse_overrides(args.overrides),
-        budget=budget,
-        cache_dir=args.cache,
-    )
+    specs = []
+    for budget in budgets(args):
+        specs += make_grid(
+            benchmarks,
+            methods,
+            backends,
+            args.seed or [0],
+            preset=preset,
+            device=args.device,
+            dtype=args.dtype,
+            overrides=parse_overrides(args.overrides),
+            budget=budget,
+            cache_dir=args.cache,
+        )
+    return specs
+
+
+def budgets(args) -> list[dict]:
+    """The budget dicts of the grid, checked (:func:`_check_budget`): one per ``--seconds``
+    (shortest first, so that a stopped grid has whole budgets done), else one."""
+    _check_budget(args)
+    if args.seconds:
+        share = {} if args.train_share is None else {"train_share": args.train_share}
+        return [{"seconds": t, **share} for t in sorted(set(args.seconds))]
+    budget = {
+        "n_samples": args.n_samples,
+        "train_steps": args.train_steps,
+        "train_seconds": args.train_seconds,
+    }
+    return [{k: v for k, v in budget.items() if v is not None}]
 
 
 def _print(rows: list[dict], fmt: str) -> None:

@@ -12,6 +12,16 @@ Timing: ``backend.synchronize()`` before each clock read.  Trained models are ca
 backend reuses the same training; a method with a ``training_checkpoint`` attribute keeps its
 training state there too, so an interrupted training resumes.  ``ess_per_second`` = ESS /
 (train + sample seconds).
+
+A total time budget T (``budget["seconds"]``) is split by :func:`split_seconds`: ``fit`` gets
+``Budget(train_seconds=share · T)`` (share ``budget["train_share"]``, default
+:data:`TRAIN_SHARE`; methods that do not train return at once), and ``sample`` gets
+``Budget(sample_seconds=T − training time spent)`` (at least :data:`MIN_SAMPLE_SHARE` · T), so
+that train + sample ≈ T for every method.  The row records ``budget_seconds`` = T (None without
+one) and what was spent (``train_seconds``, ``sample_seconds``, ``total_seconds``); its cost in
+evaluations is split into ``n_network_evaluations`` and ``n_energy_evaluations``.
+``cpu_seconds`` is this process's CPU time over the run (on a shared machine it shows how much of
+the wall time the run actually computed).
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ ROW_KEYS = (
     "train_seconds",
     "sample_seconds",
     "total_seconds",
+    "cpu_seconds",
     "mag",
     "mag_err",
     "mag_ref",
@@ -64,6 +75,10 @@ ROW_KEYS = (
     "reference_source",
     "param_count",
     "n_evaluations",
+    "n_network_evaluations",
+    "n_energy_evaluations",
+    "budget",
+    "budget_seconds",
     "checkpoint_reused",
     "versions",
     "git_commit",
@@ -148,7 +163,23 @@ def _small_diagnostics(diagnostics: dict) -> dict:
     return out
 
 
-TRAINING_BUDGET = ("train_steps", "train_seconds")
+TRAINING_BUDGET = ("train_steps", "train_seconds", "seconds", "train_share")
+TRAIN_SHARE = 0.8
+"""Default share of a total time budget that training may use (``--train-share``)."""
+MIN_SAMPLE_SHARE = 0.05
+"""Sampling gets at least this share of a total budget, even after a training overrun."""
+
+
+def split_seconds(budget: Budget, train_seconds: float | None = None) -> Budget:
+    """The fit budget (``train_seconds`` None) or the sample budget (after ``train_seconds`` of
+    training) of a total time budget; other budgets are passed on unchanged."""
+    if budget.seconds is None:
+        return budget
+    total = budget.seconds
+    if train_seconds is None:
+        share = TRAIN_SHARE if budget.train_share is None else budget.train_share
+        return Budget(train_seconds=share * total)
+    return Budget(sample_seconds=max(total - train_seconds, MIN_SAMPLE_SHARE * total))
 
 
 def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> Path:
@@ -201,12 +232,18 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
-    fit_info, train_seconds, reused = _fit(method, spec, model, backend, fit_rng, budget, progress)
+    cpu_start = time.process_time()
+    fit_budget = split_seconds(budget)
+    fit_info, train_seconds, reused = _fit(
+        method, spec, model, backend, fit_rng, fit_budget, progress
+    )
     backend.synchronize()
     start = time.perf_counter()
-    samples = method.sample(model, backend, sample_rng, budget, progress=progress)
+    sample_budget = split_seconds(budget, train_seconds)
+    samples = method.sample(model, backend, sample_rng, sample_budget, progress=progress)
     backend.synchronize()
     sample_seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
 
     reference = find_reference(bench.name, model, spec["reference_dir"])
     row = compute_metrics(samples, model, reference)
@@ -215,9 +252,12 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         train_seconds=train_seconds,
         sample_seconds=sample_seconds,
         total_seconds=total,
+        cpu_seconds=cpu_seconds,
         ess_per_second=None if row["ess"] is None else row["ess"] / total,
         param_count=method.param_count,
         n_evaluations=int(samples.n_evaluations),
+        n_network_evaluations=int(samples.n_network_evaluations),
+        n_energy_evaluations=int(samples.n_evaluations - samples.n_network_evaluations),
         checkpoint_reused=reused,
         config=_to_json(method.config),
         fit_info=_to_json(fit_info),
@@ -234,6 +274,8 @@ def run_task(spec: dict, progress=None) -> dict:
     row.update(
         run_key=run_key(spec),
         overrides=_to_json(spec["overrides"]),
+        budget=_to_json(spec["budget"]),
+        budget_seconds=spec["budget"].get("seconds"),
         status="ok",
         versions=None,
         git_commit=git_commit(),

@@ -20,6 +20,7 @@ preset or default value.  Training trains the CTMC that is sampled: it takes ``r
 A checkpoint (``save``) records that config, the sampler and training configs, the schedule,
 preset, benchmark and steps done in its JSON, and the F-net next to the parameters in the npz
 (covered by the content hash).
+``budget.sample_seconds``: chunks of whole islands until the time is up (``timed.sample_for``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import time
 from dataclasses import dataclass, fields
 
 from leapsbench.models.schedule import get_schedule
+from leapsbench.timed import sample_for
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .ctmc import CTMCConfig, leaps_sample
@@ -37,6 +39,8 @@ from .train import TrainConfig, train_leaps
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
 SAMPLER_KEYS = tuple(f.name for f in fields(CTMCConfig))
 SHARED_KEYS = ("rate_floor", "schedule", "mcmc_rule")
+FIRST_TIMED_CHUNK = 100
+"""Walkers of the first chunk when sampling for a time budget (then sized from its rate)."""
 """TrainConfig fields taken from the sampler keys of the same name (one CTMC, one value)."""
 TRAIN_KEYS = tuple(f"train_{f.name}" for f in fields(TrainConfig) if f.name not in SHARED_KEYS)
 PRESETS = {
@@ -160,7 +164,23 @@ class LeapsMethod:
         if n is not None:
             sampler = CTMCConfig(**{**sampler.config(), "n_walkers": n})
         params = params_to(backend, self.params)
-        return leaps_sample(self.network, params, model, backend, rng, sampler, progress)
+        seconds = getattr(budget, "sample_seconds", None)
+        if seconds is None:
+            return leaps_sample(self.network, params, model, backend, rng, sampler, progress)
+        return self._sample_for(seconds, params, model, backend, rng, sampler)
+
+    def _sample_for(self, seconds, params, model, backend, rng, sampler):
+        """Chunks of whole islands (``timed.sample_for``) until ``seconds`` have passed; the
+        first has min(B, FIRST_TIMED_CHUNK) walkers rounded up to an island."""
+        island = sampler.n_walkers // sampler.n_islands if sampler.resample_threshold else 1
+
+        def draw(n):
+            islands = n // island if sampler.resample_threshold else 1
+            chunk = CTMCConfig(**{**sampler.config(), "n_walkers": n, "n_islands": islands})
+            return leaps_sample(self.network, params, model, backend, rng, chunk)
+
+        first = -(-min(sampler.n_walkers, FIRST_TIMED_CHUNK) // island) * island
+        return sample_for(seconds, draw, first, model.log_z0, island, backend)
 
     def save(self, path) -> None:
         sampler, train, _ = self._split()

@@ -44,6 +44,7 @@ import numpy as np
 from leapsbench.backends import get_backend
 from leapsbench.baselines.local import RULES, sweep
 from leapsbench.models.schedule import beta_at, dbeta_dt, get_schedule
+from leapsbench.timed import next_step_overruns
 
 from .ctmc import _one_hot, exact_increment, full_delta_energy, jump_rates, tau_leap_step
 from .networks import params_to, params_to_numpy
@@ -285,8 +286,10 @@ def train_leaps(
     final ESS fraction and log Ẑ of a ``eval_walkers``-walker run of the sampler (horizon
     steps) as rows (step, ess_fraction, log_z).  ``fnet`` continues a previous run (resume).
     ``checkpoint``: a file for the training state, written every ``checkpoint_every`` steps and
-    resumed from when it exists (module docstring).
+    resumed from when it exists (module docstring).  ``max_seconds`` counts from the call
+    (set-up included); training stops when a step as long as the last would end past it.
     """
+    start = time.perf_counter()
     import torch
 
     if isinstance(start_step, bool) or not isinstance(start_step, int) or start_step < 0:
@@ -320,9 +323,9 @@ def train_leaps(
         rng.generator.set_state(state["rng"])
         losses, evaluations, first = state["losses"], state["evaluations"], state["step"]
     h = 1.0 / config.horizon
-    start = time.perf_counter()
     done = first
     for step in range(first, steps):
+        step_start = time.perf_counter()
         n_steps = horizon_at(step, config)
         if config.loss == "log_variance":
             path = _rollout(network, weights, model, backend, rng, config, n_steps)
@@ -374,7 +377,7 @@ def train_leaps(
             )
         if progress is not None:
             progress(step + 1, steps, **metrics)
-        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+        if max_seconds is not None and next_step_overruns(start, step_start, max_seconds):
             break
     history = {
         "loss": np.asarray(losses),
