@@ -42,6 +42,7 @@ from .methods import make_method
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
 from .reference import REFERENCE_DIR, find_reference
+from .reliability import unreliable_reason
 
 KEY_FIELDS = ("benchmark", "method", "preset", "backend", "device", "dtype", "seed")
 MAX_DIAGNOSTIC_SIZE = 4096
@@ -67,6 +68,9 @@ ROW_KEYS = (
     "ess",
     "ess_fraction",
     "ess_per_second",
+    "n_islands",
+    "n_islands_effective",
+    "unreliable",
     "log_z",
     "log_z_err",
     "log_z_ref",
@@ -264,6 +268,7 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         diagnostics=_to_json(_small_diagnostics(samples.diagnostics)),
         mag_histogram=_to_json(magnetization_histogram(samples)),
     )
+    row["unreliable"] = unreliable_reason({**row, "status": "ok"})
     return row
 
 
