@@ -92,6 +92,7 @@ def test_committed_rows_keep_their_run_keys():
             dtype=row["dtype"],
             seed=row["seed"],
             overrides=json.loads(row["overrides"] or "{}"),
+            budget=json.loads(row.get("budget") or "{}"),
         )
         assert run_key(spec) == row["run_key"], path
 

@@ -11,6 +11,7 @@ skips finished runs (resume).  Trained models are cached in ``--cache`` (default
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -22,6 +23,12 @@ FORMATS = ("table", "json", "csv")
 
 
 def add_arguments(parser) -> None:
+    add_grid_arguments(parser)
+    parser.add_argument("--format", choices=FORMATS, default="table")
+
+
+def add_grid_arguments(parser) -> None:
+    """What selects and runs a grid (shared with ``leapsbench curve``)."""
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--suite", help="a named suite: quick, exact or paper")
     target.add_argument("--benchmark", action="append", help="benchmark name (repeatable)")
@@ -46,7 +53,6 @@ def add_arguments(parser) -> None:
     )
     add_override_argument(parser)
     add_budget_arguments(parser)
-    parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="results store directory")
     parser.add_argument("--cache", default=".leapsbench-cache", help="checkpoint cache dir")
     parser.add_argument("--jobs", type=int, default=1, help="parallel runs (process pool)")
@@ -84,10 +90,11 @@ def add_budget_arguments(parser) -> None:
     budget.add_argument("--train-seconds", type=float, default=None, help="training time (s)")
     budget.add_argument(
         "--seconds",
-        type=float,
-        action="append",
+        type=seconds_list,
+        action="extend",
         default=None,
-        help="total wall time T of a run, training + sampling (repeatable)",
+        metavar="T[,T...]",
+        help="total wall time T of a run, training + sampling (repeatable or comma-separated)",
     )
     budget.add_argument(
         "--train-share",
@@ -95,6 +102,16 @@ def add_budget_arguments(parser) -> None:
         default=None,
         help="share of --seconds that training may use (0 < share < 1; default 0.8)",
     )
+
+
+def seconds_list(text: str) -> list[float]:
+    """``"1,3,10"`` → [1.0, 3.0, 10.0] (checked later, with the other budgets)."""
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected seconds or a comma-separated list of seconds, got {text!r}"
+        ) from None
 
 
 def add_override_argument(parser) -> None:
@@ -230,7 +247,8 @@ def _print(rows: list[dict], fmt: str) -> None:
             console.print(f"[red]failed[/] {escape(line)}", highlight=False)
 
 
-def run(args) -> int:
+def execute(args) -> list[dict]:
+    """Run the grid of ``args`` (finished runs in the store are skipped); its rows, in order."""
     from concurrent.futures import ProcessPoolExecutor
 
     from leapsbench.harness.grid import InlineExecutor, run_grid
@@ -253,12 +271,15 @@ def run(args) -> int:
     # --- end Dask ---
     try:
         if args.no_progress:
-            rows = run_grid(specs, store, executor, **extra)
-        else:
-            with RichReporter() as reporter:
-                rows = run_grid(specs, store, executor, reporter, **extra)
+            return run_grid(specs, store, executor, **extra)
+        with RichReporter() as reporter:
+            return run_grid(specs, store, executor, reporter, **extra)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         store.export_csv()
+
+
+def run(args) -> int:
+    rows = execute(args)
     _print(rows, args.format)
     return 0 if all(r["status"] in ("ok", "n/a") for r in rows) else 1
