@@ -77,3 +77,38 @@ def test_metropolis_refuses_fewer_samples_than_two_sweeps_of_its_chains():
     assert row["status"] == "error" and "n_samples=1 is fewer than 2 kept sweeps" in row["error"]
     row = run_task(make_spec(BENCH, "metropolis", budget={"n_samples": 200}))
     assert row["status"] == "ok" and row["n_samples"] == 64 * 4  # ⌈200 / 64⌉ sweeps of 64 chains
+
+
+def test_paper_suite_on_a_cpu_says_it_would_take_hours_before_starting(tmp_path, capsys):
+    from leapsbench.cli import main
+
+    args = ["run", "--suite", "paper", "--results", str(tmp_path / "runs")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "66 runs at the paper presets on a CPU would take roughly" in err and "--yes" in err
+    assert not (tmp_path / "runs" / "rows").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_paper_estimate_counts_evaluations():
+    from leapsbench.harness.estimate import SITE_SECONDS, run_seconds
+
+    spec = make_spec("ising-L24-b0.4407", "metropolis", preset="paper")
+    assert run_seconds(spec) == pytest.approx(1000 * 11_000 * 576 * SITE_SECONDS)
+    assert run_seconds(make_spec("ising-L24-b0.4407", "leaps-conv", budget={"seconds": 7})) == 7
+
+
+def test_a_step_budget_replaces_the_leaps_preset_step_count():
+    from leapsbench.leaps.method import budgeted_training
+    from leapsbench.leaps.train import TrainConfig
+
+    preset = TrainConfig(steps=300, curriculum_steps=100)
+    assert budgeted_training(preset, None) == preset
+    budgeted = budgeted_training(preset, 1000)
+    assert budgeted.steps == 1000 and budgeted.curriculum_steps == 333
+
+
+def test_train_refuses_a_negative_time_budget(capsys):
+    from leapsbench.cli import main
+
+    assert main(["train", "--benchmark", "ising-L4-b0.4407", "--seconds", "-1"]) == 2
+    assert "--seconds must be a finite number of seconds > 0, got -1.0" in capsys.readouterr().err

@@ -71,6 +71,9 @@ def add_grid_arguments(parser) -> None:
     )
     # --- end Dask ---
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--yes", action="store_true", help="start even a grid estimated to take hours on a CPU"
+    )
 
 
 def add_budget_arguments(parser) -> None:
@@ -257,6 +260,7 @@ def execute(args) -> list[dict]:
 
     specs = build_specs(args)
     store = ResultStore(args.results)
+    _check_cpu_hours(specs, store, args.yes)
     # --- Dask executor (issue 11) ---
     extra = {}
     if args.executor == "dask":
@@ -277,6 +281,38 @@ def execute(args) -> list[dict]:
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         store.export_csv()
+
+
+def _check_cpu_hours(specs, store, confirmed: bool) -> None:
+    """Paper presets on a CPU: say how many hours the runs not yet stored would take (an
+    order-of-magnitude estimate, :mod:`leapsbench.harness.estimate`); refuse above HOURS_WARNING
+    unless ``--yes``."""
+    from leapsbench.harness.estimate import HOURS_WARNING, grid_hours
+    from leapsbench.harness.runner import run_key
+
+    done = store.done_keys()
+    on_cpu = [
+        s
+        for s in specs
+        if s["preset"] == "paper"
+        and s["backend"] != "cupy"
+        and not str(s["device"]).startswith("cuda")
+        and run_key(s) not in done
+    ]
+    hours = grid_hours(on_cpu) if on_cpu else 0.0
+    if hours <= HOURS_WARNING:
+        return
+    message = (
+        f"{len(on_cpu)} runs at the paper presets on a CPU would take roughly {hours:.0f} hours "
+        f"(an order-of-magnitude estimate from their evaluation counts; the paper presets are "
+        f"meant for a GPU)"
+    )
+    if not confirmed:
+        raise ValueError(
+            f"{message}. Start anyway with --yes, or give time budgets (--seconds T), "
+            "--preset quick, or a GPU (--backend torch --device cuda)"
+        )
+    print(f"leapsbench run: {message}; starting (--yes)", file=sys.stderr)
 
 
 def run(args) -> int:

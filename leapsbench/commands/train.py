@@ -30,8 +30,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--benchmark", required=True, help="benchmark name, e.g. ising-L4-b0.4407")
     parser.add_argument("--method", default="leaps-conv", choices=METHODS)
     parser.add_argument("--preset", default="quick", choices=("quick", "paper"))
-    parser.add_argument("--steps", type=int, default=None, help="total training steps (budget)")
-    parser.add_argument("--seconds", type=float, default=None, help="training time (budget)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="total training steps (a budget: replaces the preset's step count)",
+    )
+    parser.add_argument("--seconds", type=float, default=None, help="training time (a budget)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda)")
     add_override_argument(parser)
@@ -42,6 +47,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     import json
+    import math
     from pathlib import Path
 
     from rich.progress import Progress
@@ -57,6 +63,8 @@ def run(args) -> int:
 
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be >= 1, got {args.steps}")
+    if args.seconds is not None and not 0 < args.seconds < math.inf:
+        raise ValueError(f"--seconds must be a finite number of seconds > 0, got {args.seconds}")
     spec = get_benchmark(args.benchmark)
     overrides = parse_overrides(args.overrides)
     method = make(args.method, args.preset, overrides)

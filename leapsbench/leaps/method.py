@@ -26,7 +26,7 @@ preset, benchmark and steps done in its JSON, and the F-net next to the paramete
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from leapsbench.models.schedule import get_schedule
 from leapsbench.timed import sample_for
@@ -96,6 +96,15 @@ def config_differences(stored: dict, wanted: dict) -> str:
     )
 
 
+def budgeted_training(config: TrainConfig, train_steps: int | None) -> TrainConfig:
+    """``config`` with a step budget replacing its step count (the budget wins, as for every
+    method); the curriculum is scaled with it, so that it ends at the same fraction of training."""
+    if train_steps is None:
+        return config
+    curriculum = round(config.curriculum_steps * train_steps / config.steps)
+    return replace(config, steps=train_steps, curriculum_steps=curriculum)
+
+
 @dataclass
 class LeapsMethod:
     name: str
@@ -123,8 +132,10 @@ class LeapsMethod:
 
     def fit(self, model, backend, rng, budget, progress=None) -> dict:
         """Train from scratch, or continue from loaded params (``load`` then ``fit`` resumes at
-        step ``steps_done``; ``budget.train_steps`` bounds the total step count)."""
+        step ``steps_done``); ``budget.train_steps`` replaces the preset's total step count
+        (:func:`budgeted_training`), ``budget.train_seconds`` stops training when it is up."""
         _, train_config, hyper = self._split()
+        train_config = budgeted_training(train_config, getattr(budget, "train_steps", None))
         if self.params is None:
             self.network = make_network(ARCHITECTURE_OF[self.name], model, **hyper)
         self.model = model
@@ -140,7 +151,6 @@ class LeapsMethod:
             seed,
             device,
             fnet=self.fnet,
-            max_steps=getattr(budget, "train_steps", None),
             max_seconds=getattr(budget, "train_seconds", None),
             progress=progress,
             checkpoint=self.training_checkpoint,
