@@ -111,7 +111,7 @@ def test_unreadable_row_is_skipped_with_a_warning_and_its_run_is_redone(fakes, t
         assert [r["seed"] for r in store.rows()] == [1]
     assert {str(w.message) for w in caught} == {
         f"skipping unreadable result row {broken}: Expecting value: line 1 column 1 (char 0)",
-        f"skipping {store.rows_dir / 'stray.json'}: not a result row (no run_key)",
+        f"skipping {store.rows_dir / 'stray.json'}: not a result row (a list)",
     }
     with pytest.warns(UserWarning):
         assert len(load_rows(store.directory)) == 1
@@ -169,16 +169,20 @@ def test_bracketed_errors_are_printed_verbatim(fakes, capsys):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--n-samples", "0"], "--n-samples must be >= 1, got 0"),
-        (["--train-steps", "-3"], "--train-steps must be >= 1, got -3"),
-        (["--train-seconds", "-1.5"], "--train-seconds must be a finite number of seconds > 0"),
-        (["--seconds", "0"], "--seconds must be a finite number of seconds > 0, got 0.0"),
-        (["--seconds", "nan"], "--seconds must be a finite number of seconds > 0, got nan"),
-        (["--seconds", "inf"], "--seconds must be a finite number of seconds > 0, got inf"),
-        (["--seconds", "5", "--n-samples", "9"], "cannot be combined with --n-samples"),
-        (["--train-share", "0.5"], "--train-share 0.5 splits --seconds; give --seconds too"),
-        (["--seconds", "5", "--train-share", "1"], "--train-share must be between 0 and 1"),
-        (["--seed", "2", "--seed", "-1"], "--seed must be >= 0, got -1"),
+        (["--n-samples", "0"], "--n-samples: got '0'; expected an integer >= 1"),
+        (["--train-steps", "-3"], "--train-steps: got '-3'; expected an integer >= 1"),
+        (["--train-seconds", "-1.5"], "--train-seconds: got '-1.5'; expected a finite number > 0"),
+        (["--train-seconds", "0"], "--train-seconds: got '0'; expected a finite number > 0"),
+        (["--seconds", "0"], "--seconds: got '0'; expected a finite number > 0"),
+        (["--seconds", "1,nan"], "--seconds: got 'nan'; expected a finite number > 0"),
+        (["--seconds", "inf"], "--seconds: got 'inf'; expected a finite number > 0"),
+        (
+            ["--seconds", "5", "--n-samples", "9"],
+            "seconds (the total wall time) cannot be combined",
+        ),
+        (["--train-share", "0.5"], "budget train_share splits --seconds; give seconds too"),
+        (["--seconds", "5", "--train-share", "1"], "train_share must be in (0, 1), got 1.0"),
+        (["--seed", "2", "--seed", "-1"], "--seed: got '-1'; expected an integer >= 0"),
     ],
 )
 def test_bad_budgets_and_seeds_exit_2_before_any_run(fakes, tmp_path, capsys, extra, message):

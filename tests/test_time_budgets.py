@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from leapsbench.harness.method import Budget
 from leapsbench.harness.runner import TRAIN_SHARE, make_spec, run_task, split_seconds
+from leapsbench.method import Budget
 
 BENCH = "ising-L8-b0.4407"
 CASES = (

@@ -11,12 +11,11 @@ skips finished runs (resume).  Trained models are cached in ``--cache`` (default
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import sys
 
 from . import DEFAULT_RESULTS
+from .options import SEED, count, real
 
 HELP = "Run benchmarks × methods × backends × seeds and print/store one result row per run."
 FORMATS = ("table", "json", "csv")
@@ -44,7 +43,7 @@ def add_grid_arguments(parser) -> None:
     )
     parser.add_argument("--device", default=None, help="device, e.g. cpu or cuda")
     parser.add_argument("--dtype", default="float64", choices=("float32", "float64"))
-    parser.add_argument("--seed", type=int, action="append", help="seed (repeatable; default 0)")
+    parser.add_argument("--seed", type=SEED, action="append", help="seed (repeatable; default 0)")
     parser.add_argument(
         "--preset",
         default=None,
@@ -55,7 +54,7 @@ def add_grid_arguments(parser) -> None:
     add_budget_arguments(parser)
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="results store directory")
     parser.add_argument("--cache", default=".leapsbench-cache", help="checkpoint cache dir")
-    parser.add_argument("--jobs", type=int, default=1, help="parallel runs (process pool)")
+    parser.add_argument("--jobs", type=count(1), default=1, help="parallel runs (process pool)")
     # --- Dask executor (issue 11; leapsbench/harness/dask_executor.py) ---
     parser.add_argument(
         "--executor",
@@ -85,12 +84,14 @@ def add_budget_arguments(parser) -> None:
         "steps. --seconds T is the total wall time of a run, training included: training gets "
         "at most --train-share x T (default 0.8; methods that do not train use none of it) and "
         "sampling the rest; MCMC runs sweeps until the time is up, AIS/SMC size their steps from "
-        "a timing probe, trained methods draw sample chunks until the time is up. Repeat "
-        "--seconds for several budgets (a curve). --seconds replaces the other budgets.",
+        "a timing probe, trained methods draw sample chunks until the time is up. Several "
+        "--seconds make several budgets (a curve). --seconds replaces the other budgets.",
     )
-    budget.add_argument("--n-samples", type=int, default=None, help="number of samples")
-    budget.add_argument("--train-steps", type=int, default=None, help="total training steps")
-    budget.add_argument("--train-seconds", type=float, default=None, help="training time (s)")
+    budget.add_argument("--n-samples", type=count(1), default=None, help="number of samples")
+    budget.add_argument("--train-steps", type=count(1), default=None, help="total training steps")
+    budget.add_argument(
+        "--train-seconds", type=real(0, low_open=True), default=None, help="training time (s)"
+    )
     budget.add_argument(
         "--seconds",
         type=seconds_list,
@@ -101,20 +102,15 @@ def add_budget_arguments(parser) -> None:
     )
     budget.add_argument(
         "--train-share",
-        type=float,
+        type=real(0, 1, low_open=True),
         default=None,
         help="share of --seconds that training may use (0 < share < 1; default 0.8)",
     )
 
 
 def seconds_list(text: str) -> list[float]:
-    """``"1,3,10"`` → [1.0, 3.0, 10.0] (checked later, with the other budgets)."""
-    try:
-        return [float(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected seconds or a comma-separated list of seconds, got {text!r}"
-        ) from None
+    """``"1,3,10"`` → [1.0, 3.0, 10.0], each a finite number of seconds > 0."""
+    return [real(0, low_open=True)(part) for part in text.split(",")]
 
 
 def add_override_argument(parser) -> None:
@@ -143,60 +139,28 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
-def _check_budget(args) -> None:
-    """Budgets and seeds are checked before any run starts; the error names the bad value."""
-    for flag, value, low in (
-        ("--n-samples", args.n_samples, 1),
-        ("--train-steps", args.train_steps, 1),
-    ):
-        if value is not None and not value >= low:
-            raise ValueError(f"{flag} must be >= {low}, got {value}")
-    for flag, values in (("--train-seconds", [args.train_seconds]), ("--seconds", args.seconds)):
-        for value in values or ():
-            if value is not None and not 0 < value < math.inf:
-                raise ValueError(f"{flag} must be a finite number of seconds > 0, got {value}")
-    share = args.train_share
-    if share is not None and not 0 < share < 1:
-        raise ValueError(f"--train-share must be between 0 and 1 (exclusive), got {share}")
-    if share is not None and not args.seconds:
-        raise ValueError(f"--train-share {share} splits --seconds; give --seconds too")
-    others = [
-        flag
-        for flag, value in (
-            ("--n-samples", args.n_samples),
-            ("--train-steps", args.train_steps),
-            ("--train-seconds", args.train_seconds),
-        )
-        if value is not None
-    ]
-    if args.seconds and others:
-        raise ValueError(
-            f"--seconds (the total time) cannot be combined with {', '.join(others)}: "
-            "give either the total time or the other budgets"
-        )
-    for seed in args.seed or ():
-        if seed < 0:
-            raise ValueError(f"--seed must be >= 0, got {seed}")
-
-
 def build_specs(args) -> list[dict]:
     """Validate names up front (errors list the valid choices) and expand the grid."""
     from leapsbench.backends import KNOWN_BACKENDS
     from leapsbench.harness.benchmarks import get_benchmark, suite_benchmarks
     from leapsbench.harness.grid import make_grid
-    from leapsbench.harness.methods import SUITE_METHODS, check_method
+    from leapsbench.harness.methods import SUITE_METHODS, check_method, make_method
 
-    benchmarks = suite_benchmarks(args.suite) if args.suite else args.benchmark
-    for name in benchmarks:
-        get_benchmark(name)
+    from .writable import check_writable_dir
+
+    names = suite_benchmarks(args.suite) if args.suite else args.benchmark
+    benchmarks = list(dict.fromkeys(get_benchmark(name).name for name in names))  # canonical
     methods = [check_method(m) for m in (args.method or SUITE_METHODS)]
     backends = args.backend or ["numpy"]
     for name in backends:
         if name not in KNOWN_BACKENDS:
             raise ValueError(f"unknown backend {name!r}; choose from {', '.join(KNOWN_BACKENDS)}")
-    if args.jobs < 1:
-        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
     preset = args.preset or ("paper" if args.suite == "paper" else "quick")
+    overrides = parse_overrides(args.overrides)
+    for method in methods:  # a typo in --set fails here, before any row is written
+        make_method(method, preset, overrides)
+    check_writable_dir(args.results, "--results")
+    check_writable_dir(args.cache, "--cache")
     specs = []
     for budget in budgets(args):
         specs += make_grid(
@@ -207,7 +171,7 @@ def build_specs(args) -> list[dict]:
             preset=preset,
             device=args.device,
             dtype=args.dtype,
-            overrides=parse_overrides(args.overrides),
+            overrides=overrides,
             budget=budget,
             cache_dir=args.cache,
         )
@@ -215,18 +179,22 @@ def build_specs(args) -> list[dict]:
 
 
 def budgets(args) -> list[dict]:
-    """The budget dicts of the grid, checked (:func:`_check_budget`): one per ``--seconds``
-    (shortest first, so that a stopped grid has whole budgets done), else one."""
-    _check_budget(args)
-    if args.seconds:
-        share = {} if args.train_share is None else {"train_share": args.train_share}
-        return [{"seconds": t, **share} for t in sorted(set(args.seconds))]
-    budget = {
+    """The budget dicts of the grid: one per ``--seconds`` (shortest first, so that a stopped
+    grid has whole budgets done), else one; each checked by ``Budget`` (conflicting budgets,
+    e.g. --seconds with --n-samples, are refused before any run)."""
+    from leapsbench.method import Budget
+
+    given = {
         "n_samples": args.n_samples,
         "train_steps": args.train_steps,
         "train_seconds": args.train_seconds,
+        "train_share": args.train_share,
     }
-    return [{k: v for k, v in budget.items() if v is not None}]
+    given = {k: v for k, v in given.items() if v is not None}
+    out = [{"seconds": t, **given} for t in sorted(set(args.seconds))] if args.seconds else [given]
+    for budget in out:
+        Budget(**budget)
+    return out
 
 
 def _print(rows: list[dict], fmt: str) -> None:

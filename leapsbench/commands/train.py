@@ -20,6 +20,7 @@ resumes from it.
 
 from __future__ import annotations
 
+from .options import SEED, count, real
 from .run import add_override_argument
 
 HELP = "Train a LEAPS sampler (PINN loss, torch) on a benchmark and save its checkpoint."
@@ -32,12 +33,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("--preset", default="quick", choices=("quick", "paper"))
     parser.add_argument(
         "--steps",
-        type=int,
+        type=count(1),
         default=None,
         help="total training steps (a budget: replaces the preset's step count)",
     )
-    parser.add_argument("--seconds", type=float, default=None, help="training time (a budget)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seconds", type=real(0, low_open=True), default=None, help="training time (budget)"
+    )
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda)")
     add_override_argument(parser)
     parser.add_argument("--cache", default=".leapsbench-cache", help="run's checkpoint cache dir")
@@ -47,7 +50,6 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     import json
-    import math
     from pathlib import Path
 
     from rich.progress import Progress
@@ -55,16 +57,14 @@ def run(args) -> int:
     from leapsbench.atomic import atomic_write_text
     from leapsbench.backends import get_backend
     from leapsbench.harness.benchmarks import get_benchmark
-    from leapsbench.harness.method import Budget
     from leapsbench.harness.runner import cache_entry, make_spec
     from leapsbench.leaps.method import make
+    from leapsbench.method import Budget
 
     from .run import parse_overrides
 
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be >= 1, got {args.steps}")
-    if args.seconds is not None and not 0 < args.seconds < math.inf:
-        raise ValueError(f"--seconds must be a finite number of seconds > 0, got {args.seconds}")
     spec = get_benchmark(args.benchmark)
     overrides = parse_overrides(args.overrides)
     method = make(args.method, args.preset, overrides)

@@ -6,11 +6,11 @@ the client writes the results store.  It never raises for a failing method: the 
 ``status="error"`` and the message in ``error`` (``status="n/a"`` when the method does not apply
 to the benchmark, :class:`.method.NotApplicable`).
 
-Timing: ``backend.synchronize()`` before each clock read.  Trained models are cached under
-``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` via the adapter's optional
-``save``/``load`` (``fit.json`` written last marks a complete checkpoint), so sampling on another
-backend reuses the same training; a method with a ``training_checkpoint`` attribute keeps its
-training state there too, so an interrupted training resumes.  ``ess_per_second`` = ESS /
+Timing: ``backend.synchronize()`` before each clock read.  A method that ``trains`` is cached
+under ``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` by its ``save``/``load``
+(``fit.json`` written last marks a complete checkpoint), so sampling on another backend reuses
+the same training; its ``training_checkpoint`` is a file there, so an interrupted training
+resumes.  ``ess_per_second`` = ESS /
 (train + sample seconds).
 
 A total time budget T (``budget["seconds"]``) is split by :func:`split_seconds`: ``fit`` gets
@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from leapsbench.atomic import atomic_write_text
+from leapsbench.method import Budget, NotApplicable
 
 from .benchmarks import get_benchmark
-from .method import Budget, NotApplicable
 from .methods import make_method
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
@@ -198,7 +198,7 @@ def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> P
 
 def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
     """(fit diagnostics, train seconds, reused?) — from the checkpoint cache when possible."""
-    cacheable = spec["cache_dir"] and hasattr(method, "save") and hasattr(method, "load")
+    cacheable = spec["cache_dir"] and method.trains
     if cacheable:
         path = cache_entry(
             spec["cache_dir"], method, spec["benchmark"], spec["budget"], spec["seed"]
@@ -208,8 +208,7 @@ def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, flo
             method.load(str(path), model)
             saved = json.loads(marker.read_text())
             return saved["fit_info"], saved["train_seconds"], True
-        if hasattr(method, "training_checkpoint"):  # an interrupted training resumes from it
-            method.training_checkpoint = str(path / "training-state.pt")
+        method.training_checkpoint = str(path / "training-state.pt")  # resumed from
     backend.synchronize()
     start = time.perf_counter()
     fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}

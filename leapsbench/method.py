@@ -1,7 +1,12 @@
-"""The uniform interface every method (LEAPS, MCMC, AIS/SMC, VAN, TwoBo) offers the harness.
+"""The one interface every method (LEAPS, MCMC, AIS/SMC, VAN, TwoBo) offers the harness.
 
-A method is built by a factory ``make(preset: str, overrides: dict) -> Method``; the harness calls
-``fit`` once (training; a no-op for MCMC/AIS) and then ``sample``.  Methods never format output.
+A family module exports ``METHODS`` (name → adapter class) and ``make(name, preset, overrides)``,
+which builds the adapter through :func:`leapsbench.presets.build_method`: the preset and the
+overrides are validated once, into the adapter's typed ``settings`` (frozen dataclasses); the
+flat ``config`` dict is derived from them (it names the run's hyperparameters in rows and is
+hashed for the checkpoint cache).  The harness calls ``fit`` once and then ``sample``; a method
+that ``trains`` is cached with ``save``/``load`` and keeps its training state in
+``training_checkpoint``.  Methods never format output.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from leapsbench.samples import Samples
 
@@ -21,7 +26,8 @@ class NotApplicable(ValueError):
 
 @dataclass(frozen=True)
 class Budget:
-    """How much a run may spend; ``None`` means the preset's default.
+    """How much a run may spend; ``None`` means the preset's default.  A budget replaces the
+    preset's value, for every method alike (it wins).
 
     ``train_steps``/``train_seconds`` bound training, ``n_samples`` the number of samples (or
     chains × kept sweeps for MCMC), ``sample_seconds`` the sampling wall time.  ``seconds`` is
@@ -74,7 +80,21 @@ def _is_real(value) -> bool:
 
 class Method(Protocol):
     name: str
-    config: dict[str, Any]
+    preset: str
+    settings: Any
+    """The typed configuration (a frozen dataclass), validated when the method was built."""
+    trains: ClassVar[bool]
+    """Whether ``fit`` trains anything; the harness caches only methods that train."""
+    training_checkpoint: str | None
+    """A file for the training state, set by the harness before ``fit`` (resumed from)."""
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """Every hyperparameter as one flat JSON-serialisable dict, derived from ``settings``."""
+
+    @property
+    def param_count(self) -> int | None:
+        """Number of trained parameters (None for samplers without any)."""
 
     def fit(self, model, backend, rng, budget: Budget, progress=None) -> dict[str, Any]:
         """Train (or do nothing); returns a dict of training diagnostics (seconds, steps, ...)."""
@@ -82,6 +102,44 @@ class Method(Protocol):
     def sample(self, model, backend, rng, budget: Budget, progress=None) -> Samples:
         """Draw samples on ``backend`` (weighted or chains)."""
 
+    def save(self, path) -> None:
+        """Write the trained state to the directory ``path`` (nothing for untrained methods)."""
+
+    def load(self, path, model) -> None:
+        """Read the trained state saved at ``path`` for ``model`` (nothing for untrained ones)."""
+
+
+@dataclass
+class Adapter:
+    """The skeleton every family's adapter class extends: ``name``, ``preset``, the typed
+    ``settings`` and the flat ``config`` derived from them.  The class methods ``defaults``,
+    ``key_types`` and ``settings_from`` (:mod:`leapsbench.presets`) say how it is built;
+    ``KEY_HINTS`` maps keys that are deliberately not hyperparameters to a hint for the error."""
+
+    name: str
+    preset: str
+    settings: Any
+    training_checkpoint: str | None = None
+    KEY_HINTS: ClassVar[dict[str, str]] = {}
+
     @property
-    def param_count(self) -> int | None:
-        """Number of trained parameters (None for samplers without any)."""
+    def config(self) -> dict[str, Any]:
+        return self.settings.config()
+
+
+@dataclass
+class UntrainedMethod(Adapter):
+    """The adapter of a sampler with nothing to train (MCMC, AIS/SMC): ``fit`` does nothing and
+    returns {}, ``save``/``load`` have nothing to write or read.  Subclasses define ``sample``."""
+
+    trains: ClassVar[bool] = False
+    param_count: ClassVar[None] = None
+
+    def fit(self, model, backend, rng, budget: Budget | None, progress=None) -> dict[str, Any]:
+        return {}
+
+    def save(self, path) -> None:
+        """Nothing was trained: nothing to save."""
+
+    def load(self, path, model) -> None:
+        """Nothing was trained: nothing to load."""
