@@ -111,4 +111,4 @@ def test_train_refuses_a_negative_time_budget(capsys):
     from leapsbench.cli import main
 
     assert main(["train", "--benchmark", "ising-L4-b0.4407", "--seconds", "-1"]) == 2
-    assert "--seconds must be a finite number of seconds > 0, got -1.0" in capsys.readouterr().err
+    assert "argument --seconds: got '-1'; expected a finite number > 0" in capsys.readouterr().err
