@@ -224,6 +224,7 @@ def execute(args) -> list[dict]:
 
     from leapsbench.harness.grid import InlineExecutor, run_grid
     from leapsbench.harness.report import RichReporter
+    from leapsbench.harness.runner import warm_up
     from leapsbench.harness.store import ResultStore
 
     specs = build_specs(args)
@@ -241,6 +242,8 @@ def execute(args) -> list[dict]:
     else:
         executor = InlineExecutor() if args.jobs == 1 else ProcessPoolExecutor(args.jobs)
     # --- end Dask ---
+    if isinstance(executor, InlineExecutor):
+        warm_up(specs)
     try:
         if args.no_progress:
             return run_grid(specs, store, executor, **extra)

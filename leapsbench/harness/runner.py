@@ -174,6 +174,15 @@ MIN_SAMPLE_SHARE = 0.05
 """Sampling gets at least this share of a total budget, even after a training overrun."""
 
 
+def warm_up(specs) -> None:
+    """Import torch and its optimiser (seconds, once per process) before a grid with a method
+    that trains, so that the first run's time budget is not charged with the process's set-up."""
+    if any(make_method(s["method"], s["preset"], s["overrides"]).trains for s in specs):
+        import torch
+
+        torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # imports torch._dynamo
+
+
 def split_seconds(budget: Budget, train_seconds: float | None = None) -> Budget:
     """The fit budget (``train_seconds`` None) or the sample budget (after ``train_seconds`` of
     training) of a total time budget; other budgets are passed on unchanged."""
