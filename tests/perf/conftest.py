@@ -64,9 +64,8 @@ def ratio_gate(request):
         if expect not in ("pass", "fire"):
             raise ValueError(f"expect must be 'pass' or 'fire', got {expect!r}")
         m = measure_ratio(name, kernel, reference, repeats=repeats)
-        _record(
-            {"test": request.node.nodeid, "threshold": threshold, "expect": expect, **m.to_dict()}
-        )
+        _record({"test": request.node.nodeid, "threshold": threshold, "expect": expect,
+                 **m.to_dict()})
         message = gate_message(m, threshold)
         if expect == "pass":
             assert m.median <= threshold, "gate fired: " + message

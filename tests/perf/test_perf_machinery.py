@@ -30,7 +30,9 @@ def test_slowed_doubles_the_ratio():
     twice()
     assert len(calls) == 2
     base = measure_ratio("b", _sleeper(0.002), _sleeper(0.002), repeats=3, min_seconds=0.01)
-    slow = measure_ratio("s", slowed(_sleeper(0.002)), _sleeper(0.002), repeats=3, min_seconds=0.01)
+    slow = measure_ratio(
+        "s", slowed(_sleeper(0.002)), _sleeper(0.002), repeats=3, min_seconds=0.01
+    )
     assert slow.median > 1.6 * base.median
 
 
