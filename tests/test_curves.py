@@ -81,7 +81,10 @@ def test_curve_command_writes_figures_and_tables_from_the_store(fakes, tmp_path,
     table = (out / "table.md").read_text()
     assert "fake-is (T=1 s)" in table and "fake-chain (T=3 s)" in table
     capsys.readouterr()
-    assert main([*args, "--no-run"]) == 0 and fakes.CALLS["sample"] == 12
+    assert main([*args, "--no-run", "--x", "cpu", "--x", "evaluations"]) == 0
+    assert fakes.CALLS["sample"] == 12  # nothing run again
+    assert (out / f"curve_evaluations_{BENCH}.png").is_file()
+    assert (out / f"curve_cpu_{BENCH}.png").is_file()
     rows = [json.loads(p.read_text()) for p in (tmp_path / "runs" / "rows").glob("*.json")]
     assert {r["budget_seconds"] for r in rows} == {1.0, 3.0}
 

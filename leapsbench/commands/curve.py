@@ -7,7 +7,9 @@ table.
 Runs every benchmark × method × budget × seed into the store (``--results``; resumable, one row
 per run, ``--jobs`` / ``--executor dask`` as for ``run``; ``--no-run`` draws only what is
 stored), then writes into ``--output``: ``curve_<benchmark>.png`` (ΔMag, log-Z error and ESS/n
-against the seconds spent, one line per method, error bars from the spread over seeds;
+against the seconds spent — or, with ``--x cpu`` / ``--x evaluations``, ``curve_cpu_…`` against
+the CPU seconds or ``curve_evaluations_…`` against the evaluations — one line per method, error
+bars from the spread over seeds;
 :mod:`leapsbench.harness.curve_plots`), ``best.md`` (the best method per budget;
 :mod:`leapsbench.harness.curves`) and ``table.md`` (every cell, budgets apart).  Needs matplotlib
 (``pip install 'leapsbench[plot]'``).
@@ -24,6 +26,13 @@ def add_arguments(parser) -> None:
     add_grid_arguments(parser)
     parser.add_argument("--output", default="results/curves", help="figure and table directory")
     parser.add_argument("--figure-format", choices=("png", "svg"), default="png")
+    parser.add_argument(
+        "--x",
+        action="append",
+        choices=("wall", "cpu", "evaluations"),
+        help="cost axis (repeatable; default wall: the seconds spent; cpu: the process's CPU "
+        "seconds; evaluations: the machine-independent count)",
+    )
     parser.add_argument(
         "--no-run", action="store_true", help="run nothing: draw the grid's stored rows"
     )
@@ -44,7 +53,9 @@ def run(args) -> int:
     if not rows:
         raise ValueError(f"no stored rows of this grid in {args.results}; run it without --no-run")
     output = Path(args.output)
-    paths = plot_curves(rows, output, args.figure_format)
+    paths = []
+    for x in args.x or ["wall"]:
+        paths += plot_curves(rows, output, args.figure_format, x)
     (output / "best.md").write_text(render_best(curve_points(rows)))
     (output / "table.md").write_text(render(rows, "markdown"))
     for path in [*paths, output / "best.md", output / "table.md"]:

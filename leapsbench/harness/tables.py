@@ -42,6 +42,7 @@ COLUMNS = (
 SUMMARY_ONLY = (
     ("total s", "total_seconds", True, None),
     ("budget s", "budget_seconds", True, None),
+    ("cpu s", "cpu_seconds", True, None),
     ("evaluations", "n_evaluations", True, None),
 )
 """Summarised (for :mod:`.compare`) but not displayed."""
