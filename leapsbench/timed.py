@@ -4,12 +4,14 @@
 read that decides whether to go on, so queued device work is counted.
 
 :func:`sample_for` draws independent weighted chunks until the time is up: the first chunk has
-``first`` samples; every later chunk is sized from the rate measured so far,
-n = ⌊SAFETY · t_left · (samples drawn / seconds spent)⌋ (rounded down to a multiple of
-``multiple``), and none is started when fewer than ``multiple`` would fit.  The chunks are
-independent importance samples of one target, so they merge exactly (:func:`merge_weighted`):
-observables and log weights are concatenated and log Ẑ = log Z_0 + log mean exp(log w) over all
-of them; chunks of equal islands stay independent islands of that size.
+``first`` samples (small, so that even a slow machine ends it in time); every later chunk is
+sized from the rate measured so far, n = ⌊SAFETY · t_left · (samples drawn / seconds spent)⌋,
+at most GROWTH times the previous chunk (a rate measured on small chunks may be off), rounded
+down to a multiple of ``multiple``; none is started when fewer than ``multiple`` would fit.
+The chunks are independent importance samples of one target, so they merge exactly
+(:func:`merge_weighted`): observables and log weights are concatenated and
+log Ẑ = log Z_0 + log mean exp(log w) over all of them; chunks of equal islands stay independent
+islands of that size.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from .samples import Samples
 
 SAFETY = 0.9
 """Fraction of the time left that the next chunk is sized to fill (timing noise margin)."""
+GROWTH = 4
+"""A chunk has at most this many times the samples of the previous one."""
 
 
 @dataclass
@@ -64,14 +68,15 @@ def sample_for(
     """Weighted samples from ``draw(n) -> Samples`` chunks for ``seconds`` (module docstring);
     ``multiple`` is the island size when the sampler resamples within islands (else 1)."""
     deadline = Deadline(seconds, backend)
-    parts = [draw(first)]
+    parts, last = [draw(first)], first
     while True:
         done = sum(p.n_samples for p in parts)
-        n = units_that_fit(deadline.remaining(), done, deadline.elapsed())
+        n = min(units_that_fit(deadline.remaining(), done, deadline.elapsed()), GROWTH * last)
         n -= n % multiple
         if n < multiple:
             break
         parts.append(draw(n))
+        last = n
     merged = merge_weighted(parts, log_z0, multiple)
     merged.seconds = deadline.elapsed()
     return merged

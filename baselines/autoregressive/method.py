@@ -61,7 +61,7 @@ PRESETS = {
     },
 }
 TRAIN_KEYS = ("steps", "batch", "lr", "anneal_fraction")
-FIRST_TIMED_CHUNK = 500
+FIRST_TIMED_CHUNK = 64
 """Samples of the first chunk when sampling for a time budget (then sized from its rate)."""
 
 

@@ -45,7 +45,7 @@ from .train import TrainConfig, train_leaps
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
 SAMPLER_KEYS = tuple(f.name for f in fields(CTMCConfig))
 SHARED_KEYS = ("rate_floor", "schedule", "mcmc_rule")
-FIRST_TIMED_CHUNK = 100
+FIRST_TIMED_CHUNK = 16
 """Walkers of the first chunk when sampling for a time budget (then sized from its rate)."""
 """TrainConfig fields taken from the sampler keys of the same name (one CTMC, one value)."""
 TRAIN_KEYS = tuple(f"train_{f.name}" for f in fields(TrainConfig) if f.name not in SHARED_KEYS)
