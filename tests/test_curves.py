@@ -54,7 +54,8 @@ def test_unreliable_cells_lose_their_error_bar_and_are_never_best(fakes):
     cell = table.loc["fake-broken", "ΔMag"]
     assert cell == "1e-06 (unreliable)" and "±" not in cell and "**" not in cell
     assert table.loc["fake-is", "ΔMag"].startswith("**")
-    assert "unreliable in 1/1 seeds (ESS 4 < 10)" in table.loc["fake-broken", "status"]
+    assert table.loc["fake-broken", "unreliable"] == "unreliable in 1/1 seeds (ESS 4 < 10)"
+    assert table.loc["fake-is", "unreliable"] == "" and table.loc["fake-is", "status"] == "ok"
     assert "(unreliable)" in render(good + bad)
 
 

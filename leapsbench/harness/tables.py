@@ -10,11 +10,11 @@ row) ± the standard error std/√n (n ≥ 2 seeds); with one seed the run's own
 marked (lowest ΔMag, log-Z error and time; highest ESS); training time is shown and compared only
 for methods with parameters. A cell any of whose runs is unreliable (:mod:`.reliability`: ESS < 10,
 or island error bars on too few islands) shows its value without ±, marked "(unreliable)", is never
-marked best, and its status says why. The budget label is ``T=10 s`` for a total time budget, the
-budget's keys otherwise, ``preset`` for none (rows stored before budgets were recorded: ``preset``
-when their run key's hash says so, else ``budget?``). Rows follow the method registry's order. For
-the six paper benchmarks the paper's ΔMag is shown beside ours (:mod:`leapsbench.harness.paper`).
-LaTeX output is pdflatex-safe (Δ and — become math and dashes).
+marked best, and an "unreliable" column (shown when a cell is) says why. The budget label is ``T=10
+s`` for a total time budget, the budget's keys otherwise, ``preset`` for none (rows stored before
+budgets were recorded: ``preset`` when their run key's hash says so, else ``budget?``). Rows follow
+the method registry's order. For the six paper benchmarks the paper's ΔMag is shown beside ours
+(:mod:`leapsbench.harness.paper`). LaTeX output is pdflatex-safe (Δ and — become math and dashes).
 """
 
 from __future__ import annotations
@@ -195,17 +195,10 @@ def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.
         if key == "delta_mag" and np.isfinite(part["paper_delta_mag"]).any():
             table["paper ΔMag (LEAPS)"] = [_cell(v, np.nan) for v in part["paper_delta_mag"]]
     table["seeds"] = part["n_seeds"].to_numpy()
-    table["status"] = [
-        _status(status, reason)
-        for status, reason in zip(part["status"], part["unreliable"], strict=True)
-    ]
+    table["status"] = part["status"].to_numpy()
+    if flagged.any():
+        table["unreliable"] = ["" if pd.isna(r) else r for r in part["unreliable"]]
     return table
-
-
-def _status(status: str, unreliable: str | None) -> str:
-    if unreliable is None:
-        return status
-    return unreliable if status == "ok" else f"{status}; {unreliable}"
 
 
 def render(rows: list[dict], fmt: str = "markdown") -> str:
