@@ -10,11 +10,14 @@ row) ± the standard error std/√n (n ≥ 2 seeds); with one seed the run's own
 marked (lowest ΔMag, log-Z error and time; highest ESS); training time is shown and compared only
 for methods with parameters. A cell any of whose runs is unreliable (:mod:`.reliability`: ESS < 10,
 or island error bars on too few islands) shows its value without ±, marked "(unreliable)", is never
-marked best, and an "unreliable" column (shown when a cell is) says why. The budget label is ``T=10
-s`` for a total time budget, the budget's keys otherwise, ``preset`` for none (rows stored before
-budgets were recorded: ``preset`` when their run key's hash says so, else ``budget?``). Rows follow
-the method registry's order. For the six paper benchmarks the paper's ΔMag is shown beside ours
-(:mod:`leapsbench.harness.paper`). LaTeX output is pdflatex-safe (Δ and — become math and dashes).
+marked best, and an "unreliable" column (shown when a cell is) says why. The budget label is
+``T=10 s`` for a total time budget, the budget's keys otherwise, ``preset`` for none (rows stored
+before budgets were recorded: ``preset`` when their run key's hash says so, else ``budget?``). Rows
+follow the method registry's order. Runs of the LEAPS authors' trained network (``source``
+"authors", ``leapsbench run --checkpoint``) are their own variant, labelled ``leaps-conv (authors'
+checkpoint)``, with training time "not ours" (their training, not timed here). For the six paper
+benchmarks the paper's ΔMag is shown beside ours (:mod:`leapsbench.harness.paper`). LaTeX output
+is pdflatex-safe (Δ and — become math and dashes).
 """
 
 from __future__ import annotations
@@ -51,6 +54,15 @@ GROUP = ("benchmark", "method", "variant", "budget_label", "backend", "device", 
 """The columns that tell runs apart; runs equal on all of them differ only in seed."""
 
 
+NOT_OURS = "not ours"
+"""The training-time cell of a run whose network was trained elsewhere (the authors')."""
+
+
+def method_label(method: str, source) -> str:
+    """``method``, or ``method (authors' checkpoint)`` for a run of the authors' network."""
+    return f"{method} (authors' checkpoint)" if source == "authors" else str(method)
+
+
 def _number(value) -> float:
     return float("nan") if value is None else float(value)
 
@@ -78,6 +90,7 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
         ok = group[group["status"] == "ok"].drop_duplicates("seed", keep="last")
         record = dict(zip(GROUP, group_key, strict=True))
         record["n_seeds"] = len(ok)
+        record["source"] = group["source"].iloc[0] if "source" in group else None
         errors = group.loc[~group["status"].isin(("ok", "n/a")), "error"]
         not_applicable = group.loc[group["status"] == "n/a", "error"]
         record["status"] = "ok" if errors.empty else f"{len(errors)} failed: {errors.iloc[0]}"
@@ -149,7 +162,9 @@ def _variant(row: dict) -> str:
     """``preset`` plus the ``--set`` overrides, e.g. ``quick n_steps=50``."""
     overrides = row.get("overrides") or "{}"
     overrides = json.loads(overrides) if isinstance(overrides, str) else overrides
-    return " ".join([str(row.get("preset"))] + [f"{k}={v}" for k, v in sorted(overrides.items())])
+    source = [f"source={row['source']}"] if row.get("source") else []
+    settings = [f"{k}={v}" for k, v in sorted(overrides.items())]
+    return " ".join([str(row.get("preset")), *settings, *source])
 
 
 UNRELIABLE = " (unreliable)"
@@ -166,7 +181,7 @@ def _cell(value: float, err: float) -> str:
 def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.DataFrame:
     """The display table of one benchmark: formatted cells, best per column wrapped in ``mark``."""
     part = summary[summary["benchmark"] == bench]
-    labels = list(part["method"])
+    labels = [method_label(m, src) for m, src in zip(part["method"], part["source"], strict=True)]
     for key in GROUP[2:]:
         known = part[key][part[key] != "default"]  # a run that stopped before its device resolved
         if known.nunique() > 1:
@@ -177,20 +192,7 @@ def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.
     table = pd.DataFrame(index=pd.Index(labels, name="method"))
     flagged = part["unreliable"].notna().to_numpy()
     for header, key, lower, own in COLUMNS:  # own: an estimate with an error bar
-        values = part[key].to_numpy(dtype=float)
-        errors = part[f"{key}_err"].to_numpy(dtype=float)
-        cells = [_cell(v, e) for v, e in zip(values, errors, strict=True)]
-        if own is not None:
-            cells = [
-                _cell(v, np.nan) + UNRELIABLE if bad and np.isfinite(v) else c
-                for v, bad, c in zip(values, flagged, cells, strict=True)
-            ]
-        candidates = np.where(flagged & (own is not None), np.nan, values)
-        for budget in part["budget_label"].unique():  # the best at each budget
-            here = np.where(part["budget_label"].to_numpy() == budget, candidates, np.nan)
-            if np.isfinite(here).sum() >= 2:
-                best = np.nanargmin(here) if lower else np.nanargmax(here)
-                cells[best] = f"{mark[0]}{cells[best]}{mark[1]}"
+        cells = _column_cells(part, key, lower, own is not None, flagged, mark)
         table[header] = cells
         if key == "delta_mag" and np.isfinite(part["paper_delta_mag"]).any():
             table["paper ΔMag (LEAPS)"] = [_cell(v, np.nan) for v in part["paper_delta_mag"]]
@@ -199,6 +201,29 @@ def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.
     if flagged.any():
         table["unreliable"] = ["" if pd.isna(r) else r for r in part["unreliable"]]
     return table
+
+
+def _column_cells(part, key: str, lower: bool, estimate: bool, flagged, mark) -> list[str]:
+    """One column's cells: value ± error; an unreliable estimate without ± and never best;
+    training time "not ours" for an imported network; the best at each budget in ``mark``."""
+    values = part[key].to_numpy(dtype=float)
+    errors = part[f"{key}_err"].to_numpy(dtype=float)
+    cells = [_cell(v, e) for v, e in zip(values, errors, strict=True)]
+    if estimate:
+        cells = [
+            _cell(v, np.nan) + UNRELIABLE if bad and np.isfinite(v) else c
+            for v, bad, c in zip(values, flagged, cells, strict=True)
+        ]
+    if key == "train_seconds":
+        sources = part["source"]
+        cells = [NOT_OURS if src == "authors" else c for c, src in zip(cells, sources, strict=True)]
+    candidates = np.where(flagged & estimate, np.nan, values)
+    for budget in part["budget_label"].unique():  # the best at each budget
+        here = np.where(part["budget_label"].to_numpy() == budget, candidates, np.nan)
+        if np.isfinite(here).sum() >= 2:
+            best = np.nanargmin(here) if lower else np.nanargmax(here)
+            cells[best] = f"{mark[0]}{cells[best]}{mark[1]}"
+    return cells
 
 
 def render(rows: list[dict], fmt: str = "markdown") -> str:
