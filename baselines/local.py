@@ -20,21 +20,20 @@ How it is fast (one array-API code path for numpy, torch, cupy and array-api-str
   n(a) ∈ {0, …, 4}.  The acceptance (or heat-bath weight) of every value is computed once per
   sweep from :func:`metropolis_acceptance`, :func:`heatbath_flip_probability` and
   :func:`heatbath_weights` (the formulas of :func:`site_kernel`), and looked up per site with
-  ``take`` on small int8 indices.
+  ``take`` on small int8 indices (the tables are cached per (model, β, rule)).
 * Colour planes.  On a periodic lattice with even Lx and Ly the kernel stores the four
   sublattices Q_rc[I, J] = s[2I + r, 2J + c] (r, c ∈ {0, 1}) as two colour arrays (B, 2, Lx/2,
-  Ly/2): black = (Q_00, Q_11), white = (Q_01, Q_10), the second plane of each colour stored
-  reversed along both axes.  With that reversal the four neighbours of every site of one colour,
-  given the other colour's array O, are the same four whole-array expressions for both planes:
-  F = O reversed along (plane, I, J), roll(F, +1, I), O and roll(O, ±1, J) (+ for black, − for
-  white).  So ΔE, the uniforms and the acceptances are computed for the sites being updated only
-  (half of the lattice), and the conversion to and from the (B, Lx, Ly) states callers see
-  happens once per sweep.  Other lattices (odd periodic axes, open boundaries) use the masked
-  update of the whole lattice (:func:`_ising_update`, :func:`_potts_update`), which shares the
-  tables and decisions below.
+  Ly/2): black = (Q_00, Q_11), white = (Q_01, Q_10).  Every neighbour of a site of one colour
+  is a site of the other colour's planes, at the same (I, J) or one step away along I or J
+  (:func:`plane_neighbours`: two planes, two rolls per plane).  So ΔE, the uniforms and the
+  acceptances are computed for the sites being updated only (half of the lattice), and the
+  conversion to and from the (B, Lx, Ly) states callers see happens once per sweep.  Other
+  lattices (odd periodic axes, open boundaries) use the masked update of the whole lattice
+  (:func:`_ising_update`, :func:`_potts_update`), which shares the tables and decisions.
 * float32 uniforms (Ising, Potts Metropolis) against float32 tables: a site accepts with
   probability P(u < p₃₂) = ⌈2²⁴ p₃₂⌉ / 2²⁴, within 2⁻²³ of the exact p (site_kernel's float64
-  value); int8 arithmetic for states, indices and the flips (s ← s (1 − 2·accept)).
+  value); int8 arithmetic for states, indices and the flips (s ← s (1 − 2·accept)); rolls and
+  stacks as single concatenations (less per-call overhead at small L).
 
 Random streams are reproducible per (seed, backend); they differ between the two layouts (the
 planes draw uniforms for the updated colour only).
@@ -46,6 +45,8 @@ probabilities in (0, 1)) has no such problem; prefer it on lattices that small.
 """
 
 from __future__ import annotations
+
+import functools
 
 import array_api_compat
 import array_api_extra as xpx
@@ -121,46 +122,53 @@ def site_kernel(model, x, beta: float, rule: str):
     return move + current * (1.0 - xp.sum(move, axis=-1, keepdims=True))
 
 
-# -- tables: the acceptance of every value ΔE can take, once per sweep --------------------------
+# -- tables: the acceptance of every value ΔE can take, once per (model, β, rule) -------------
 
 ISING_TABLE_OFFSET = MAX_NEIGHBOURS + 1
 ISING_TABLE_CENTRE = 2 * MAX_NEIGHBOURS + 1
 
 
 def ising_table_index(s, n):
-    """Index of (spin s, neighbour sum n) into :func:`ising_table`: s (n + 5) + 9 ∈ [0, 18]."""
+    """Index of (spin s, neighbour sum n) into the Ising table: s (n + 5) + 9 ∈ [0, 18]."""
     return s * (n + ISING_TABLE_OFFSET) + ISING_TABLE_CENTRE
 
 
-def ising_table(model, beta: float, rule: str, backend):
-    """P(flip) of spin s with neighbour sum n at :func:`ising_table_index` (float32), from
-    ΔE = 2 s (J n + h) (``Ising.delta_energy``); index 9 (unused) holds 0."""
+@functools.lru_cache(maxsize=256)
+def acceptance_table(model, beta: float, rule: str) -> np.ndarray:
+    """The table the updates look up (float64 numpy, cached per (model, β, rule)):
+
+    * Ising: P(flip) of spin s with neighbour sum n at :func:`ising_table_index`, from
+      ΔE = 2 s (J n + h) (``Ising.delta_energy``); index 9 is unused (0);
+    * Potts Metropolis: min(1, e^{−βΔE}) at index d + 4, d = n(a) − n(s) ∈ [−4, 4], ΔE = −J d;
+    * Potts heat-bath: the weight e^{−β(ΔE − min ΔE)} of a value with n ∈ [0, 4] neighbours of
+      that value at index n, ΔE = −J n.
+    """
     n = np.arange(-MAX_NEIGHBOURS, MAX_NEIGHBOURS + 1)
-    delta = np.concatenate(
-        [-2.0 * (model.J * n[::-1] + model.h), [0.0], 2.0 * (model.J * n + model.h)]
+    if model.kind == "ising":
+        delta = np.concatenate(
+            [-2.0 * (model.J * n[::-1] + model.h), [0.0], 2.0 * (model.J * n + model.h)]
+        )
+        flip = metropolis_acceptance if rule == "metropolis" else heatbath_flip_probability
+        table = flip(delta, beta)
+        table[ISING_TABLE_CENTRE] = 0.0
+        return table
+    if rule == "metropolis":
+        return metropolis_acceptance(-model.J * n, beta)
+    return heatbath_weights(-model.J * np.arange(MAX_NEIGHBOURS + 1), beta)
+
+
+def backend_table(model, beta: float, rule: str, backend):
+    """:func:`acceptance_table` on ``backend``: float32 (compared with float32 uniforms), but
+    float64 for the Potts heat-bath weights (summed into a CDF)."""
+    xp = backend.xp
+    wide = model.kind == "potts" and rule == "heatbath"
+    return backend.asarray(
+        acceptance_table(model, float(beta), rule), dtype=xp.float64 if wide else xp.float32
     )
-    flip = metropolis_acceptance if rule == "metropolis" else heatbath_flip_probability
-    table = flip(delta, beta)
-    table[ISING_TABLE_CENTRE] = 0.0
-    return backend.asarray(table, dtype=backend.xp.float32)
 
 
-def potts_metropolis_table(model, beta: float, backend):
-    """min(1, e^{−βΔE}) at index d + 4 for d = n(a) − n(s) ∈ [−4, 4], ΔE = −J d (float32)."""
-    d = np.arange(-MAX_NEIGHBOURS, MAX_NEIGHBOURS + 1)
-    return backend.asarray(metropolis_acceptance(-model.J * d, beta), dtype=backend.xp.float32)
-
-
-def potts_heatbath_table(model, beta: float, backend):
-    """Heat-bath weight e^{−β(ΔE − min ΔE)} of a value with n ∈ [0, 4] neighbours of that value,
-    ΔE = −J n, at index n (float64)."""
-    n = np.arange(MAX_NEIGHBOURS + 1)
-    return backend.asarray(heatbath_weights(-model.J * n, beta), dtype=backend.xp.float64)
-
-
-def _lookup(table, index):
+def _lookup(xp, table, index):
     """``table[index]`` for an integer array of any shape (``take`` wants 1-D int64 indices)."""
-    xp = array_api_compat.array_namespace(table)
     flat = xp.astype(xp.reshape(index, (-1,)), xp.int64)
     return xp.reshape(xp.take(table, flat), index.shape)
 
@@ -168,17 +176,15 @@ def _lookup(table, index):
 # -- decisions, shared by the colour-plane and the masked layouts -------------------------------
 
 
-def ising_decide(s, n, u, table):
+def ising_decide(xp, s, n, u, table):
     """New spins and the flip mask: flip where u < table[s (n + 5) + 9]."""
-    xp = array_api_compat.array_namespace(s)
-    flip = u < _lookup(table, ising_table_index(s, n))
+    flip = u < _lookup(xp, table, ising_table_index(s, n))
     return s * (1 - 2 * xp.astype(flip, s.dtype)), flip
 
 
-def potts_metropolis_decide(s, proposal, d, u, table):
+def potts_metropolis_decide(xp, s, proposal, d, u, table):
     """Accept ``proposal`` where u < table[d + 4], d = n(proposal) − n(s)."""
-    xp = array_api_compat.array_namespace(s)
-    accept = u < _lookup(table, d + MAX_NEIGHBOURS)
+    accept = u < _lookup(xp, table, d + MAX_NEIGHBOURS)
     return s + xp.astype(accept, s.dtype) * (proposal - s), accept
 
 
@@ -186,7 +192,7 @@ def potts_heatbath_draw(s, counts, table, rng):
     """Draw each site's value from P(a) ∝ table[n(a)], ``counts`` (…, q) int8; returns the new
     values and the changed-site mask."""
     xp = rng.backend.xp
-    new = xp.astype(rng.categorical(_lookup(table, counts)), s.dtype)
+    new = xp.astype(rng.categorical(_lookup(xp, table, counts)), s.dtype)
     return new, new != s
 
 
@@ -198,6 +204,11 @@ def potts_proposal(s, rng, q: int):
     return t + q * xp.astype(t < 0, s.dtype)
 
 
+def _changed_sites(xp, new, old):
+    """Per chain, the number of sites whose value changed (each site is updated once a sweep)."""
+    return xp.count_nonzero(new != old, axis=(1, 2))
+
+
 # -- the masked layout: any lattice, the whole lattice computed per colour class ---------------
 
 
@@ -206,7 +217,7 @@ def _ising_update(model, x, beta, rng, rule, active):
     xp = rng.backend.xp
     n = model.lattice.neighbour_sum(x)
     u = rng.uniform(tuple(x.shape), dtype=xp.float32)
-    new, flip = ising_decide(x, n, u, ising_table(model, beta, rule, rng.backend))
+    new, flip = ising_decide(xp, x, n, u, backend_table(model, beta, rule, rng.backend))
     moved = flip & active
     return xp.where(moved, new, x), moved
 
@@ -215,30 +226,24 @@ def _potts_update(model, x, beta, rng, rule, active):
     """The same for Potts chains; neighbour counts n(a) from ``Potts.neighbour_counts``."""
     xp = rng.backend.xp
     counts = xp.astype(model.neighbour_counts(x), xp.int8)
+    table = backend_table(model, beta, rule, rng.backend)
     if rule == "metropolis":
         proposal = potts_proposal(x, rng, model.q)
         d = xp.sum(counts * (model.one_hot(proposal, xp.int8) - model.one_hot(x, xp.int8)), axis=-1)
         u = rng.uniform(tuple(x.shape), dtype=xp.float32)
-        new, moved = potts_metropolis_decide(
-            x, proposal, d, u, potts_metropolis_table(model, beta, rng.backend)
-        )
+        new, moved = potts_metropolis_decide(xp, x, proposal, d, u, table)
     else:
-        new, moved = potts_heatbath_draw(
-            x, counts, potts_heatbath_table(model, beta, rng.backend), rng
-        )
+        new, moved = potts_heatbath_draw(x, counts, table, rng)
     moved = moved & active
     return xp.where(moved, new, x), moved
 
 
 def _masked_sweep(model, x, beta, rng, rule):
-    xp = rng.backend.xp
     update = _ising_update if model.kind == "ising" else _potts_update
-    accepted = None
+    new = x
     for active in checkerboard_masks(model, rng.backend):
-        x, moved = update(model, x, beta, rng, rule, active)
-        count = xp.count_nonzero(moved, axis=(1, 2))
-        accepted = count if accepted is None else accepted + count
-    return x, accepted
+        new, _ = update(model, new, beta, rng, rule, active)
+    return new, _changed_sites(rng.backend.xp, new, x)
 
 
 # -- the colour-plane layout: periodic lattices with even Lx and Ly ----------------------------
@@ -249,43 +254,58 @@ def has_planes(lattice) -> bool:
     return lattice.periodic and lattice.Lx % 2 == 0 and lattice.Ly % 2 == 0
 
 
-def to_planes(x):
+def _pair(xp, a, b):
+    """a and b stacked on a new axis 1 (one concat: cheaper per call than ``stack``)."""
+    return xp.concat([a[:, None, ...], b[:, None, ...]], axis=1)
+
+
+def _roll(xp, a, shift: int, axis: int):
+    """``roll`` by ±1 of a (B, h, w) array along axis 1 or 2 (one concat of two slices)."""
+    cut = -1 if shift == 1 else 1
+    head = (slice(None),) * axis
+    return xp.concat(
+        [a[(*head, slice(cut, None), ...)], a[(*head, slice(None, cut), ...)]], axis=axis
+    )
+
+
+def to_planes(xp, x):
     """States (B, Lx, Ly) → (black, white), each (B, 2, Lx/2, Ly/2) (module docstring)."""
-    xp = array_api_compat.array_namespace(x)
     B, Lx, Ly = x.shape
-    q = xp.permute_dims(xp.reshape(x, (B, Lx // 2, 2, Ly // 2, 2)), (0, 2, 4, 1, 3))
-    black = xp.stack([q[:, 0, 0, ...], xp.flip(q[:, 1, 1, ...], axis=(1, 2))], axis=1)
-    white = xp.stack([q[:, 0, 1, ...], xp.flip(q[:, 1, 0, ...], axis=(1, 2))], axis=1)
-    return black, white
-
-
-def from_planes(black, white):
-    """The inverse of :func:`to_planes`."""
-    xp = array_api_compat.array_namespace(black)
-    B, _, h, w = black.shape
-    row0 = xp.stack([black[:, 0, ...], white[:, 0, ...]], axis=-1)
-    row1 = xp.stack(
-        [xp.flip(white[:, 1, ...], axis=(1, 2)), xp.flip(black[:, 1, ...], axis=(1, 2))], axis=-1
-    )
-    return xp.reshape(xp.stack([row0, row1], axis=2), (B, 2 * h, 2 * w))
-
-
-def plane_neighbours(other, colour: int):
-    """The four neighbours of every site of ``colour`` (0 black, 1 white), each an array shaped
-    like the colour's planes, from the other colour's planes ``other``."""
-    xp = array_api_compat.array_namespace(other)
-    reversed_ = xp.flip(other, axis=(1, 2, 3))
+    q = xp.reshape(x, (B, Lx // 2, 2, Ly // 2, 2))  # q[b, I, r, J, c] = x[b, 2I + r, 2J + c]
     return (
-        reversed_,
-        xp.roll(reversed_, 1, axis=2),
-        other,
-        xp.roll(other, 1 if colour == 0 else -1, axis=3),
+        _pair(xp, q[:, :, 0, :, 0], q[:, :, 1, :, 1]),
+        _pair(xp, q[:, :, 0, :, 1], q[:, :, 1, :, 0]),
     )
 
 
-def _count_equal(neighbours, values):
+def from_planes(xp, black, white):
+    """The inverse of :func:`to_planes`."""
+    B, _, h, w = black.shape
+    q = xp.empty((B, h, 2, w, 2), dtype=black.dtype, device=array_api_compat.device(black))
+    q[:, :, 0, :, 0] = black[:, 0, ...]
+    q[:, :, 1, :, 1] = black[:, 1, ...]
+    q[:, :, 0, :, 1] = white[:, 0, ...]
+    q[:, :, 1, :, 0] = white[:, 1, ...]
+    return xp.reshape(q, (B, 2 * h, 2 * w))
+
+
+def plane_neighbours(xp, other, colour: int):
+    """The four neighbours of every site of ``colour`` (0 black, 1 white), each an array shaped
+    like the colour's planes, from the other colour's planes ``other`` = (O_0, O_1): plane 0
+    has O_1, O_1 rolled +1 along I, O_0 and O_0 rolled ±1 along J; plane 1 has O_0, O_0 rolled
+    −1 along I, O_1 and O_1 rolled ∓1 along J (upper signs for black)."""
+    o0, o1 = other[:, 0, ...], other[:, 1, ...]
+    shift = 1 if colour == 0 else -1
+    return (
+        xp.flip(other, axis=1),
+        other,
+        _pair(xp, _roll(xp, o1, 1, 1), _roll(xp, o0, -1, 1)),
+        _pair(xp, _roll(xp, o0, shift, 2), _roll(xp, o1, -shift, 2)),
+    )
+
+
+def _count_equal(xp, neighbours, values):
     """#{k : neighbour_k = value} per site (int8)."""
-    xp = array_api_compat.array_namespace(values)
     total = None
     for nb in neighbours:
         hit = xp.astype(nb == values, values.dtype)
@@ -294,30 +314,29 @@ def _count_equal(neighbours, values):
 
 
 def _plane_updater(model, beta, rule, rng):
-    """``update(own, neighbours) → (new own, moved)`` for one colour's planes."""
-    xp, backend, q = rng.backend.xp, rng.backend, model.q
+    """``update(own, neighbours) → new own`` for one colour's planes."""
+    xp, q = rng.backend.xp, model.q
+    table = backend_table(model, beta, rule, rng.backend)
     if model.kind == "ising":
-        table = ising_table(model, beta, rule, backend)
 
         def update(s, nbs):
             u = rng.uniform(tuple(s.shape), dtype=xp.float32)
-            return ising_decide(s, nbs[0] + nbs[1] + nbs[2] + nbs[3], u, table)
+            return ising_decide(xp, s, nbs[0] + nbs[1] + nbs[2] + nbs[3], u, table)[0]
 
     elif rule == "metropolis":
-        table = potts_metropolis_table(model, beta, backend)
 
         def update(s, nbs):
             proposal = potts_proposal(s, rng, q)
-            d = _count_equal(nbs, proposal) - _count_equal(nbs, s)
+            d = _count_equal(xp, nbs, proposal) - _count_equal(xp, nbs, s)
             u = rng.uniform(tuple(s.shape), dtype=xp.float32)
-            return potts_metropolis_decide(s, proposal, d, u, table)
+            return potts_metropolis_decide(xp, s, proposal, d, u, table)[0]
 
     else:
-        table = potts_heatbath_table(model, beta, backend)
 
         def update(s, nbs):
-            counts = xp.stack([_count_equal(nbs, xp.full_like(s, a)) for a in range(q)], axis=-1)
-            return potts_heatbath_draw(s, counts, table, rng)
+            values = [xp.full_like(s, a) for a in range(q)]
+            counts = xp.stack([_count_equal(xp, nbs, a) for a in values], axis=-1)
+            return potts_heatbath_draw(s, counts, table, rng)[0]
 
     return update
 
@@ -325,13 +344,11 @@ def _plane_updater(model, beta, rule, rng):
 def _planes_sweep(model, x, beta, rng, rule):
     xp = rng.backend.xp
     update = _plane_updater(model, beta, rule, rng)
-    planes = list(to_planes(x))
-    accepted = None
+    planes = list(to_planes(xp, x))
     for colour in (0, 1):
-        planes[colour], moved = update(planes[colour], plane_neighbours(planes[1 - colour], colour))
-        count = xp.count_nonzero(moved, axis=(1, 2, 3))
-        accepted = count if accepted is None else accepted + count
-    return from_planes(*planes), accepted
+        planes[colour] = update(planes[colour], plane_neighbours(xp, planes[1 - colour], colour))
+    new = from_planes(xp, *planes)
+    return new, _changed_sites(xp, new, x)
 
 
 def sweep(model, x, beta: float, rng, rule: str = "metropolis"):

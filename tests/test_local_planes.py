@@ -26,7 +26,7 @@ def _labels(backend, shape, batch=3):
 @pytest.mark.parametrize("shape", SHAPES)
 def test_planes_round_trip(backend, shape):
     x = _labels(backend, shape)
-    back = from_planes(*to_planes(x))
+    back = from_planes(backend.xp, *to_planes(backend.xp, x))
     np.testing.assert_array_equal(backend.to_numpy(back), backend.to_numpy(x))
 
 
@@ -37,15 +37,17 @@ def test_plane_neighbours_are_the_lattice_neighbours(backend, shape):
     exactly the sites of that checkerboard mask."""
     xp = backend.xp
     x = _labels(backend, shape)
-    planes = to_planes(x)
+    planes = to_planes(xp, x)
     rolls = [xp.roll(x, shift, axis=axis) for axis in (1, 2) for shift in (1, -1)]
     masks = checkerboard_masks(ising(*shape, beta=0.0), backend)
     for colour in (0, 1):
         got = np.sort(
-            np.stack([backend.to_numpy(a) for a in plane_neighbours(planes[1 - colour], colour)]),
+            np.stack(
+                [backend.to_numpy(a) for a in plane_neighbours(xp, planes[1 - colour], colour)]
+            ),
             axis=0,
         )
-        rolled = [to_planes(r)[colour] for r in rolls]
+        rolled = [to_planes(xp, r)[colour] for r in rolls]
         want = np.sort(np.stack([backend.to_numpy(a) for a in rolled]), axis=0)
         np.testing.assert_array_equal(got, want)
         own = np.sort(backend.to_numpy(planes[colour]).reshape(-1))
