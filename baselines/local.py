@@ -30,10 +30,12 @@ How it is fast (one array-API code path for numpy, torch, cupy and array-api-str
   conversion to and from the (B, Lx, Ly) states callers see happens once per sweep.  Other
   lattices (odd periodic axes, open boundaries) use the masked update of the whole lattice
   (:func:`_ising_update`, :func:`_potts_update`), which shares the tables and decisions.
-* float32 uniforms (Ising, Potts Metropolis) against float32 tables: a site accepts with
+* float32 uniforms: against float32 tables (Ising, Potts Metropolis) a site accepts with
   probability P(u < p₃₂) = ⌈2²⁴ p₃₂⌉ / 2²⁴, within 2⁻²³ of the exact p (site_kernel's float64
-  value); int8 arithmetic for states, indices and the flips (s ← s (1 − 2·accept)); rolls and
-  stacks as single concatenations (less per-call overhead at small L).
+  value); the Potts heat-bath inverse CDF (float32 weights, a loop over the q values, no
+  (…, q) arrays) is likewise within ~2⁻²³ per value; int8 arithmetic for states, indices and
+  the flips (s ← s (1 − 2·accept)); rolls and stacks as single concatenations (less per-call
+  overhead at small L).
 
 Random streams are reproducible per (seed, backend); they differ between the two layouts (the
 planes draw uniforms for the updated colour only).
@@ -51,6 +53,7 @@ import functools
 import array_api_compat
 import array_api_extra as xpx
 import numpy as np
+from leapsbench.backends.numerics import lookup
 
 RULES = ("metropolis", "heatbath")
 MAX_NEIGHBOURS = 4
@@ -157,20 +160,17 @@ def acceptance_table(model, beta: float, rule: str) -> np.ndarray:
     return heatbath_weights(-model.J * np.arange(MAX_NEIGHBOURS + 1), beta)
 
 
+SMALLEST_FLOAT32_WEIGHT = 1e-30
+"""Potts heat-bath weights below this (β|J| ≳ 17) are looked up in float64 instead of float32."""
+
+
 def backend_table(model, beta: float, rule: str, backend):
-    """:func:`acceptance_table` on ``backend``: float32 (compared with float32 uniforms), but
-    float64 for the Potts heat-bath weights (summed into a CDF)."""
-    xp = backend.xp
-    wide = model.kind == "potts" and rule == "heatbath"
-    return backend.asarray(
-        acceptance_table(model, float(beta), rule), dtype=xp.float64 if wide else xp.float32
-    )
-
-
-def _lookup(xp, table, index):
-    """``table[index]`` for an integer array of any shape (``take`` wants 1-D int64 indices)."""
-    flat = xp.astype(xp.reshape(index, (-1,)), xp.int64)
-    return xp.reshape(xp.take(table, flat), index.shape)
+    """:func:`acceptance_table` on ``backend`` in float32 (compared with float32 uniforms; a
+    Potts heat-bath table in float64 when a weight is below :data:`SMALLEST_FLOAT32_WEIGHT`,
+    where float32 would lose precision or underflow)."""
+    xp, table = backend.xp, acceptance_table(model, float(beta), rule)
+    wide = model.kind == "potts" and rule == "heatbath" and table.min() < SMALLEST_FLOAT32_WEIGHT
+    return backend.asarray(table, dtype=xp.float64 if wide else xp.float32)
 
 
 # -- decisions, shared by the colour-plane and the masked layouts -------------------------------
@@ -178,21 +178,26 @@ def _lookup(xp, table, index):
 
 def ising_decide(xp, s, n, u, table):
     """New spins and the flip mask: flip where u < table[s (n + 5) + 9]."""
-    flip = u < _lookup(xp, table, ising_table_index(s, n))
+    flip = u < lookup(xp, table, ising_table_index(s, n))
     return s * (1 - 2 * xp.astype(flip, s.dtype)), flip
 
 
 def potts_metropolis_decide(xp, s, proposal, d, u, table):
     """Accept ``proposal`` where u < table[d + 4], d = n(proposal) − n(s)."""
-    accept = u < _lookup(xp, table, d + MAX_NEIGHBOURS)
+    accept = u < lookup(xp, table, d + MAX_NEIGHBOURS)
     return s + xp.astype(accept, s.dtype) * (proposal - s), accept
 
 
-def potts_heatbath_draw(s, counts, table, rng):
-    """Draw each site's value from P(a) ∝ table[n(a)], ``counts`` (…, q) int8; returns the new
-    values and the changed-site mask."""
-    xp = rng.backend.xp
-    new = xp.astype(rng.categorical(_lookup(xp, table, counts)), s.dtype)
+def potts_heatbath_draw(xp, s, counts, u, table):
+    """Draw each site's value a with P(a) = w_a / Σ_b w_b, w_a = table[n(a)], by inverse CDF:
+    a = #{a' < q − 1 : C_a' ≤ u Σ_b w_b}, C the running sum of w.  ``counts`` is the list of
+    the q arrays n(a) (int8), ``u`` uniform; returns the new values and the changed-site mask."""
+    weights = [lookup(xp, table, n) for n in counts]
+    target = u * sum(weights[1:], start=weights[0])
+    cumulative, new = weights[0], xp.zeros_like(s)
+    for a in range(1, len(weights)):
+        new = new + xp.astype(cumulative <= target, s.dtype)
+        cumulative = cumulative + weights[a]
     return new, new != s
 
 
@@ -233,7 +238,9 @@ def _potts_update(model, x, beta, rng, rule, active):
         u = rng.uniform(tuple(x.shape), dtype=xp.float32)
         new, moved = potts_metropolis_decide(xp, x, proposal, d, u, table)
     else:
-        new, moved = potts_heatbath_draw(x, counts, table, rng)
+        u = rng.uniform(tuple(x.shape), dtype=xp.float32)
+        per_value = [counts[..., a] for a in range(model.q)]
+        new, moved = potts_heatbath_draw(xp, x, per_value, u, table)
     moved = moved & active
     return xp.where(moved, new, x), moved
 
@@ -305,10 +312,10 @@ def plane_neighbours(xp, other, colour: int):
 
 
 def _count_equal(xp, neighbours, values):
-    """#{k : neighbour_k = value} per site (int8)."""
+    """#{k : neighbour_k = value} per site (int8); ``values`` an array or a Python int."""
     total = None
     for nb in neighbours:
-        hit = xp.astype(nb == values, values.dtype)
+        hit = xp.astype(nb == values, nb.dtype)
         total = hit if total is None else total + hit
     return total
 
@@ -334,9 +341,9 @@ def _plane_updater(model, beta, rule, rng):
     else:
 
         def update(s, nbs):
-            values = [xp.full_like(s, a) for a in range(q)]
-            counts = xp.stack([_count_equal(xp, nbs, a) for a in values], axis=-1)
-            return potts_heatbath_draw(s, counts, table, rng)[0]
+            counts = [_count_equal(xp, nbs, a) for a in range(q)]
+            u = rng.uniform(tuple(s.shape), dtype=xp.float32)
+            return potts_heatbath_draw(xp, s, counts, u, table)[0]
 
     return update
 

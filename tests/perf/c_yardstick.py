@@ -15,12 +15,16 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from leapsbench.backends import get_backend
-from leapsbench.baselines import local
+from leapsbench.baselines import cluster, local
+
+from leapsbench.models import ising, potts
+from leapsbench.perf import measure_ratio, pin_allocator
 
 SOURCE = Path(__file__).with_name("c_yardstick.c")
 _I64, _PTR = ctypes.c_int64, ctypes.c_void_p
@@ -134,3 +138,102 @@ class SwendsenWang:
             _ptr(self.parent),
             _ptr(self.value),
         )
+
+
+SHAPES = ((16, 64), (64, 64), (256, 64), (24, 1000))
+"""(L, chains) of the table: the issue's shapes (L = 24 with 1000 walkers is the AIS/SMC one)."""
+
+
+def _model(kind: str, size: int):
+    return ising(size, beta=0.4407) if kind == "ising" else potts(4, size, beta=1.0986)
+
+
+def sweep_row(backend_name: str, kind: str, rule: str, size: int, chains: int) -> str:
+    """One markdown row: flips/ns of ``baselines.local.sweep`` on the backend and of the C
+    yardstick, and their ratio (median of 7 interleaved repeats, process CPU time)."""
+    model, numpy = _model(kind, size), get_backend("numpy")
+    backend = get_backend(backend_name)
+    c = Sweeper(model, model.uniform_states(numpy, numpy.rng(0), chains), rule)
+    c.sweep(20)
+    rng, state = backend.rng(1), [backend.from_numpy(c.x.copy(), dtype=backend.xp.int8)]
+
+    def kernel():
+        state[0] = local.sweep(model, state[0], model.beta, rng, rule)[0]
+
+    m = measure_ratio("row", kernel, c.sweep, repeats=7, min_seconds=0.1, clock=time.process_time)
+    sites = chains * model.n_sites
+    return (
+        f"| {backend_name} | {kind} {rule} | {size} | {chains} | "
+        f"{sites / m.kernel_seconds / 1e9:.3f} | {sites / m.reference_seconds / 1e9:.3f} | "
+        f"{1 / m.median:.2f} ({1 / max(m.ratios):.2f}–{1 / min(m.ratios):.2f}) |"
+    )
+
+
+def cluster_row(kind: str, rule: str, size: int, chains: int = 64) -> str:
+    """One markdown row: clusters/s and site updates/s of ``baselines.cluster.update`` (numpy +
+    scipy) and of the C union-find Swendsen–Wang, and the ratio of site updates/s (median of 7
+    interleaved repeats, process CPU time).  Site updates: B·N per Swendsen–Wang update, the
+    flipped cluster's size per chain per Wolff update (sites that changed)."""
+    model, numpy = _model(kind, size), get_backend("numpy")
+    c = SwendsenWang(model, model.uniform_states(numpy, numpy.rng(0), chains))
+    c.sweep(20)
+    rng, state, c_clusters = np.random.default_rng(1), [c.x.copy()], []
+
+    def kernel():
+        state[0] = cluster.update(model, state[0], model.beta, rng, rule)
+
+    m = measure_ratio(
+        "row",
+        kernel,
+        lambda: c_clusters.append(c.sweep()),
+        repeats=7,
+        min_seconds=0.1,
+        clock=time.process_time,
+    )
+    sites, per_update = chains * model.n_sites, []  # per_update: (clusters, site updates)
+    for _ in range(10):
+        old = state[0]
+        count = cluster.clusters(model, old, model.beta, rng)[1]
+        kernel()
+        changed = int(np.count_nonzero(state[0] != old))
+        per_update.append((count, sites) if rule == "swendsen-wang" else (chains, changed))
+    py_clusters, py_sites = np.mean(per_update, axis=0)
+    return (
+        f"| numpy+scipy | {kind} {rule} | {size} | {chains} | "
+        f"{py_clusters / m.kernel_seconds:.3g} | {py_sites / m.kernel_seconds / 1e9:.4f} | "
+        f"{np.mean(c_clusters) / m.reference_seconds:.3g} | {sites / m.reference_seconds / 1e9:.4f}"
+        f" | {py_sites / sites / m.median:.2f} |"
+    )
+
+
+def main(backends=("numpy", "torch", "array-api-strict")) -> None:
+    """Print the docs/perf.md tables (``python tests/perf/c_yardstick.py``), with glibc's
+    malloc thresholds pinned like the gates' (leapsbench.perf.pin_allocator)."""
+    pin_allocator()
+    print("| backend | kernel | L | chains | flips/ns | C flips/ns | ratio to C (range) |")
+    print("|---|---|---|---|---|---|---|")
+    for backend in backends:
+        for kind, rule in (
+            ("ising", "metropolis"),
+            ("ising", "heatbath"),
+            ("potts", "metropolis"),
+            ("potts", "heatbath"),
+        ):
+            for size, chains in SHAPES:
+                print(sweep_row(backend, kind, rule, size, chains), flush=True)
+    print()
+    print(
+        "| backend | update | L | chains | clusters/s | site updates/ns | C clusters/s "
+        "| C site updates/ns | ratio to C |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for kind in ("ising", "potts"):
+        for rule in ("swendsen-wang", "wolff") if kind == "ising" else ("swendsen-wang",):
+            for size in (24, 64):
+                print(cluster_row(kind, rule, size), flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(tuple(sys.argv[1:]) or ("numpy", "torch", "array-api-strict"))

@@ -208,6 +208,28 @@ def metropolis_numpy_vs_c_l24_1000():
     return _versus_c("ising", "metropolis", 24, 1000)
 
 
+def swendsen_wang_numpy_vs_c_l64():
+    """One Swendsen–Wang update (``baselines.cluster``, numpy + scipy connected components),
+    Ising L = 64, 64 chains, vs the C union-find yardstick, each evolving its own chains from
+    the same state after 20 C updates.  Checked at β = 0 first: no bond opens, so both make
+    every site its own cluster (C counts B·N clusters, scipy labels B·N components)."""
+    cluster = pytest.importorskip("leapsbench.baselines.cluster")
+    yardstick = pytest.importorskip("c_yardstick")
+    model, backend = ising(64, beta=0.4407), _backend("numpy")
+    x = model.uniform_states(backend, backend.rng(0), CHAINS)
+    hot = model.with_beta(0.0)
+    assert yardstick.SwendsenWang(hot, x).sweep() == x.size
+    assert cluster.clusters(hot, x, 0.0, np.random.default_rng(0))[1] == x.size
+    c = yardstick.SwendsenWang(model, x)
+    c.sweep(20)
+    rng, state = np.random.default_rng(1), [c.x.copy()]
+
+    def kernel():
+        state[0] = cluster.swendsen_wang(model, state[0], model.beta, rng)
+
+    return kernel, c.sweep
+
+
 # name -> (builder, threshold on the median ratio); see docs/perf.md for the measured spread.
 GATES = {
     "ising_delta_energy_numpy": (ising_delta_energy_numpy, 1.3),
@@ -225,6 +247,7 @@ GATES = {
     "metropolis_numpy_vs_c_l64": (metropolis_numpy_vs_c_l64, 1 / 0.6),
     "metropolis_numpy_vs_c_l256": (metropolis_numpy_vs_c_l256, 1 / 0.6),
     "metropolis_numpy_vs_c_l24_1000": (metropolis_numpy_vs_c_l24_1000, 1 / 0.6),
+    "swendsen_wang_numpy_vs_c_l64": (swendsen_wang_numpy_vs_c_l64, 5.0),
 }
 
 
