@@ -5,12 +5,14 @@ import pytest
 from leapsbench.backends import get_backend
 
 from leapsbench.exact.enumerate import enumerate_model
-from leapsbench.harness.method import Budget
 from leapsbench.leaps.ctmc import CTMCConfig, leaps_sample, tau_leap_step
+from leapsbench.leaps.losses import path_log_weights
 from leapsbench.leaps.method import make
-from leapsbench.leaps.networks import make_network, params_to
-from leapsbench.leaps.train import TrainConfig, path_log_weights
+from leapsbench.leaps.networks import make_network
+from leapsbench.leaps.train import TrainConfig
+from leapsbench.method import Budget
 from leapsbench.models import get_schedule, ising, potts
+from leapsbench.params import params_to
 
 
 @pytest.fixture(scope="module")
@@ -219,13 +221,14 @@ def test_interrupted_training_resumes_from_its_checkpoint(tmp_path, loss):
 def test_paper_preset_has_the_listed_parameter_count():
     """LE-conv (kernels 3, 5, 7, 9, 15; 20 channels) + F-net 1→200→200→200→200→1 on the 24×24
     Ising benchmark: 207 212 + 121 201 = 328 413 ≈ 3.30e5, the figure of the benchmark listing."""
-    from leapsbench.leaps.networks import default_hyper, param_count
-    from leapsbench.leaps.train import dfdt, init_fnet
+    from leapsbench.leaps.fnet import dfdt, init_fnet
+    from leapsbench.leaps.networks import default_hyper
+    from leapsbench.params import param_count
 
     method = make("leaps-conv", "paper")
     model = ising(24, 24, beta=0.4407)
     network = make_network("conv", model, **default_hyper("conv", "paper"))
-    _, train, _ = method._split()
+    train = method.settings.training
     fnet = init_fnet(train.fnet_width, 0, train.fnet_depth)
     total = param_count(network.init_params(0)) + param_count(fnet)
     assert total == pytest.approx(3.30e5, rel=0.01)

@@ -6,28 +6,33 @@ the client writes the results store.  It never raises for a failing method: the 
 ``status="error"`` and the message in ``error`` (``status="n/a"`` when the method does not apply
 to the benchmark, :class:`.method.NotApplicable`).
 
-Timing: ``backend.synchronize()`` before each clock read.  Trained models are cached under
-``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` via the adapter's optional
-``save``/``load`` (``fit.json`` written last marks a complete checkpoint), so sampling on another
-backend reuses the same training; a method with a ``training_checkpoint`` attribute keeps its
-training state there too, so an interrupted training resumes.  ``ess_per_second`` = ESS /
-(train + sample seconds).
+Timing: ``backend.synchronize()`` before each clock read.  A method that ``trains`` is cached
+under ``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` by its ``save``/``load``
+(``fit.json`` written last marks a complete checkpoint), so sampling on another backend reuses
+the same training; its ``training_checkpoint`` is a file there, so an interrupted training
+resumes.  ``ess_per_second`` = ESS /
+(train + sample seconds).  A run with ``checkpoint`` samples the LEAPS authors' trained network:
+its ``source`` is "authors", ``fit_info`` the checkpoint's provenance (sha256, global_step),
+``train_seconds`` None (their training, not timed here) and ESS/s counts sampling only.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from leapsbench.atomic import atomic_write_text
+from leapsbench.checkpoint import unreadable
+from leapsbench.method import Budget, NotApplicable
 
 from .benchmarks import get_benchmark
-from .method import Budget, NotApplicable
 from .methods import make_method
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
@@ -65,6 +70,7 @@ ROW_KEYS = (
     "param_count",
     "n_evaluations",
     "checkpoint_reused",
+    "source",
     "versions",
     "git_commit",
     "host",
@@ -110,8 +116,12 @@ def make_spec(
     budget=None,
     cache_dir=None,
     reference_dir=None,
+    checkpoint=None,
 ) -> dict:
-    """The plain-data description of one run (validated lazily by :func:`run_task`)."""
+    """The plain-data description of one run (validated lazily by :func:`run_task`).
+
+    ``checkpoint``: the path of an authors' trained network to sample instead of training
+    (leaps-conv only, :mod:`leapsbench.leaps.authors`)."""
     return {
         "benchmark": benchmark,
         "method": method,
@@ -124,6 +134,7 @@ def make_spec(
         "budget": dict(budget or {}),
         "cache_dir": None if cache_dir is None else str(cache_dir),
         "reference_dir": str(reference_dir or REFERENCE_DIR),
+        "checkpoint": None if checkpoint is None else str(Path(checkpoint).resolve()),
     }
 
 
@@ -134,8 +145,17 @@ def run_key(spec: dict) -> str:
     that the row's ``device`` column records, so the keys of stored rows stay valid.
     """
     parts = [str(spec[k]) for k in KEY_FIELDS]
-    parts.append(config_hash({"overrides": spec["overrides"], "budget": spec["budget"]}))
+    keyed = {"overrides": spec["overrides"], "budget": spec["budget"]}
+    if spec.get("checkpoint"):  # absent from older specs: their keys stay as they were
+        keyed["checkpoint_sha256"] = file_sha256(spec["checkpoint"])
+    parts.append(config_hash(keyed))
     return "|".join(parts)
+
+
+@functools.lru_cache(maxsize=16)
+def file_sha256(path: str) -> str:
+    """SHA-256 hex digest of the file at ``path``."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _small_diagnostics(diagnostics: dict) -> dict:
@@ -163,29 +183,42 @@ def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> P
 
 def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
     """(fit diagnostics, train seconds, reused?) — from the checkpoint cache when possible."""
-    cacheable = spec["cache_dir"] and hasattr(method, "save") and hasattr(method, "load")
+    cacheable = spec["cache_dir"] and method.trains
     if cacheable:
         path = cache_entry(
             spec["cache_dir"], method, spec["benchmark"], spec["budget"], spec["seed"]
         )
         marker = path / "fit.json"
         if marker.is_file():
+            saved = _read_marker(marker)
             method.load(str(path), model)
-            saved = json.loads(marker.read_text())
             return saved["fit_info"], saved["train_seconds"], True
-        if hasattr(method, "training_checkpoint"):  # an interrupted training resumes from it
-            method.training_checkpoint = str(path / "training-state.pt")
+        method.training_checkpoint = str(path / "training-state.pt")  # resumed from
     backend.synchronize()
     start = time.perf_counter()
     fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}
     backend.synchronize()
     seconds = time.perf_counter() - start
     if cacheable:
-        path.mkdir(parents=True, exist_ok=True)
-        method.save(str(path))
         marker_text = _to_json({"fit_info": fit_info, "train_seconds": seconds, "spec": spec})
-        atomic_write_text(marker, marker_text)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            method.save(str(path))
+            atomic_write_text(marker, marker_text)
+        except OSError as err:  # the trained method is still here: sample it, keep the row
+            warnings.warn(
+                f"could not cache the trained {method.name} in {path}: {err}", stacklevel=2
+            )
     return json.loads(_to_json(fit_info)), seconds, False
+
+
+def _read_marker(marker: Path) -> dict:
+    """The ``fit.json`` of a cache entry; a ValueError names the file and how to recover."""
+    try:
+        saved = json.loads(marker.read_text())
+        return {"fit_info": saved["fit_info"], "train_seconds": float(saved["train_seconds"])}
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
+        raise unreadable(marker, err) from None
 
 
 def _execute(spec: dict, progress, row: dict) -> dict:
@@ -201,7 +234,13 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
-    fit_info, train_seconds, reused = _fit(method, spec, model, backend, fit_rng, budget, progress)
+    if spec.get("checkpoint"):  # the authors' training: not ours, not timed (train_seconds None)
+        fit_info = method.use_authors_checkpoint(spec["checkpoint"], model, spec["overrides"])
+        train_seconds, reused, row["source"] = None, True, fit_info["source"]
+    else:
+        fit_info, train_seconds, reused = _fit(
+            method, spec, model, backend, fit_rng, budget, progress
+        )
     backend.synchronize()
     start = time.perf_counter()
     samples = method.sample(model, backend, sample_rng, budget, progress=progress)
@@ -209,8 +248,9 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     sample_seconds = time.perf_counter() - start
 
     reference = find_reference(bench.name, model, spec["reference_dir"])
+    source = row["source"]
     row = compute_metrics(samples, model, reference)
-    total = train_seconds + sample_seconds
+    total = sample_seconds + (train_seconds or 0.0)  # an imported network's training is not ours
     row.update(
         train_seconds=train_seconds,
         sample_seconds=sample_seconds,
@@ -219,6 +259,7 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         param_count=method.param_count,
         n_evaluations=int(samples.n_evaluations),
         checkpoint_reused=reused,
+        source=source,
         config=_to_json(method.config),
         fit_info=_to_json(fit_info),
         diagnostics=_to_json(_small_diagnostics(samples.diagnostics)),

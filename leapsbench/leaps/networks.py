@@ -19,7 +19,6 @@ may be numpy, torch (autograd flows), cupy or array-api-strict arrays, and G has
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import array_api_compat
@@ -106,26 +105,26 @@ def make_network(architecture: str, model, **hyper) -> Network:
 
     Hyperparameters per architecture: ``default_hyper(architecture)``; presets: ``PRESETS``.
     """
+    full = checked_hyper(architecture, hyper)
+    if getattr(model, "kind", None) not in ("ising", "potts"):
+        raise ValueError(f"model must be an Ising or Potts model, got {model!r}")
+    return Network(architecture, full, int(model.q), tuple(model.shape), model.kind)
+
+
+def checked_hyper(architecture: str, hyper: dict) -> dict:
+    """Every hyperparameter of ``architecture``: its defaults updated by ``hyper`` (which may
+    name a ``preset``), validated; a ValueError names an unknown key or a bad value."""
     if architecture not in ARCHITECTURES:
         raise ValueError(
             f"unknown architecture {architecture!r}; allowed: {', '.join(ARCHITECTURES)}"
         )
     module = ARCHITECTURES[architecture]
-    if getattr(model, "kind", None) not in ("ising", "potts"):
-        raise ValueError(f"model must be an Ising or Potts model, got {model!r}")
-    full = module.check(resolve(architecture, module.DEFAULTS, module.PRESETS, hyper))
-    return Network(architecture, full, int(model.q), tuple(model.shape), model.kind)
+    return module.check(resolve(architecture, module.DEFAULTS, module.PRESETS, hyper))
 
 
 def default_hyper(architecture: str, preset: str | None = None) -> dict:
     """The hyperparameters ``make_network`` uses for ``architecture`` (and ``preset``)."""
-    if architecture not in ARCHITECTURES:
-        raise ValueError(
-            f"unknown architecture {architecture!r}; allowed: {', '.join(ARCHITECTURES)}"
-        )
-    module = ARCHITECTURES[architecture]
-    extra = {} if preset is None else {"preset": preset}
-    return module.check(resolve(architecture, module.DEFAULTS, module.PRESETS, extra))
+    return checked_hyper(architecture, {} if preset is None else {"preset": preset})
 
 
 def network_from_config(config: dict, model) -> Network:
@@ -138,37 +137,3 @@ def network_from_config(config: dict, model) -> Network:
             f"got {have[0]} q={have[1]} {have[2][0]}x{have[2][1]}"
         )
     return make_network(config["architecture"], model, **config["hyper"])
-
-
-def params_to(backend, params: dict, dtype=None) -> dict:
-    """numpy params on ``backend`` (a Backend), as ``dtype`` (default: the backend's dtype).
-
-    ``dtype`` is a dtype of the backend's namespace or its name ("float32", "float64").
-    """
-    if isinstance(dtype, str):
-        if dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-        dtype = getattr(backend.xp, dtype)
-    return {
-        name: backend.from_numpy(np.asarray(value), dtype=dtype or backend.dtype)
-        for name, value in params.items()
-    }
-
-
-def params_to_numpy(params: dict) -> dict[str, np.ndarray]:
-    """Host float copies of params from any backend (torch tensors are detached)."""
-    out = {}
-    for name, value in params.items():
-        if hasattr(value, "detach"):
-            value = value.detach().cpu().numpy()
-        elif hasattr(value, "get") and not isinstance(value, np.ndarray):
-            value = value.get()
-        elif not isinstance(value, np.ndarray):
-            value = np.from_dlpack(value)
-        out[name] = np.array(value, copy=True)
-    return out
-
-
-def param_count(params: dict) -> int:
-    """Total number of scalar parameters."""
-    return int(sum(math.prod(value.shape) for value in params.values()))
