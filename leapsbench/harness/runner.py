@@ -9,8 +9,10 @@ to the benchmark, :class:`.method.NotApplicable`).
 Timing: ``backend.synchronize()`` before each clock read.  Trained models are cached under
 ``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` via the adapter's optional
 ``save``/``load`` (``fit.json`` written last marks a complete checkpoint), so sampling on another
-backend reuses the same training; a method with a ``training_checkpoint`` attribute keeps its
-training state there too, so an interrupted training resumes.  ``ess_per_second`` = ESS /
+backend, or with other sampling-only settings, reuses the same training; a method with a
+``training_checkpoint`` attribute keeps its training state there too, so an interrupted training
+resumes.  A spec with ``no_train`` (``run --no-train``) samples cached checkpoints only: a run
+that would have to train fails, naming the missing entry.  ``ess_per_second`` = ESS /
 (train + sample seconds).
 """
 
@@ -110,8 +112,10 @@ def make_spec(
     budget=None,
     cache_dir=None,
     reference_dir=None,
+    no_train=False,
 ) -> dict:
-    """The plain-data description of one run (validated lazily by :func:`run_task`)."""
+    """The plain-data description of one run (validated lazily by :func:`run_task`);
+    ``no_train``: sample a checkpoint from ``cache_dir`` or fail, never train."""
     return {
         "benchmark": benchmark,
         "method": method,
@@ -124,6 +128,7 @@ def make_spec(
         "budget": dict(budget or {}),
         "cache_dir": None if cache_dir is None else str(cache_dir),
         "reference_dir": str(reference_dir or REFERENCE_DIR),
+        "no_train": bool(no_train),
     }
 
 
@@ -151,19 +156,27 @@ def _small_diagnostics(diagnostics: dict) -> dict:
 TRAINING_BUDGET = ("train_steps", "train_seconds")
 
 
+def training_config(method) -> dict:
+    """What determines a method's training: its ``training_config`` where it declares one (LEAPS:
+    the config without the sampling-only keys), else its whole ``config``."""
+    return getattr(method, "training_config", method.config)
+
+
 def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> Path:
     """``<cache_dir>/<method>/<benchmark>/<hash>-seed<seed>``: where a trained method is cached.
 
-    The hash covers the method's config and its training budget only, so runs that differ in
-    backend, device, dtype or number of samples share one checkpoint."""
+    The hash covers the method's training config (:func:`training_config`) and its training
+    budget only, so runs that differ in backend, device, dtype, number of samples or sampling-only
+    settings share one checkpoint."""
     training = {k: v for k, v in dict(budget).items() if k in TRAINING_BUDGET and v is not None}
-    key = config_hash({"config": method.config, "budget": training})
+    key = config_hash({"config": training_config(method), "budget": training})
     return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
 
 
 def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
     """(fit diagnostics, train seconds, reused?) — from the checkpoint cache when possible."""
-    cacheable = spec["cache_dir"] and hasattr(method, "save") and hasattr(method, "load")
+    trains = hasattr(method, "save") and hasattr(method, "load")
+    cacheable = spec["cache_dir"] and trains
     if cacheable:
         path = cache_entry(
             spec["cache_dir"], method, spec["benchmark"], spec["budget"], spec["seed"]
@@ -175,6 +188,13 @@ def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, flo
             return saved["fit_info"], saved["train_seconds"], True
         if hasattr(method, "training_checkpoint"):  # an interrupted training resumes from it
             method.training_checkpoint = str(path / "training-state.pt")
+    if trains and spec.get("no_train"):
+        where = f"{marker} does not exist" if cacheable else "no cache directory given"
+        raise RuntimeError(
+            f"no trained {method.name} checkpoint for this run: {where} (--no-train samples "
+            "cached checkpoints only; make one with leapsbench train --cache, with the run's "
+            "--set and training budget)"
+        )
     backend.synchronize()
     start = time.perf_counter()
     fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}

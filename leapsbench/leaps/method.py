@@ -39,6 +39,9 @@ SAMPLER_KEYS = tuple(f.name for f in fields(CTMCConfig))
 SHARED_KEYS = ("rate_floor", "schedule", "mcmc_rule")
 """TrainConfig fields taken from the sampler keys of the same name (one CTMC, one value)."""
 TRAIN_KEYS = tuple(f"train_{f.name}" for f in fields(TrainConfig) if f.name not in SHARED_KEYS)
+SAMPLING_ONLY_KEYS = tuple(k for k in SAMPLER_KEYS if k not in SHARED_KEYS)
+"""Sampler keys that leave the training unchanged (n_steps, n_walkers, weights, resampling, …):
+one trained network is sampled with any of their values."""
 PRESETS = {
     "quick": {"n_steps": 50, "n_walkers": 1000},
     "paper": {
@@ -80,6 +83,11 @@ def full_config(config: dict) -> dict:
     return {**hyper, **sampler.config(), **training}
 
 
+def training_part(config: dict) -> dict:
+    """``config`` without :data:`SAMPLING_ONLY_KEYS`: everything that determines the training."""
+    return {k: v for k, v in config.items() if k not in SAMPLING_ONLY_KEYS}
+
+
 def config_differences(stored: dict, wanted: dict) -> str:
     """``key: checkpoint A, this method B`` for every key whose values differ (or is missing)."""
     missing = "(absent)"
@@ -113,6 +121,12 @@ class LeapsMethod:
         if self.params is None:
             return None
         return param_count(self.params) + (param_count(self.fnet) if self.fnet else 0)
+
+    @property
+    def training_config(self) -> dict:
+        """The config without the sampling-only keys: the checkpoint cache's key
+        (``harness.runner.cache_entry``), and what a loaded checkpoint must match."""
+        return training_part(self.config)
 
     def _split(self):
         return split_config(self.config)
@@ -184,13 +198,14 @@ class LeapsMethod:
 
     def load(self, path, model) -> None:
         """Params, F-net and steps done from the checkpoint at ``path``; refused (naming every
-        differing key with both values) when it was made with another config."""
+        differing key with both values) when it was trained with another config.  Sampling-only
+        keys may differ: the checkpoint is then sampled with this method's sampler settings."""
         params, network, metadata = load_checkpoint(path, model)
-        stored = metadata["extra"].get("config") or {}
-        if stored != self.config:
+        stored = training_part(metadata["extra"].get("config") or {})
+        if stored != self.training_config:
             raise ValueError(
                 f"checkpoint {path} was trained with another {self.name} config: "
-                f"{config_differences(stored, self.config)}"
+                f"{config_differences(stored, self.training_config)}"
             )
         self.params, self.network, self.model = params, network, model
         self.fnet = metadata["arrays"].get("fnet")
