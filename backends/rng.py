@@ -167,12 +167,17 @@ class CupyRng(Rng):
 _RNG_TYPES = {"numpy": NumpyRng, "torch": TorchRng, "cupy": CupyRng, "array-api-strict": HostRng}
 
 
+def is_seed(value) -> bool:
+    """True for a non-negative integer (a Python or numpy int, not a bool, float or string)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0
+
+
 def make_rng(backend: Backend, seed) -> Rng:
     """An Rng for ``backend`` from an int seed, a SeedSequence, or an existing Rng (returned)."""
     if isinstance(seed, Rng):
         return seed
     if not isinstance(seed, np.random.SeedSequence):
-        if seed is None or int(seed) < 0:
+        if not is_seed(seed):
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         seed = np.random.SeedSequence(int(seed))
     return _RNG_TYPES[backend.name](backend, seed)

@@ -43,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # a usage error (2) or --help/--version (0), already printed
+        return exit_.code if isinstance(exit_.code, int) else 2
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
@@ -55,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return SIGPIPE_EXIT
-    except (ValueError, RuntimeError) as err:
+    except (ValueError, RuntimeError, OSError) as err:  # OSError: a file that cannot be used
         print(f"leapsbench {args.command}: error: {err}", file=sys.stderr)
         return 2
 

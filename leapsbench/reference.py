@@ -132,11 +132,31 @@ def bar_delta(e_lo, e_hi, d_beta) -> float:
     return -brentq(imbalance, lo, hi, xtol=1e-12)
 
 
+MAX_TI_POINTS = 1025
+"""Most TI grid points: each costs ``TI_WARMUP`` + 20 sweeps whatever the time budget."""
+
+
 def ti_grid(beta: float, d_beta: float) -> np.ndarray:
-    """The uniform TI grid 0 … β with K = 4 ⌈β / (4 d_beta)⌉ intervals."""
-    if not d_beta > 0:
-        raise ValueError(f"d_beta must be > 0, got {d_beta!r}")
-    return np.linspace(0.0, beta, 4 * max(1, math.ceil(beta / (4 * d_beta))) + 1)
+    """The uniform TI grid 0 … β with K = 4 ⌈β / (4 d_beta)⌉ intervals (≤ MAX_TI_POINTS)."""
+    if not (math.isfinite(d_beta) and d_beta > 0):
+        raise ValueError(f"d_beta must be a finite number > 0, got {d_beta!r}")
+    n_intervals = 4 * max(1, math.ceil(beta / (4 * d_beta)))
+    if n_intervals + 1 > MAX_TI_POINTS:
+        raise ValueError(
+            f"d_beta={d_beta!r} gives {n_intervals + 1:,} TI grid points up to beta={beta}; "
+            f"at most {MAX_TI_POINTS} are allowed (d_beta >= {beta / (MAX_TI_POINTS - 1):.3g})"
+        )
+    return np.linspace(0.0, beta, n_intervals + 1)
+
+
+def check_ti_plan(model, d_beta: float, ti_sweeps) -> None:
+    """Before any sampling: the TI grid is allowed and ``ti_sweeps`` has one count per point."""
+    betas = ti_grid(model.beta, d_beta)
+    if ti_sweeps is not None and np.ndim(ti_sweeps) != 0 and len(ti_sweeps) != betas.size:
+        raise ValueError(
+            f"--ti-sweeps has {len(ti_sweeps)} counts, but the TI grid of beta={model.beta} "
+            f"with d_beta={d_beta} has {betas.size} points: give one count or {betas.size}"
+        )
 
 
 def thermodynamic_integration(
@@ -272,6 +292,10 @@ def compute_reference(
     """
     if part not in PARTS:
         raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"seconds must be a finite number > 0, got {seconds!r}")
+    if model.kind == "potts" and part != "mag":
+        check_ti_plan(model, d_beta, ti_sweeps)
     rng = backend.rng(seed)
     mag_rng, ti_rng = rng.spawn(2)
     if part == "log_z":

@@ -9,8 +9,8 @@ from leapsbench.baselines.autoregressive.method import make
 from leapsbench.baselines.autoregressive.network import make_net
 from scipy import stats
 
-from leapsbench.leaps.networks import params_to
 from leapsbench.models import ising, potts
+from leapsbench.params import params_to
 
 ARCHS = [
     ("made", {"width": 8, "depth": 2}),

@@ -7,14 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from leapsbench.leaps.checkpoint import (
-    checkpoint_paths,
-    load_checkpoint,
-    params_hash,
-    save_checkpoint,
-)
-from leapsbench.leaps.networks import make_network, params_to
+from leapsbench.checkpoint import checkpoint_paths, params_hash, save_checkpoint
+from leapsbench.leaps.checkpoint import load_checkpoint
+from leapsbench.leaps.networks import make_network
 from leapsbench.models import get_schedule, ising, potts
+from leapsbench.params import params_to
 
 EXTRA = {"benchmark": "ising-L4-b0.44", "schedule": None, "training": {"steps": 10, "lr": 3e-4}}
 
@@ -130,3 +127,16 @@ def test_bad_array_group_names_are_refused(tmp_path, ising_setup):
         with pytest.raises(ValueError, match="must be non-empty and free of '/'"):
             save_checkpoint(tmp_path / "c", params, net, model, arrays=arrays)
     assert not any(tmp_path.iterdir())
+
+
+def test_truncated_files_name_the_file_and_the_way_out(tmp_path, ising_setup):
+    model, net, params = ising_setup
+    npz, meta_path = save_checkpoint(tmp_path / "c", params, net, model, EXTRA)
+    data = npz.read_bytes()
+    npz.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=f"{npz} is truncated or corrupt .*delete it"):
+        load_checkpoint(tmp_path / "c", model)
+    save_checkpoint(tmp_path / "c", params, net, model, EXTRA)
+    meta_path.write_text(meta_path.read_text()[:40])
+    with pytest.raises(ValueError, match=f"{meta_path} is truncated or corrupt .*cache entry"):
+        load_checkpoint(tmp_path / "c", model)

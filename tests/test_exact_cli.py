@@ -56,7 +56,10 @@ def test_cli_table(capsys):
         (["ising", "--size", "64", "--beta", "0.4", "--h", "0.1"], "no exact method"),
         (["potts", "--size", "10x10", "--beta", "1"], r"3\^100 ~ 10\^47.7"),
         (["ising", "--size", "1x5", "--beta", "0.4"], "Lx must be an integer >= 2"),
-        (["ising", "--size", "4", "--beta", "-1"], "beta must be >= 0"),
+        (
+            ["ising", "--size", "4", "--beta", "-1"],
+            "--beta: got .-1.; expected a finite number >= 0",
+        ),
         (["ising", "--size", "4", "--beta", "0.4", "--q", "3"], "--q applies to potts only"),
         (["potts", "--size", "3", "--beta", "0.4", "--h", "1"], "--h applies to ising only"),
     ],

@@ -110,7 +110,7 @@ def test_unreadable_row_is_skipped_with_a_warning_and_its_run_is_redone(fakes, t
         assert [r["seed"] for r in store.rows()] == [1]
     assert {str(w.message) for w in caught} == {
         f"skipping unreadable result row {broken}: Expecting value: line 1 column 1 (char 0)",
-        f"skipping {store.rows_dir / 'stray.json'}: not a result row (no run_key)",
+        f"skipping {store.rows_dir / 'stray.json'}: not a result row (a list)",
     }
     with pytest.warns(UserWarning):
         assert len(load_rows(store.directory)) == 1
@@ -168,10 +168,10 @@ def test_bracketed_errors_are_printed_verbatim(fakes, capsys):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--n-samples", "0"], "--n-samples must be >= 1, got 0"),
-        (["--train-steps", "-3"], "--train-steps must be >= 1, got -3"),
-        (["--train-seconds", "-1.5"], "--train-seconds must be >= 0, got -1.5"),
-        (["--seed", "2", "--seed", "-1"], "--seed must be >= 0, got -1"),
+        (["--n-samples", "0"], "--n-samples: got '0'; expected an integer >= 1"),
+        (["--train-steps", "-3"], "--train-steps: got '-3'; expected an integer >= 1"),
+        (["--train-seconds", "-1.5"], "--train-seconds: got '-1.5'; expected a finite number >= 0"),
+        (["--seed", "2", "--seed", "-1"], "--seed: got '-1'; expected an integer >= 0"),
     ],
 )
 def test_bad_budgets_and_seeds_exit_2_before_any_run(fakes, tmp_path, capsys, extra, message):

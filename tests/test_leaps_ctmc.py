@@ -18,8 +18,9 @@ from leapsbench.leaps.ctmc import (
     leaps_sample,
     log_kernel,
 )
-from leapsbench.leaps.networks import make_network, params_to
+from leapsbench.leaps.networks import make_network
 from leapsbench.models import ising, potts
+from leapsbench.params import params_to
 
 
 def _all_states(model):

@@ -8,8 +8,9 @@ import pytest
 from leapsbench.backends import get_backend
 
 from leapsbench.leaps.ctmc import CTMCConfig, leaps_sample
-from leapsbench.leaps.networks import make_network, params_to
+from leapsbench.leaps.networks import make_network
 from leapsbench.models import ising, potts
+from leapsbench.params import params_to
 
 BACKENDS = ["numpy", "torch"]
 MODELS = [ising(3, 3, beta=0.5, h=0.1), potts(3, 3, 3, beta=1.0)]

@@ -8,8 +8,9 @@ from scipy.stats import chi2
 from leapsbench.estimators import kish_ess, log_z_estimate
 from leapsbench.exact.enumerate import enumerate_model
 from leapsbench.leaps.ctmc import CTMCConfig, leaps_sample
-from leapsbench.leaps.networks import make_network, params_to
+from leapsbench.leaps.networks import make_network
 from leapsbench.models import ising, potts
+from leapsbench.params import params_to
 
 ALPHA = 1e-3  # two-sided level of the χ² bounds on a spread ratio
 

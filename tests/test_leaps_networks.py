@@ -14,11 +14,9 @@ from leapsbench.leaps.networks import (
     default_hyper,
     make_network,
     network_from_config,
-    param_count,
-    params_to,
-    params_to_numpy,
 )
 from leapsbench.models import ising, potts
+from leapsbench.params import param_count, params_to, params_to_numpy
 
 # small but deep (depth > 1 everywhere) so that every site and value can be checked at once
 SMALL_HYPER = {

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from leapsbench.backends import get_backend
 
+from leapsbench.checkpoint import checkpoint_paths
 from leapsbench.harness.method import Budget
 from leapsbench.leaps import train
-from leapsbench.leaps.checkpoint import checkpoint_paths
 from leapsbench.leaps.ctmc import CTMCConfig
 from leapsbench.leaps.method import make
 from leapsbench.leaps.train import TrainConfig, learning_rate

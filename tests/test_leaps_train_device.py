@@ -9,9 +9,10 @@ loss, with MCMC sweeps, evaluation and a resume from the training state, covers 
 import numpy as np
 import pytest
 
-from leapsbench.leaps.networks import make_network, params_to
+from leapsbench.leaps.networks import make_network
 from leapsbench.leaps.train import TrainConfig, _rollout, path_states_and_times, train_leaps
 from leapsbench.models import ising
+from leapsbench.params import params_to
 
 
 @pytest.mark.parametrize("backend", ["torch", "torch:cuda"], indirect=True)

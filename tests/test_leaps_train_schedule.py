@@ -8,7 +8,7 @@ from leapsbench.backends import get_backend
 from leapsbench.leaps import train
 from leapsbench.leaps.ctmc import CTMCConfig, _euler_increment, _one_hot, leaps_sample
 from leapsbench.leaps.method import make
-from leapsbench.leaps.networks import make_network, params_to
+from leapsbench.leaps.networks import make_network
 from leapsbench.leaps.train import (
     TrainConfig,
     _rollout,
@@ -18,6 +18,7 @@ from leapsbench.leaps.train import (
     pinn_residual,
 )
 from leapsbench.models import get_schedule, ising, potts
+from leapsbench.params import params_to
 
 
 @pytest.mark.parametrize("schedule", ["linear", "power"])

@@ -119,7 +119,7 @@ def test_reference_parts_pool_independent_runs(tmp_path):
         run(
             Namespace(benchmark=name, seconds=1.0, seed=1, chains=16, out=str(tmp_path), part="mag")
         )
-    with pytest.raises(FileNotFoundError, match="--part all"):
+    with pytest.raises(ValueError, match="--part all"):
         run(
             Namespace(
                 benchmark="ising-L4-b0.4",

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from leapsbench.checkpoint import load_checkpoint, save_checkpoint
 from leapsbench.estimators import log_z_estimate
-from leapsbench.leaps.checkpoint import load_checkpoint, save_checkpoint
-from leapsbench.leaps.networks import param_count, params_to
+from leapsbench.params import param_count, params_to
 from leapsbench.presets import checked_overrides, preset_settings
 from leapsbench.samples import Samples
 

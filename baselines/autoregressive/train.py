@@ -16,7 +16,7 @@ import numpy as np
 from leapsbench.backends import get_backend
 
 from leapsbench.estimators import kish_ess
-from leapsbench.leaps.networks import params_to, params_to_numpy
+from leapsbench.params import params_to, params_to_numpy
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import statistics
 
+from .options import real
+
 HELP = "Compare two result sets per benchmark/method/backend; non-zero exit on regression."
 
 
@@ -17,14 +19,20 @@ def add_arguments(parser) -> None:
     parser.add_argument("base", help="baseline results (directory or .csv/.json)")
     parser.add_argument("new", help="new results (directory or .csv/.json)")
     parser.add_argument(
-        "--threshold", type=float, default=0.25, help="allowed relative quality loss (default 0.25)"
+        "--threshold",
+        type=real(0),
+        default=0.25,
+        help="allowed relative quality loss (default 0.25)",
     )
     parser.add_argument(
-        "--n-sigma", type=float, default=3.0, help="allowed loss in combined error bars (default 3)"
+        "--n-sigma",
+        type=real(0),
+        default=3.0,
+        help="allowed loss in combined error bars (default 3)",
     )
     parser.add_argument(
         "--speed-threshold",
-        type=float,
+        type=real(0),
         default=None,
         help="allowed relative slow-down of total time (default: not checked)",
     )

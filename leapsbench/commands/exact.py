@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 
+from .options import count, real
+
 HELP = "Exact log Z, <E>/N (and <m> on tiny lattices) of an Ising or Potts model."
 
 _SIZE = re.compile(r"(\d+)(?:x(\d+))?")
@@ -29,16 +31,16 @@ def parse_size(text: str) -> tuple[int, int]:
 def add_arguments(parser) -> None:
     parser.add_argument("model", choices=("ising", "potts"), help="the lattice model")
     parser.add_argument("--size", required=True, help="lattice size LxxLy, e.g. 24x24 (or 24)")
-    parser.add_argument("--beta", type=float, required=True, help="inverse temperature β >= 0")
-    parser.add_argument("--J", type=float, default=1.0, help="coupling J (default 1)")
-    parser.add_argument("--h", type=float, default=None, help="Ising field h (default 0)")
-    parser.add_argument("--q", type=int, default=None, help="Potts states q (default 3)")
+    parser.add_argument("--beta", type=real(0), required=True, help="inverse temperature β >= 0")
+    parser.add_argument("--J", type=real(), default=1.0, help="coupling J (default 1)")
+    parser.add_argument("--h", type=real(), default=None, help="Ising field h (default 0)")
+    parser.add_argument("--q", type=count(2), default=None, help="Potts states q (default 3)")
     parser.add_argument("--open", action="store_true", help="open instead of periodic boundaries")
     parser.add_argument(
         "--max-states",
-        type=int,
+        type=count(1),
         default=None,
-        help="largest q^N to enumerate exactly (default 2^20)",
+        help="largest q^N to enumerate exactly (default 2^20, at most 2^24)",
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
 
@@ -62,12 +64,15 @@ def _model(args):
 
 def run(args) -> int:
     from leapsbench.exact import AUTO_MAX_STATES, exact_reference
-    from leapsbench.exact.enumerate import describe_states
+    from leapsbench.exact.enumerate import MAX_ENUMERATION_STATES, describe_states
 
-    model = _model(args)
     max_states = AUTO_MAX_STATES if args.max_states is None else args.max_states
-    if max_states < 1:
-        raise ValueError(f"--max-states must be >= 1, got {max_states}")
+    if max_states > MAX_ENUMERATION_STATES:
+        raise ValueError(
+            f"--max-states {max_states:,} is over the memory limit of enumeration, "
+            f"{MAX_ENUMERATION_STATES:,} (2^24) states"
+        )
+    model = _model(args)
     ref = exact_reference(model, max_states=max_states)
     if ref is None:
         raise ValueError(

@@ -18,34 +18,39 @@ that run exactly, whatever the machine's speed.
 
 from __future__ import annotations
 
+import argparse
 import json
-import os
 import shlex
 import sys
 import time
 from pathlib import Path
+
+from .options import SEED, count, real
 
 HELP = "High-precision reference <m>, <E>/N and log Z of a benchmark (Swendsen-Wang, TI)."
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("benchmark", help="benchmark name, e.g. ising-L24-b0.4407")
-    parser.add_argument("--seconds", type=float, default=60.0, help="sampling time (default 60)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--chains", type=int, default=64, help="SW chains (default 64)")
+    parser.add_argument(
+        "--seconds", type=real(0, low_open=True), default=60.0, help="sampling time (default 60)"
+    )
+    parser.add_argument("--seed", type=SEED, default=0, help="random seed (default 0)")
+    parser.add_argument("--chains", type=count(2), default=64, help="SW chains (default 64)")
     parser.add_argument("--out", default="results/reference", help="output directory")
     parser.add_argument(
         "--d-beta",
-        type=float,
+        type=real(0, low_open=True),
         default=0.025,
         help="largest TI grid spacing (default 0.025; see leapsbench.reference)",
     )
     parser.add_argument(
-        "--sweeps", type=int, default=None, help="fix the <m> sweeps instead of the time"
+        "--sweeps", type=count(2), default=None, help="fix the <m> sweeps instead of the time"
     )
     parser.add_argument(
         "--ti-sweeps",
         type=_sweep_counts,
+        metavar="N[,N2,...]",
         default=None,
         help="fix the TI sweeps per grid point: N, or one count per point N1,N2,...",
     )
@@ -56,22 +61,53 @@ def add_arguments(parser) -> None:
         help="all: a fresh reference (default); mag or log_z: sample only that and pool it "
         "into the stored reference",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="--part all: replace a stored reference (only by one at least as precise)",
+    )
 
 
 def _sweep_counts(text: str):
     """``N`` or ``N1,N2,…`` (positive integers) → int or list of ints."""
-    counts = [int(part) for part in text.split(",")]
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        counts = [0]
     if min(counts) < 1:
-        raise ValueError(f"sweep counts must be >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"got {text!r}; expected a sweep count N >= 1 or one per grid point, N1,N2,..."
+        )
     return counts[0] if len(counts) == 1 else counts
 
 
-def write_atomic(path: Path, data: dict) -> None:
-    """Write ``data`` as JSON to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+def read_stored(path: Path) -> dict:
+    """The stored reference at ``path``; a ValueError names the file if it is not one."""
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(
+            f"cannot read the stored reference {path} ({err}); restore it (git checkout) "
+            "or make a fresh one with --part all --force"
+        ) from None
+    if not isinstance(stored, dict) or not isinstance(stored.get("mag"), dict):
+        raise ValueError(f"{path} is not a reference file (no 'mag' entry)")
+    return stored
+
+
+def less_precise(new: dict, stored: dict) -> list[str]:
+    """The quantities whose error bar in ``new`` is larger than in ``stored``."""
+    worse = []
+    for key in ("mag", "log_z"):
+        old_err = (stored.get(key) or {}).get("error")
+        new_err = (new.get(key) or {}).get("error")
+        if old_err is not None and new_err is not None and new_err > old_err:
+            worse.append(f"{key} error {new_err:.2g} > stored {old_err:.2g}")
+    return worse
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, indent=2) + "\n"
 
 
 def stored_runs(stored: dict) -> list[dict]:
@@ -105,11 +141,37 @@ def pool_into(stored: dict, values: dict, model, part: str) -> dict:
     return {**stored, "log_z": pool_log_z(model, stored["log_z"], values["log_z"])}
 
 
+def _stored_before_run(path: Path, part: str, force: bool) -> dict | None:
+    """The stored reference a run pools into (``--part``) or may replace (``--force``)."""
+    if part != "all":
+        if not path.is_file():
+            raise ValueError(
+                f"--part {part} pools into {path}, which does not exist; make it first with "
+                "--part all"
+            )
+        return read_stored(path)
+    if not path.exists():
+        return None
+    if not force:
+        raise ValueError(
+            f"{path} exists; pool a new independent run into it with --part mag or "
+            "--part log_z, or replace it with --force (kept unless the new run is at least "
+            "as precise)"
+        )
+    try:
+        return read_stored(path)
+    except ValueError:  # an unreadable file is replaced
+        return None
+
+
 def run(args) -> int:
+    from leapsbench.atomic import atomic_write_text
     from leapsbench.backends import get_backend
     from leapsbench.harness.benchmarks import parse_benchmark
     from leapsbench.harness.provenance import versions
     from leapsbench.reference import compute_reference
+
+    from .writable import check_writable_dir
 
     if not args.seconds > 0:
         raise ValueError(f"--seconds must be > 0, got {args.seconds}")
@@ -120,15 +182,10 @@ def run(args) -> int:
     part = getattr(args, "part", "all")
     spec = parse_benchmark(args.benchmark)
     path = Path(args.out) / f"{spec.name}.json"
-    stored = None
-    if part != "all":
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"--part {part} pools into {path}, which does not exist; make it first with "
-                "--part all"
-            )
-        stored = json.loads(path.read_text())
+    stored = _stored_before_run(path, part, getattr(args, "force", False))
+    if stored is not None and part != "all":
         check_independent(stored, args.seed)
+    check_writable_dir(Path(args.out), "--out")
     start = time.perf_counter()
 
     def progress(done, total, **metrics):
@@ -167,7 +224,15 @@ def run(args) -> int:
         out["runs"] = [*stored_runs(stored), this_run]
         out["wall_seconds"] = sum(run.get("wall_seconds", 0.0) for run in out["runs"])
     out["versions"] = versions()
-    write_atomic(path, out)
+    worse = [] if stored is None or part != "all" else less_precise(out, stored)
+    if worse:
+        kept = path.with_name(f"{path.name}.less-precise")
+        atomic_write_text(kept, _json(out))
+        raise ValueError(
+            f"not replacing {path}: the new run is less precise ({'; '.join(worse)}); "
+            f"it was written to {kept}"
+        )
+    atomic_write_text(path, _json(out))
     mag, log_z = out["mag"], out["log_z"]
     print(
         f"{spec.name}: <m> = {mag['value']:.6f} ± {mag['error']:.2g}, "

@@ -15,6 +15,7 @@ import json
 import sys
 
 from . import DEFAULT_RESULTS
+from .options import SEED, count, real
 
 HELP = "Run benchmarks × methods × backends × seeds and print/store one result row per run."
 FORMATS = ("table", "json", "csv")
@@ -36,7 +37,7 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument("--device", default=None, help="device, e.g. cpu or cuda")
     parser.add_argument("--dtype", default="float64", choices=("float32", "float64"))
-    parser.add_argument("--seed", type=int, action="append", help="seed (repeatable; default 0)")
+    parser.add_argument("--seed", type=SEED, action="append", help="seed (repeatable; default 0)")
     parser.add_argument(
         "--preset",
         default=None,
@@ -44,9 +45,11 @@ def add_arguments(parser) -> None:
         help="method preset (default: paper for --suite paper, else quick)",
     )
     add_override_argument(parser)
-    parser.add_argument("--n-samples", type=int, default=None, help="budget: number of samples")
-    parser.add_argument("--train-steps", type=int, default=None, help="budget: training steps")
-    parser.add_argument("--train-seconds", type=float, default=None, help="budget: train time")
+    parser.add_argument(
+        "--n-samples", type=count(1), default=None, help="budget: number of samples"
+    )
+    parser.add_argument("--train-steps", type=count(1), default=None, help="budget: training steps")
+    parser.add_argument("--train-seconds", type=real(0), default=None, help="budget: train time")
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="results store directory")
     parser.add_argument("--cache", default=".leapsbench-cache", help="checkpoint cache dir")
@@ -55,7 +58,7 @@ def add_arguments(parser) -> None:
         action="store_true",
         help="sample trained checkpoints from --cache only; a run that would train fails",
     )
-    parser.add_argument("--jobs", type=int, default=1, help="parallel runs (process pool)")
+    parser.add_argument("--jobs", type=count(1), default=1, help="parallel runs (process pool)")
     # --- Dask executor (issue 11; leapsbench/harness/dask_executor.py) ---
     parser.add_argument(
         "--executor",
@@ -99,38 +102,22 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
-def _check_budget(args) -> None:
-    """Budgets and seeds are checked before any run starts; the error names the bad value."""
-    for flag, value, low in (
-        ("--n-samples", args.n_samples, 1),
-        ("--train-steps", args.train_steps, 1),
-        ("--train-seconds", args.train_seconds, 0),
-    ):
-        if value is not None and not value >= low:
-            raise ValueError(f"{flag} must be >= {low}, got {value}")
-    for seed in args.seed or ():
-        if seed < 0:
-            raise ValueError(f"--seed must be >= 0, got {seed}")
-
-
 def build_specs(args) -> list[dict]:
     """Validate names up front (errors list the valid choices) and expand the grid."""
     from leapsbench.backends import KNOWN_BACKENDS
     from leapsbench.harness.benchmarks import get_benchmark, suite_benchmarks
     from leapsbench.harness.grid import make_grid
-    from leapsbench.harness.methods import SUITE_METHODS, check_method
+    from leapsbench.harness.methods import SUITE_METHODS, check_method, make_method
 
-    benchmarks = suite_benchmarks(args.suite) if args.suite else args.benchmark
-    for name in benchmarks:
-        get_benchmark(name)
+    from .writable import check_writable_dir
+
+    names = suite_benchmarks(args.suite) if args.suite else args.benchmark
+    benchmarks = list(dict.fromkeys(get_benchmark(name).name for name in names))  # canonical
     methods = [check_method(m) for m in (args.method or SUITE_METHODS)]
     backends = args.backend or ["numpy"]
     for name in backends:
         if name not in KNOWN_BACKENDS:
             raise ValueError(f"unknown backend {name!r}; choose from {', '.join(KNOWN_BACKENDS)}")
-    if args.jobs < 1:
-        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
-    _check_budget(args)
     budget = {
         k: v
         for k, v in (
@@ -141,6 +128,11 @@ def build_specs(args) -> list[dict]:
         if v is not None
     }
     preset = args.preset or ("paper" if args.suite == "paper" else "quick")
+    overrides = parse_overrides(args.overrides)
+    for method in methods:  # a typo in --set fails here, before any row is written
+        make_method(method, preset, overrides)
+    check_writable_dir(args.results, "--results")
+    check_writable_dir(args.cache, "--cache")
     return make_grid(
         benchmarks,
         methods,
@@ -149,7 +141,7 @@ def build_specs(args) -> list[dict]:
         preset=preset,
         device=args.device,
         dtype=args.dtype,
-        overrides=parse_overrides(args.overrides),
+        overrides=overrides,
         budget=budget,
         cache_dir=args.cache,
         no_train=args.no_train,

@@ -19,17 +19,18 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path
-
+    from leapsbench.atomic import atomic_write_text
+    from leapsbench.harness.benchmarks import get_benchmark
     from leapsbench.harness.store import load_rows
     from leapsbench.harness.tables import render
 
     rows = load_rows(args.results)
     if args.benchmark:
-        rows = [r for r in rows if r["benchmark"] in args.benchmark]
+        wanted = {get_benchmark(name).name for name in args.benchmark}
+        rows = [r for r in rows if r["benchmark"] in wanted]
     text = render(rows, args.format)
     if args.output:
-        Path(args.output).write_text(text)
+        atomic_write_text(args.output, text)  # creates a missing directory
     else:
         print(text, end="")
     return 0

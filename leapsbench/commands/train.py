@@ -20,6 +20,7 @@ resumes from it.
 
 from __future__ import annotations
 
+from .options import SEED, count, real
 from .run import add_override_argument
 
 HELP = "Train a LEAPS sampler (PINN loss, torch) on a benchmark and save its checkpoint."
@@ -30,9 +31,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--benchmark", required=True, help="benchmark name, e.g. ising-L4-b0.4407")
     parser.add_argument("--method", default="leaps-conv", choices=METHODS)
     parser.add_argument("--preset", default="quick", choices=("quick", "paper"))
-    parser.add_argument("--steps", type=int, default=None, help="total training steps (budget)")
-    parser.add_argument("--seconds", type=float, default=None, help="training time (budget)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--steps", type=count(1), default=None, help="total training steps (budget)"
+    )
+    parser.add_argument(
+        "--seconds", type=real(0, low_open=True), default=None, help="training time (budget)"
+    )
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda)")
     add_override_argument(parser)
     parser.add_argument("--cache", default=".leapsbench-cache", help="run's checkpoint cache dir")

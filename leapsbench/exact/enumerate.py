@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 DEFAULT_MAX_STATES = 2**22
+MAX_ENUMERATION_STATES = 2**24
+"""The most states any enumeration may hold (energies, m and probabilities: ~400 MB at 2^24)."""
 CHUNK_STATES = 2**16
 
 
@@ -77,8 +79,15 @@ class EnumerationResult:
 
 def enumerate_model(model, max_states: int = DEFAULT_MAX_STATES) -> EnumerationResult:
     """Sum over all q^N states of ``model``; ValueError if q^N exceeds ``max_states``."""
-    if isinstance(max_states, bool) or not isinstance(max_states, int) or max_states < 1:
-        raise ValueError(f"max_states must be a positive integer, got {max_states!r}")
+    if (
+        isinstance(max_states, bool)
+        or not isinstance(max_states, int)
+        or not 1 <= max_states <= MAX_ENUMERATION_STATES
+    ):
+        raise ValueError(
+            f"max_states must be an integer from 1 to {MAX_ENUMERATION_STATES:,}, "
+            f"got {max_states!r}"
+        )
     total = n_states(model)
     if total > max_states:
         raise ValueError(

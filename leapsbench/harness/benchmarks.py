@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from leapsbench.models import Ising, Lattice, Potts
 
-_NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:e-?[0-9]+)?"
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?"
 NAME_PATTERN = re.compile(
     rf"^(?P<kind>ising|potts-q(?P<q>[0-9]+))-L(?P<Lx>[0-9]+)(?:x(?P<Ly>[0-9]+))?"
     rf"-b(?P<beta>-?{_NUMBER})(?:-h(?P<h>-?{_NUMBER}))?(?P<open>-open)?$"
@@ -22,14 +22,35 @@ GRAMMAR = "{ising|potts-q<q>}-L<Lx>[x<Ly>]-b<beta>[-h<h>][-open]"
 
 @dataclass(frozen=True)
 class BenchmarkSpec:
-    """A named benchmark: the model it defines (β is the target inverse temperature)."""
+    """A named benchmark: the model it defines (β is the target inverse temperature).
+
+    ``name`` is canonical (:func:`canonical_name`): every spelling of one model is one benchmark.
+    """
 
     name: str
     model: Ising | Potts
 
 
+def _number(value: float) -> str:
+    """The shortest text that reads back as ``value``: ``0.44070`` → ``0.4407``, ``1`` → ``1.0``."""
+    return repr(float(value))
+
+
+def canonical_name(model: Ising | Potts) -> str:
+    """The one name of ``model``: no leading zeros, ``x<Ly>`` only when Ly ≠ Lx, numbers in their
+    shortest form, ``-h`` only for a non-zero field (``ising-L024x24-b0.44070-h0`` →
+    ``ising-L24-b0.4407``)."""
+    kind = "ising" if model.kind == "ising" else f"potts-q{model.q}"
+    Lx, Ly = model.shape
+    name = f"{kind}-L{Lx}" + ("" if Ly == Lx else f"x{Ly}") + f"-b{_number(model.beta)}"
+    if model.kind == "ising" and model.h != 0:
+        name += f"-h{_number(model.h)}"
+    return name + ("" if model.lattice.periodic else "-open")
+
+
 def parse_benchmark(name: str) -> BenchmarkSpec:
-    """Build the benchmark a name describes; a ValueError explains the grammar otherwise."""
+    """Build the benchmark a name describes, under its canonical name; a ValueError explains the
+    grammar otherwise."""
     match = NAME_PATTERN.match(name.strip())
     if match is None:
         raise ValueError(f"cannot parse benchmark name {name!r}; expected {GRAMMAR}")
@@ -45,7 +66,7 @@ def parse_benchmark(name: str) -> BenchmarkSpec:
         model = Potts(lattice, beta=beta, q=int(match["q"]))
     else:
         model = Ising(lattice, beta=beta, h=float(match["h"] or 0.0))
-    return BenchmarkSpec(name=name.strip(), model=model)
+    return BenchmarkSpec(name=canonical_name(model), model=model)
 
 
 PAPER_BENCHMARKS = (

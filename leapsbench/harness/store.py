@@ -23,6 +23,63 @@ from .runner import ROW_KEYS
 DEFAULT_RESULTS_DIR = Path("results") / "runs"
 
 
+REQUIRED_KEYS = ("run_key", "benchmark", "method", "seed", "status")
+"""A row without any of these cannot be grouped, counted or judged: it is skipped."""
+NUMERIC_KEYS = (
+    "seed",
+    "mag",
+    "mag_err",
+    "mag_ref_err",
+    "delta_mag",
+    "ess",
+    "ess_fraction",
+    "ess_per_second",
+    "log_z_err",
+    "log_z_error",
+    "train_seconds",
+    "sample_seconds",
+    "total_seconds",
+    "param_count",
+)
+"""Keys whose value, when present, must be a number (tables and compare average them)."""
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, bool) or value is None:
+        return value is None
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def row_problem(row) -> str | None:
+    """Why ``row`` is not a usable result row, or None if it is one."""
+    if not isinstance(row, dict):
+        return f"not a result row (a {type(row).__name__})"
+    missing = [key for key in REQUIRED_KEYS if row.get(key) is None]
+    if missing:
+        return f"not a result row (no {', '.join(missing)})"
+    bad = [f"{key}={row[key]!r}" for key in NUMERIC_KEYS if not _is_number(row.get(key))]
+    if bad:
+        return f"non-numeric {', '.join(bad)}"
+    return None
+
+
+def valid_rows(rows, where) -> list[dict]:
+    """The usable rows of ``rows``; each other one is skipped with a warning naming ``where``."""
+    out = []
+    for index, row in enumerate(rows):
+        problem = row_problem(row)
+        if problem is None:
+            out.append(row)
+        else:
+            place = where if len(rows) == 1 else f"{where} (entry {index})"
+            warnings.warn(f"skipping {place}: {problem}", stacklevel=3)
+    return out
+
+
 def read_row(path: Path) -> dict | None:
     """The row stored in ``path``, or None (with a warning naming the file) if it is unreadable."""
     try:
@@ -30,10 +87,8 @@ def read_row(path: Path) -> dict | None:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         warnings.warn(f"skipping unreadable result row {path}: {err}", stacklevel=2)
         return None
-    if not isinstance(row, dict) or "run_key" not in row:
-        warnings.warn(f"skipping {path}: not a result row (no run_key)", stacklevel=2)
-        return None
-    return row
+    rows = valid_rows([row], path)
+    return rows[0] if rows else None
 
 
 def _read_rows(paths) -> list[dict]:
@@ -83,7 +138,8 @@ class ResultStore:
 def load_rows(source: Path | str) -> list[dict]:
     """Rows from a store directory, a directory of row JSON files, or a .csv/.json file.
 
-    A ValueError says so when ``source`` holds no rows.
+    Entries that are not result rows are skipped with a warning naming the file; a ValueError
+    says so when ``source`` holds no rows at all or cannot be read as results.
     """
     source = Path(source)
     if source.is_dir():
@@ -93,16 +149,28 @@ def load_rows(source: Path | str) -> list[dict]:
             rows = load_rows(source / "results.csv")
         else:
             rows = _read_rows(sorted(source.glob("*.json")))
-    elif source.is_file() and source.suffix == ".csv":
-        import pandas as pd
-
-        frame = pd.read_csv(source)
-        rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     elif source.is_file():
-        data = json.loads(source.read_text())
-        rows = data if isinstance(data, list) else [data]
+        rows = valid_rows(_read_file(source), source)
     else:
         raise ValueError(f"no results at {source}: expected a results directory or a .csv/.json")
     if not rows:
-        raise ValueError(f"no result rows in {source}")
+        raise ValueError(
+            f"no result rows in {source}: expected a results store (a directory with rows/ or "
+            "results.csv) or a .csv/.json of rows with run_key, benchmark, method, seed, status"
+        )
     return rows
+
+
+def _read_file(source: Path) -> list:
+    """The entries of a .csv or .json file of rows; a ValueError names a file it cannot read."""
+    try:
+        if source.suffix == ".csv":
+            import pandas as pd
+
+            frame = pd.read_csv(source)
+            return frame.astype(object).where(frame.notna(), None).to_dict("records")
+        data = json.loads(source.read_text())
+    except (UnicodeDecodeError, ValueError) as err:  # pandas' parser errors are ValueErrors
+        kind = "CSV" if source.suffix == ".csv" else "JSON"
+        raise ValueError(f"cannot read {source} as {kind} result rows: {err}") from None
+    return data if isinstance(data, list) else [data]

@@ -22,6 +22,12 @@ Optionally: resampling (SMC) of each of G islands of B/G walkers whose ESS fract
 threshold, within the island (weights reset to the island mean, so log Ẑ is unchanged in form and
 is the product of incremental means); then M local MCMC sweeps at β_{t+h} (weights unchanged; one
 more network evaluation per step).  Walkers may run in chunks of whole islands to bound memory.
+
+The step is written once, as pure functions over a small immutable :class:`CTMCState` (BlackJAX
+style): :func:`init`, :func:`step` (returns the new state and a :class:`CTMCInfo`),
+:func:`refine` (the MCMC sweeps) and :func:`select` (resampling), with the fixed parts of the
+CTMC in :class:`Dynamics`.  The sampler (:func:`leaps_sample`), the training rollouts and the
+log weights of a stored path (:mod:`.losses`) all drive these.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.special import logsumexp as logsumexp_host
@@ -218,7 +225,105 @@ def network_scores(network, params, x, t):
     return xp.astype(G, xp.float64, copy=False)
 
 
-def _run_chunk(network, params, model, backend, rng, config: CTMCConfig, size: int, report):
+class CTMCState(NamedTuple):
+    """Walkers at time t = k·h: states ``x`` (B, Lx, Ly), float64 log weights ``log_w`` (B,) and
+    the scores G_t(x) (float64) when already computed (None: the next step computes them)."""
+
+    x: Any
+    log_w: Any
+    k: int = 0
+    scores: Any = None
+
+
+class CTMCInfo(NamedTuple):
+    """What one step did: ``moved`` (B, Lx, Ly) the sites that jumped and ``increment`` (B,)
+    the log-weight increment (None for a step that does not weigh)."""
+
+    moved: Any
+    increment: Any
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    """The fixed parts of one CTMC: rates from ``network`` with ``params`` (on the states'
+    backend, any dtype), the ``model``, step ``h``, rate floor ε, the annealing ``schedule`` (a
+    :mod:`leapsbench.models.schedule` object, β_t = β λ(t)) and the weight mode: "exact",
+    "euler" or None (move only, as the training rollouts do)."""
+
+    network: Any
+    params: Any
+    model: Any
+    h: float
+    rate_floor: float
+    schedule: Any
+    weights: str | None = "exact"
+
+    def beta(self, k: int) -> float:
+        """β at time k·h."""
+        return self.model.beta * self.schedule.fraction(k * self.h)
+
+    def scores(self, state: CTMCState):
+        """G_t(x) of ``state``: its stored scores, or one network evaluation."""
+        if state.scores is not None:
+            return state.scores
+        return network_scores(self.network, self.params, state.x, state.k * self.h)
+
+
+def init(dynamics: Dynamics, backend, rng, size: int) -> CTMCState:
+    """``size`` walkers drawn uniformly at t = 0 with log weights 0 (log Z_0 = N log q)."""
+    x = dynamics.model.uniform_states(backend, rng, size)
+    return CTMCState(x=x, log_w=backend.zeros((size,), dtype=backend.xp.float64))
+
+
+def step(dynamics: Dynamics, state: CTMCState, rng=None, move=None):
+    """One tau-leap step t → t + h of every walker; returns ``(state, info)``.
+
+    The move is drawn with ``rng`` (:func:`tau_leap_step`) or, to re-weigh a stored path, given
+    as ``move = (x', moved)``.  A weighing step adds the exact or Euler increment (module
+    docstring) and keeps the scores at (x', t + h) in the new state: the exact weight needs
+    them, and the next step moves with them.  Differentiable in torch through the params.
+    """
+    model, h, floor = dynamics.model, dynamics.h, dynamics.rate_floor
+    G, k = dynamics.scores(state), state.k
+    if move is None:
+        x_next, moved, forward, onehot = tau_leap_step(model, G, state.x, rng, h, floor)
+    else:
+        (x_next, moved), onehot = move, _one_hot(model, state.x, G.dtype)
+        forward, _ = jump_rates(G, onehot, floor)
+    if dynamics.weights is None:
+        return CTMCState(x_next, state.log_w, k + 1), CTMCInfo(moved, None)
+    G_next = network_scores(dynamics.network, dynamics.params, x_next, (k + 1) * h)
+    if dynamics.weights == "euler":
+        dbeta = model.beta * dynamics.schedule.dfraction(k * h)
+        increment = _euler_increment(model, dynamics.beta(k), dbeta, state.x, G, onehot, floor, h)
+    else:
+        betas = (dynamics.beta(k), dynamics.beta(k + 1))
+        increment = exact_increment(
+            model, (state.x, x_next, moved), (forward, onehot), G_next, betas, h, floor
+        )
+    new = CTMCState(x_next, state.log_w + increment, k + 1, G_next)
+    return new, CTMCInfo(moved, increment)
+
+
+def refine(dynamics: Dynamics, state: CTMCState, rng, sweeps: int, rule: str) -> CTMCState:
+    """``sweeps`` local MCMC sweeps of ``rule`` at β_t of the state's time (they leave ρ_t
+    invariant, so the weights are unchanged); the scores are dropped (states changed)."""
+    if not sweeps:
+        return state
+    x, beta = state.x, dynamics.beta(state.k)
+    for _ in range(sweeps):
+        x, _ = sweep(dynamics.model, x, beta, rng, rule)
+    return state._replace(x=x, scores=None)
+
+
+def select(state: CTMCState, ancestors, log_w) -> CTMCState:
+    """The walkers ``ancestors`` (resampling) with the new log weights ``log_w``."""
+    xp = _namespace(state.x)
+    scores = None if state.scores is None else xp.take(state.scores, ancestors, axis=0)
+    return state._replace(x=xp.take(state.x, ancestors, axis=0), log_w=log_w, scores=scores)
+
+
+def _run_chunk(dynamics: Dynamics, backend, rng, config: CTMCConfig, size: int, report):
     """The CTMC for ``size`` walkers (whole islands); see :func:`leaps_sample`.
 
     Returns device arrays ``(x, log_w, sums, jumps, resampled)``: final states and log weights,
@@ -226,44 +331,23 @@ def _run_chunk(network, params, model, backend, rng, config: CTMCConfig, size: i
     ``jumps`` (n,) the number of sites that moved at each step, summed over walkers, and the
     number of island resamplings.  ``report(k, ess_fraction)`` is called after step k.
     """
-    xp = backend.xp
-    schedule = get_schedule(config.schedule)
-    n, h = config.n_steps, 1.0 / config.n_steps
+    xp, n = backend.xp, config.n_steps
     islands = size * config.n_islands // config.n_walkers
-    x = model.uniform_states(backend, rng, size)
-    log_w = backend.zeros((size,), dtype=xp.float64)
+    state = init(dynamics, backend, rng, size)
     resampled = backend.zeros((), dtype=xp.int64)
-    G = network_scores(network, params, x, 0.0)
     sums, jumps = [], []
     for k in range(n):
-        t, t_next = k * h, (k + 1) * h
-        beta, beta_next = model.beta * schedule.fraction(t), model.beta * schedule.fraction(t_next)
-        x_next, moved, forward, onehot = tau_leap_step(model, G, x, rng, h, config.rate_floor)
-        G_next = network_scores(network, params, x_next, t_next)
-        if config.weights == "euler":
-            dbeta = model.beta * schedule.dfraction(t)
-            increment = _euler_increment(model, beta, dbeta, x, G, onehot, config.rate_floor, h)
-        else:
-            move, betas = (x, x_next, moved), (beta, beta_next)
-            increment = exact_increment(
-                model, move, (forward, onehot), G_next, betas, h, config.rate_floor
-            )
-        log_w, x, G = log_w + increment, x_next, G_next
-        jumps.append(xp.sum(xp.astype(moved, xp.float64)))
-        sums.append(xp.stack([logsumexp(xp, log_w), logsumexp(xp, 2 * log_w)]))
+        state, info = step(dynamics, state, rng)
+        jumps.append(xp.sum(xp.astype(info.moved, xp.float64)))
+        sums.append(xp.stack([logsumexp(xp, state.log_w), logsumexp(xp, 2 * state.log_w)]))
         if config.resample_threshold is not None and k + 1 < n:
-            step = resample_islands(log_w, rng, islands, config.resample_threshold)
-            log_w = step.log_weights
-            x, G = xp.take(x, step.ancestors, axis=0), xp.take(G, step.ancestors, axis=0)
-            resampled = resampled + xp.sum(xp.astype(step.resampled, xp.int64))
-        if config.mcmc_sweeps:
-            for _ in range(config.mcmc_sweeps):
-                x, _ = sweep(model, x, beta_next, rng, config.mcmc_rule)
-            if k + 1 < n:  # the last step's scores are never used
-                G = network_scores(network, params, x, t_next)
+            chosen = resample_islands(state.log_w, rng, islands, config.resample_threshold)
+            state = select(state, chosen.ancestors, chosen.log_weights)
+            resampled = resampled + xp.sum(xp.astype(chosen.resampled, xp.int64))
+        state = refine(dynamics, state, rng, config.mcmc_sweeps, config.mcmc_rule)
         if report is not None:
             report(k, float(xp.exp(2 * sums[-1][0] - sums[-1][1])) / size)
-    return x, log_w, xp.stack(sums), xp.stack(jumps), resampled
+    return state.x, state.log_w, xp.stack(sums), xp.stack(jumps), resampled
 
 
 def log_z_with_error(log_weights, log_z0: float, n_islands: int, n_resamplings: int):
@@ -296,8 +380,8 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
     (each chunk holds whole islands, so chunking changes the memory, not the estimator); final
     states and log weights are concatenated.
 
-    ``params`` must already live on ``backend`` (see ``networks.params_to``).  Memory is
-    O(chunk·N·q): no trajectory is stored.  Diagnostics (over all walkers): ``ess_fraction``
+    ``params`` must already live on ``backend`` (:func:`leapsbench.params.params_to`).  Memory
+    is O(chunk·N·q): no trajectory is stored.  Diagnostics (over all walkers): ``ess_fraction``
     (n,) the Kish ESS / B after each step, before its resampling; ``mean_jumps`` (n,) sites moved
     per walker at each step; ``n_resamplings`` (island resamplings); ``n_chunks``.
     ``n_evaluations`` (the total, docs/CONTRACTS.md) = B · (1 + n network passes, n − 1 more
@@ -305,6 +389,10 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
     """
     xp = backend.xp
     B, n = config.n_walkers, config.n_steps
+    schedule = get_schedule(config.schedule)
+    dynamics = Dynamics(
+        network, params, model, 1.0 / n, config.rate_floor, schedule, config.weights
+    )
     size = min(config.chunk_walkers or B, B)
     n_chunks = -(-B // size)
     start = time.perf_counter()
@@ -317,7 +405,7 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
                 progress(c * n + k + 1, n_chunks * n, ess_fraction=ess)
 
         chunk_size = min(size, B - c * size)
-        chunks.append(_run_chunk(network, params, model, backend, rng, config, chunk_size, report))
+        chunks.append(_run_chunk(dynamics, backend, rng, config, chunk_size, report))
     xs, log_ws, sums, jumps, resampled = zip(*chunks, strict=True)
     x, log_w = xp.concat(xs, axis=0), xp.concat(log_ws, axis=0)
     backend.synchronize()

@@ -27,11 +27,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, fields
 
+from leapsbench.checkpoint import save_checkpoint
 from leapsbench.models.schedule import get_schedule
+from leapsbench.params import param_count, params_to
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint
 from .ctmc import CTMCConfig, leaps_sample
-from .networks import default_hyper, make_network, param_count, params_to
+from .networks import default_hyper, make_network
 from .train import TrainConfig, train_leaps
 
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}

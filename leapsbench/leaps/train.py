@@ -42,11 +42,12 @@ import array_api_compat
 import numpy as np
 
 from leapsbench.backends import get_backend
-from leapsbench.baselines.local import RULES, sweep
+from leapsbench.baselines.local import RULES
 from leapsbench.models.schedule import beta_at, dbeta_dt, get_schedule
+from leapsbench.params import params_to, params_to_numpy
 
-from .ctmc import _one_hot, exact_increment, full_delta_energy, jump_rates, tau_leap_step
-from .networks import params_to, params_to_numpy
+from . import ctmc
+from .ctmc import _one_hot, full_delta_energy, jump_rates
 
 LOSSES = ("pinn", "log_variance")
 
@@ -185,22 +186,26 @@ def _rollout(network, params, model, backend, rng, config: TrainConfig, n_steps:
     """One detached rollout of the sampler: ``n_steps`` steps of h = 1/horizon from t = 0, as a
     list of (x_k, x'_{k+1}, moved) — x'_{k+1} before the step's MCMC sweeps (at β_{t+h} of the
     schedule), x_{k+1} after.  The same random draws, in the same order, as
-    :func:`.ctmc.leaps_sample` with ``n_steps = horizon`` and ``mcmc_sweeps``."""
+    :func:`.ctmc.leaps_sample` with ``n_steps = horizon`` and ``mcmc_sweeps`` (the same
+    :func:`.ctmc.step`, without weights)."""
     import torch
 
-    schedule = get_schedule(config.schedule)
-    h = 1.0 / config.horizon
-    x = model.uniform_states(backend, rng, config.walkers)
+    dynamics = ctmc.Dynamics(
+        network,
+        params,
+        model,
+        1.0 / config.horizon,
+        config.rate_floor,
+        get_schedule(config.schedule),
+        weights=None,
+    )
+    state = ctmc.init(dynamics, backend, rng, config.walkers)
     path = []
     with torch.no_grad():
-        for k in range(n_steps):
-            t = k * h
-            G = network.apply(params, x, t)
-            x_next, moved, *_ = tau_leap_step(model, G, x, rng, h, config.rate_floor)
-            path.append((x, x_next, moved))
-            x = x_next
-            for _ in range(config.mcmc_sweeps):
-                x, _ = sweep(model, x, beta_at(model, schedule, t + h), rng, config.mcmc_rule)
+        for _ in range(n_steps):
+            moved_to, info = ctmc.step(dynamics, state, rng)
+            path.append((state.x, moved_to.x, info.moved))
+            state = ctmc.refine(dynamics, moved_to, rng, config.mcmc_sweeps, config.mcmc_rule)
     return path
 
 
@@ -220,20 +225,14 @@ def path_states_and_times(path, h: float, dtype):
 
 
 def path_log_weights(network, params, model, path, h: float, floor: float, schedule):
-    """Exact log weights A (B,) of a fixed rollout, differentiable in ``params``:
-    Σ_k of :func:`.ctmc.exact_increment` along the stored moves, β_t = β λ(t) of ``schedule``
-    (the log weights :func:`.ctmc.leaps_sample` gives the same path)."""
+    """Exact log weights A (B,) of a fixed rollout, differentiable in ``params``: the exact
+    increments of :func:`.ctmc.step` replayed along the stored moves, β_t = β λ(t) of
+    ``schedule`` (the log weights :func:`.ctmc.leaps_sample` gives the same path)."""
+    dynamics = ctmc.Dynamics(network, params, model, h, floor, schedule, weights="exact")
     log_w = 0.0
     for k, (x, x_next, moved) in enumerate(path):
-        t, t_next = k * h, (k + 1) * h
-        G = network.apply(params, x, t)
-        onehot = _one_hot(model, x, G.dtype)
-        forward, _ = jump_rates(G, onehot, floor)
-        G_next = network.apply(params, x_next, t_next)
-        betas = (beta_at(model, schedule, t), beta_at(model, schedule, t_next))
-        log_w = log_w + exact_increment(
-            model, (x, x_next, moved), (forward, onehot), G_next, betas, h, floor
-        )
+        state = ctmc.CTMCState(x, log_w, k)
+        log_w = ctmc.step(dynamics, state, move=(x_next, moved))[0].log_w
     return log_w
 
 

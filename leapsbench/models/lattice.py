@@ -11,10 +11,15 @@ from dataclasses import dataclass
 import array_api_compat
 import numpy as np
 
+MAX_SIDE = 4096
+"""Largest lattice side: 4096² = 16.8M sites per configuration (Kaufman's formula takes ~4 s)."""
+
 
 def _check_size(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 2:
         raise ValueError(f"lattice size {name} must be an integer >= 2, got {value!r}")
+    if value > MAX_SIDE:
+        raise ValueError(f"lattice size {name}={value} is too large: at most {MAX_SIDE} per side")
     return int(value)
 
 

@@ -67,7 +67,8 @@ def leaps_conv_torch():
     network written directly in torch (tests/perf/test_leaps_networks_perf.py)."""
     torch = pytest.importorskip("torch")
     direct = pytest.importorskip("test_leaps_networks_perf")
-    from leapsbench.leaps.networks import make_network, params_to
+    from leapsbench.leaps.networks import make_network
+    from leapsbench.params import params_to
 
     model, backend = ising(8, beta=0.44), _backend("torch")
     net = make_network("conv", model, preset="paper")
@@ -89,7 +90,8 @@ def leaps_conv_torch():
 
 
 def _leaps_forward_vs_matmul(architecture):
-    from leapsbench.leaps.networks import make_network, params_to
+    from leapsbench.leaps.networks import make_network
+    from leapsbench.params import params_to
 
     model, backend = ising(8, beta=0.44), _backend("numpy")
     net = make_network(architecture, model)
@@ -118,7 +120,7 @@ def made_sampling_numpy_vs_matmul():
     """64 samples from a MADE (default hyper, Ising L = 6, 36 raster steps) on numpy vs a 256²
     matmul."""
     network = pytest.importorskip("leapsbench.baselines.autoregressive.network")
-    from leapsbench.leaps.networks import params_to
+    from leapsbench.params import params_to
 
     model, backend = ising(6, beta=0.44), _backend("numpy")
     net = network.make_net("made", model)

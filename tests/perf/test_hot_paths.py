@@ -92,7 +92,7 @@ def test_ais_step(benchmark, backend, kind, size):
 def test_autoregressive_sampling(benchmark, backend, kind, size):
     """64 samples from a MADE (default width/depth): N conditionals in raster order."""
     network = pytest.importorskip("leapsbench.baselines.autoregressive.network")
-    from leapsbench.leaps.networks import params_to
+    from leapsbench.params import params_to
 
     model = _model(kind, size)
     net = network.make_net("made", model)

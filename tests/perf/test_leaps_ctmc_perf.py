@@ -15,8 +15,9 @@ import pytest
 from leapsbench.backends import BackendUnavailable, get_backend
 
 from leapsbench.leaps.ctmc import exact_increment, tau_leap_step
-from leapsbench.leaps.networks import make_network, params_to
+from leapsbench.leaps.networks import make_network
 from leapsbench.models import ising
+from leapsbench.params import params_to
 
 WALKERS = 64
 

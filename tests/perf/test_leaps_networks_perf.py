@@ -13,8 +13,9 @@ import pytest
 from leapsbench.backends import BackendUnavailable, get_backend
 
 from leapsbench.leaps.layers import kernel_offsets
-from leapsbench.leaps.networks import make_network, params_to
+from leapsbench.leaps.networks import make_network
 from leapsbench.models import ising, potts
+from leapsbench.params import params_to
 
 BATCH = 64
 
