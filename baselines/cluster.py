@@ -34,7 +34,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from leapsbench.harness.method import NotApplicable
+from leapsbench.method import NotApplicable
 
 RULES = ("swendsen-wang", "wolff")
 

@@ -1,4 +1,4 @@
-"""Harness adapter for MCMC chains: ``make(name, preset, overrides)`` (docs/CONTRACTS.md).
+"""Harness adapter for MCMC chains (docs/CONTRACTS.md, "Method adapters").
 
 Names: "metropolis", "heatbath" (checkerboard sweeps on the sampling backend), "swendsen-wang",
 "wolff" (cluster updates, numpy on the CPU).  Presets (C chains, W warm-up sweeps, S kept sweeps,
@@ -7,52 +7,72 @@ thinning T):
 * quick — C = 64, W = 200, S = 500, T = 1: about a second on an 8×8 lattice on one CPU core;
 * paper — C = 1000, W = 1000, S = 10⁴, T = 1 (for a GPU).
 
-``budget.n_samples`` (chains × kept sweeps) sets S = n_samples // C; ``budget.sample_seconds`` is
-not used.  Cost: ``n_evaluations`` = C · (W + S · T) sweeps in total (see :mod:`.chains`).
-Nothing is trained; ``fit`` is a no-op.
+``budget.n_samples`` (chains × kept sweeps) sets S = n_samples // C.  Cost: ``n_evaluations`` =
+C · (W + S · T) sweeps in total (see :mod:`.chains`).  Nothing is trained.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
-from leapsbench.presets import checked_overrides, preset_settings
+from leapsbench.method import UntrainedMethod
+from leapsbench.presets import build_method, field_types
 
 from .chains import run_chains
 
-NAMES = ("metropolis", "heatbath", "swendsen-wang", "wolff")
 PRESETS = {
     "quick": {"n_chains": 64, "n_warmup": 200, "n_samples": 500, "thin": 1},
     "paper": {"n_chains": 1000, "n_warmup": 1000, "n_samples": 10_000, "thin": 1},
 }
 
 
+@dataclass(frozen=True)
+class ChainSettings:
+    """C chains, W warm-up sweeps, S kept sweeps, every T-th kept (W >= 0, the others >= 1)."""
+
+    n_chains: int
+    n_warmup: int
+    n_samples: int
+    thin: int
+
+    def __post_init__(self):
+        for key, value in self.config().items():
+            low = 0 if key == "n_warmup" else 1
+            if value < low:
+                raise ValueError(f"{key} must be >= {low}, got {value}")
+
+    def config(self) -> dict:
+        return asdict(self)
+
+
 @dataclass
-class MCMCMethod:
-    """A chain sampler with fixed hyperparameters (``config``); nothing to train."""
+class MCMCMethod(UntrainedMethod):
+    """A chain sampler with the rule ``name``; nothing to train."""
 
-    name: str
-    config: dict
-    param_count: int | None = None
+    @classmethod
+    def defaults(cls, name: str, preset: str) -> dict:
+        return PRESETS[preset]
 
-    def fit(self, model, backend, rng, budget, progress=None) -> dict:
-        return {}
+    @classmethod
+    def key_types(cls, name: str) -> dict:
+        return field_types(ChainSettings)
+
+    @classmethod
+    def settings_from(cls, name: str, flat: dict) -> ChainSettings:
+        return ChainSettings(**flat)
 
     def sample(self, model, backend, rng, budget, progress=None):
-        config = dict(self.config)
+        settings = self.settings
         if budget is not None and budget.n_samples is not None:
-            config["n_samples"] = max(2, budget.n_samples // config["n_chains"])
-        return run_chains(model, backend, rng, rule=self.name, progress=progress, **config)
+            settings = replace(settings, n_samples=max(2, budget.n_samples // settings.n_chains))
+        return run_chains(
+            model, backend, rng, rule=self.name, progress=progress, **settings.config()
+        )
+
+
+METHODS = {name: MCMCMethod for name in ("metropolis", "heatbath", "swendsen-wang", "wolff")}
 
 
 def make(name: str, preset: str = "quick", overrides: dict | None = None) -> MCMCMethod:
     """The MCMC sampler ``name`` at ``preset`` with ``overrides`` (keys of the preset) applied."""
-    if name not in NAMES:
-        raise ValueError(f"unknown MCMC method {name!r}; known: {', '.join(NAMES)}")
-    settings = preset_settings(name, preset, PRESETS)
-    overrides = checked_overrides(name, overrides, settings)
-    config = {**settings, **{k: int(v) for k, v in overrides.items()}}
-    for key, value in config.items():
-        if value < (0 if key == "n_warmup" else 1):
-            raise ValueError(f"{key} must be positive, got {value}")
-    return MCMCMethod(name=name, config=config)
+    return build_method(METHODS, "MCMC", name, preset, overrides)

@@ -14,6 +14,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from leapsbench.samples import Samples
 
@@ -28,6 +29,13 @@ class FakeMethod:
     config: dict = field(default_factory=dict)
     param_count: int | None = 3
     trained: bool = False
+    preset: str = "quick"
+    training_checkpoint: str | None = None
+    trains: ClassVar[bool] = True
+
+    @property
+    def training_config(self) -> dict:
+        return self.config
 
     def fit(self, model, backend, rng, budget, progress=None):
         CALLS["fit"] += 1
@@ -71,4 +79,4 @@ def make(name, preset="quick", overrides=None):
     unknown = set(overrides) - {"n"}
     if unknown:
         raise ValueError(f"unknown override(s) {sorted(unknown)}; valid keys: n")
-    return FakeMethod(name, {"n": 4000 if preset == "quick" else 40000, **overrides})
+    return FakeMethod(name, {"n": 4000 if preset == "quick" else 40000, **overrides}, preset=preset)

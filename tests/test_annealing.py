@@ -16,7 +16,7 @@ from leapsbench.baselines.annealing_method import make
 
 from leapsbench.estimators import island_weighted_mean, log_mean_exp, weighted_mean
 from leapsbench.exact.enumerate import enumerate_model
-from leapsbench.harness.method import Budget
+from leapsbench.method import Budget
 from leapsbench.models import ising, potts
 from leapsbench.samples import Samples
 

@@ -6,7 +6,7 @@ from leapsbench.backends import get_backend
 from leapsbench.baselines.autoregressive.method import make
 
 from leapsbench.exact.enumerate import enumerate_model
-from leapsbench.harness.method import Budget
+from leapsbench.method import Budget
 from leapsbench.models import ising, potts
 
 

@@ -9,11 +9,11 @@ import pytest
 from leapsbench.backends import get_backend
 
 from leapsbench.checkpoint import checkpoint_paths
-from leapsbench.harness.method import Budget
 from leapsbench.leaps import train
 from leapsbench.leaps.ctmc import CTMCConfig
 from leapsbench.leaps.method import make
 from leapsbench.leaps.train import TrainConfig, learning_rate
+from leapsbench.method import Budget
 from leapsbench.models import ising
 
 SMALL = {"train_steps": 8, "train_walkers": 4, "train_horizon": 8, "train_curriculum_steps": 8}
@@ -87,7 +87,8 @@ def test_resumed_checkpoint_continues_the_lr_schedule_and_curriculum(tmp_path, m
     numpy = get_backend("numpy")
     info = again.fit(again.model, numpy, numpy.rng(1), Budget(), lambda s, t, **m: steps.append(s))
     assert steps == [5, 6, 7, 8] and info["train_steps"] == 4 and info["steps_done"] == 8
-    assert horizons == [train.horizon_at(s, again._split()[1]) for s in range(4, 8)] == [4, 5, 6, 7]
+    training = again.settings.training
+    assert horizons == [train.horizon_at(s, training) for s in range(4, 8)] == [4, 5, 6, 7]
     config = TrainConfig(lr=1.0, decay=0.5, decay_every=3)
     assert [learning_rate(s, config) for s in (0, 2, 3, 7)] == [1.0, 1.0, 0.5, 0.25]
 

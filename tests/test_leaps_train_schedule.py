@@ -75,7 +75,7 @@ def test_the_adapter_trains_with_the_samplers_schedule_and_floor(monkeypatch):
     """``schedule``/``rate_floor`` are sampler keys that training takes over; the PINN residual
     inside ``fit`` is evaluated with that schedule."""
     method = make("leaps-mlp", "quick", {"schedule": "power", "rate_floor": 0.01})
-    _, training, _ = method._split()
+    training = method.settings.training
     assert (training.schedule, training.rate_floor) == ("power", 0.01)
     seen = []
 

@@ -5,11 +5,11 @@ import pytest
 from leapsbench.backends import get_backend
 
 from leapsbench.exact.enumerate import enumerate_model
-from leapsbench.harness.method import Budget
 from leapsbench.leaps.ctmc import CTMCConfig, leaps_sample, tau_leap_step
 from leapsbench.leaps.method import make
 from leapsbench.leaps.networks import make_network
 from leapsbench.leaps.train import TrainConfig, path_log_weights
+from leapsbench.method import Budget
 from leapsbench.models import get_schedule, ising, potts
 from leapsbench.params import params_to
 
@@ -227,7 +227,7 @@ def test_paper_preset_has_the_listed_parameter_count():
     method = make("leaps-conv", "paper")
     model = ising(24, 24, beta=0.4407)
     network = make_network("conv", model, **default_hyper("conv", "paper"))
-    _, train, _ = method._split()
+    train = method.settings.training
     fnet = init_fnet(train.fnet_width, 0, train.fnet_depth)
     total = param_count(network.init_params(0)) + param_count(fnet)
     assert total == pytest.approx(3.30e5, rel=0.01)

@@ -15,7 +15,7 @@ from scipy.stats import chi2
 
 from leapsbench import autocorr
 from leapsbench.exact.enumerate import enumerate_model
-from leapsbench.harness.method import Budget
+from leapsbench.method import Budget
 from leapsbench.models import ising, potts
 
 LOCAL_MODELS = {

@@ -1,27 +1,30 @@
-"""Harness adapter for the autoregressive baselines: ``make(name, preset, overrides)``.
+"""Harness adapter for the autoregressive baselines (docs/CONTRACTS.md): VAN and TwoBo.
 
 The trained q is an importance-sampling proposal: log w = −β H(x) − log q(x) − log Z_0, so that
 log Z_0 + log mean exp(log w) = log Ẑ (unbiased in Z), and F_q = E_q[βH + log q] ≥ −log Z.
 Presets: quick — 300 REINFORCE steps of 256 samples (seconds on 4×4); paper — networks near
 LEAPS's 3.30e5 parameters on 16×16 Ising: MADE width 64 depth 1 (3.28e5), PixelCNN width 64
 depth 9 kernel 3 (3.0e5), TwoBo width 20 (see ``param_count``).
+``settings`` (:class:`AutoregressiveSettings`): network hyperparameters, z2, training, n_samples.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 import numpy as np
 
 from leapsbench.checkpoint import load_checkpoint, save_checkpoint
 from leapsbench.estimators import log_z_estimate
+from leapsbench.method import Adapter, Budget
 from leapsbench.params import param_count, params_to
-from leapsbench.presets import checked_overrides, preset_settings
+from leapsbench.presets import build_method, field_types, value_types
 from leapsbench.samples import Samples
 
-from .network import make_net, net_from_config
+from .network import check_hyper, make_net, net_from_config
 from .train import TrainConfig, train
 
 ARCHITECTURE_OF = {"van-made": "made", "van-pixelcnn": "pixelcnn", "twobo": "twobo"}
@@ -58,27 +61,66 @@ PRESETS = {
 TRAIN_KEYS = ("steps", "batch", "lr", "anneal_fraction")
 
 
+@dataclass(frozen=True)
+class AutoregressiveSettings:
+    """The network hyperparameters, the Z2 symmetrisation (Ising only), the training and the
+    default number of samples; the flat config lists the training keys without a prefix."""
+
+    network: dict
+    z2: bool
+    training: TrainConfig
+    n_samples: int
+
+    def __post_init__(self):
+        if self.n_samples < 1:
+            raise ValueError(f"n_samples must be >= 1, got {self.n_samples}")
+
+    def config(self) -> dict:
+        training = {k: getattr(self.training, k) for k in TRAIN_KEYS}
+        return {**self.network, "z2": self.z2, **training, "n_samples": self.n_samples}
+
+
 @dataclass
-class AutoregressiveMethod:
-    name: str
-    config: dict
+class AutoregressiveMethod(Adapter):
     params: dict | None = None
     net: object = None
     model: object = None
     history: dict = field(default_factory=dict)
     steps_done: int = 0
+    trains: ClassVar[bool] = True
+
+    @classmethod
+    def defaults(cls, name: str, preset: str) -> dict:
+        return {**NET_PRESETS[preset][name], **PRESETS[preset]}
+
+    @classmethod
+    def key_types(cls, name: str) -> dict:
+        training = field_types(TrainConfig)
+        return {
+            **value_types(NET_PRESETS["quick"][name]),
+            "z2": (bool,),
+            **{k: training[k] for k in TRAIN_KEYS},
+            "n_samples": (int,),
+        }
+
+    @classmethod
+    def settings_from(cls, name: str, flat: dict) -> AutoregressiveSettings:
+        network = {k: flat[k] for k in NET_PRESETS["quick"][name]}
+        check_hyper(ARCHITECTURE_OF[name], network)
+        training = TrainConfig(**{k: flat[k] for k in TRAIN_KEYS})
+        return AutoregressiveSettings(network, flat["z2"], training, flat["n_samples"])
 
     @property
     def param_count(self) -> int | None:
         return None if self.params is None else param_count(self.params)
 
     def _net(self, model):
-        z2 = bool(self.config["z2"]) and model.kind == "ising"
-        hyper = {k: self.config[k] for k in NET_PRESETS["quick"][self.name]}
-        return make_net(ARCHITECTURE_OF[self.name], model, z2=z2, **hyper)
+        z2 = self.settings.z2 and model.kind == "ising"
+        return make_net(ARCHITECTURE_OF[self.name], model, z2=z2, **self.settings.network)
 
     def fit(self, model, backend, rng, budget, progress=None) -> dict:
         """Train (resuming from loaded/previous params of the same network and model)."""
+        budget = budget or Budget()
         net = self._net(model)
         resume = self.params is not None and self.net == net and self.model == model
         self.net, self.model = net, model
@@ -87,16 +129,16 @@ class AutoregressiveMethod:
         done = self.steps_done if resume else 0
         # a step budget (total steps, counting resumed ones) replaces the preset's step count,
         # so that the β ramp spans the budget
-        total = getattr(budget, "train_steps", None) or self.config["steps"]
+        total = budget.train_steps or self.settings.training.steps
         start = time.perf_counter()
         self.params, self.history = train(
             self.net,
             model,
             self.params if resume else self.net.init_params(seed),
-            TrainConfig(**{**{k: self.config[k] for k in TRAIN_KEYS}, "steps": total}),
+            replace(self.settings.training, steps=total),
             seed,
             device=device,
-            max_seconds=getattr(budget, "train_seconds", None),
+            max_seconds=budget.train_seconds,
             progress=progress,
             start_step=done,
         )
@@ -112,7 +154,7 @@ class AutoregressiveMethod:
     def sample(self, model, backend, rng, budget, progress=None) -> Samples:
         if self.params is None:
             raise RuntimeError(f"{self.name}: call fit (or load a checkpoint) before sample")
-        n = getattr(budget, "n_samples", None) or self.config["n_samples"]
+        n = (budget or Budget()).n_samples or self.settings.n_samples
         start = time.perf_counter()
         params = params_to(backend, self.params)
         x = self.net.sample(params, model, backend, rng, n)
@@ -151,15 +193,9 @@ class AutoregressiveMethod:
             )
 
 
+METHODS = {name: AutoregressiveMethod for name in ARCHITECTURE_OF}
+
+
 def make(name: str, preset: str = "quick", overrides: dict | None = None) -> AutoregressiveMethod:
     """van-made, van-pixelcnn or twobo at ``preset`` with ``overrides`` (preset keys) applied."""
-    if name not in ARCHITECTURE_OF:
-        raise ValueError(
-            f"autoregressive method {name!r} is not implemented; "
-            f"available: {', '.join(ARCHITECTURE_OF)}"
-        )
-    settings = preset_settings(name, preset, PRESETS)
-    defaults = {**NET_PRESETS[preset][name], **settings}
-    return AutoregressiveMethod(
-        name=name, config={**defaults, **checked_overrides(name, overrides, defaults)}
-    )
+    return build_method(METHODS, "autoregressive", name, preset, overrides)

@@ -35,29 +35,10 @@ class AutoregressiveNet:
     _consts: dict = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
-        if self.architecture not in ARCHITECTURES:
-            raise ValueError(
-                f"unknown autoregressive architecture {self.architecture!r}; "
-                f"known: {', '.join(ARCHITECTURES)}"
-            )
-        module = ARCHITECTURES[self.architecture]
-        unknown = set(self.hyper) - set(module.DEFAULTS)
-        if unknown:
-            raise ValueError(
-                f"unknown {self.architecture} hyperparameters {sorted(unknown)}; "
-                f"known: {sorted(module.DEFAULTS)}"
-            )
-        for key, value in self.hyper.items():
-            low = 0 if key == "periodic" or (key, self.architecture) == ("depth", "made") else 1
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(
-                    f"{self.architecture} {key} must be an int >= {low}, got {value!r}"
-                )
-        if self.architecture == "pixelcnn" and self.hyper["kernel"] % 2 == 0:
-            raise ValueError(f"pixelcnn kernel must be odd, got {self.hyper['kernel']}")
+        check_hyper(self.architecture, self.hyper)
         if self.z2 and self.kind != "ising":
             raise ValueError("the Z2 symmetry option applies to Ising models only")
-        object.__setattr__(self, "_consts", module.constants(self))
+        object.__setattr__(self, "_consts", ARCHITECTURES[self.architecture].constants(self))
 
     @property
     def module(self):
@@ -141,6 +122,34 @@ def _logsumexp_last(xp, a):
     return xp.log(xp.sum(xp.exp(a - amax), axis=-1, keepdims=True)) + amax
 
 
+def architecture_module(architecture: str):
+    """The module of ``architecture``; a ValueError names an unknown one and the known ones."""
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"unknown autoregressive architecture {architecture!r}; "
+            f"known: {', '.join(ARCHITECTURES)}"
+        )
+    return ARCHITECTURES[architecture]
+
+
+def check_hyper(architecture: str, hyper: dict) -> None:
+    """A ValueError for an unknown architecture or hyperparameter, or a bad value (integers
+    >= 1, >= 0 for ``periodic`` and MADE's ``depth``; an odd PixelCNN kernel)."""
+    module = architecture_module(architecture)
+    unknown = set(hyper) - set(module.DEFAULTS)
+    if unknown:
+        raise ValueError(
+            f"unknown {architecture} hyperparameters {sorted(unknown)}; "
+            f"known: {sorted(module.DEFAULTS)}"
+        )
+    for key, value in hyper.items():
+        low = 0 if key == "periodic" or (key, architecture) == ("depth", "made") else 1
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{architecture} {key} must be an int >= {low}, got {value!r}")
+    if architecture == "pixelcnn" and hyper["kernel"] % 2 == 0:
+        raise ValueError(f"pixelcnn kernel must be odd, got {hyper['kernel']}")
+
+
 def net_from_config(config: dict, model) -> AutoregressiveNet:
     """Rebuild a network from ``config()`` for ``model`` (checkpoints)."""
     net = make_net(config["architecture"], model, z2=config["z2"], **config["hyper"])
@@ -154,11 +163,7 @@ def net_from_config(config: dict, model) -> AutoregressiveNet:
 
 def make_net(architecture: str, model, z2: bool = False, **hyper) -> AutoregressiveNet:
     """A network for ``model`` with the architecture's defaults updated by ``hyper``."""
-    if architecture not in ARCHITECTURES:
-        raise ValueError(
-            f"unknown autoregressive architecture {architecture!r}; "
-            f"known: {', '.join(ARCHITECTURES)}"
-        )
+    defaults = architecture_module(architecture).DEFAULTS
     couplings = {}
     if architecture == "twobo":
         couplings = {
@@ -169,7 +174,7 @@ def make_net(architecture: str, model, z2: bool = False, **hyper) -> Autoregress
         }
     return AutoregressiveNet(
         architecture,
-        {**ARCHITECTURES[architecture].DEFAULTS, **hyper},
+        {**defaults, **hyper},
         model.q,
         tuple(model.shape),
         model.kind,

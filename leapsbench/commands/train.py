@@ -54,9 +54,9 @@ def run(args) -> int:
     from leapsbench.atomic import atomic_write_text
     from leapsbench.backends import get_backend
     from leapsbench.harness.benchmarks import get_benchmark
-    from leapsbench.harness.method import Budget
     from leapsbench.harness.runner import cache_entry, make_spec
     from leapsbench.leaps.method import make
+    from leapsbench.method import Budget
 
     from .run import parse_overrides
 

@@ -1,49 +1,36 @@
-"""The method registry: name → adapter module, imported lazily (docs/CONTRACTS.md).
+"""The method registry, built from the family modules (docs/CONTRACTS.md, "Method adapters").
 
-Each module defines ``make(name, preset="quick", overrides=None)`` returning an object with
-``name, config, param_count, fit(...), sample(...)`` and optionally ``save(path)``/``load(path,
-model)``.  A method whose module is not installed yet fails with a clear RuntimeError.
+Each family module exports ``METHODS`` (name → adapter class) and ``make(name, preset,
+overrides)``; adding a method is one family module plus one line in :data:`FAMILIES`.
 """
 
 from __future__ import annotations
 
 import importlib
 
+FAMILIES = (
+    "leapsbench.leaps.method",
+    "leapsbench.baselines.mcmc_method",
+    "leapsbench.baselines.annealing_method",
+    "leapsbench.baselines.autoregressive.method",
+)
 METHOD_MODULES = {
-    "leaps-mlp": "leapsbench.leaps.method",
-    "leaps-attention": "leapsbench.leaps.method",
-    "leaps-conv": "leapsbench.leaps.method",
-    "metropolis": "leapsbench.baselines.mcmc_method",
-    "heatbath": "leapsbench.baselines.mcmc_method",
-    "swendsen-wang": "leapsbench.baselines.mcmc_method",
-    "wolff": "leapsbench.baselines.mcmc_method",
-    "ais": "leapsbench.baselines.annealing_method",
-    "smc": "leapsbench.baselines.annealing_method",
-    "van-made": "leapsbench.baselines.autoregressive.method",
-    "van-pixelcnn": "leapsbench.baselines.autoregressive.method",
-    "twobo": "leapsbench.baselines.autoregressive.method",
+    name: family for family in FAMILIES for name in importlib.import_module(family).METHODS
 }
+"""Method name → the family module that builds it."""
 ALL_METHODS = tuple(METHOD_MODULES)
-SUITE_METHODS = tuple(m for m in ALL_METHODS if m != "wolff")
-"""The eleven methods of the benchmark suites (wolff is available on request)."""
-PRESETS = ("quick", "paper")
+ON_REQUEST = ("wolff",)
+"""Methods run only when named (``--method wolff``), not in the suites."""
+SUITE_METHODS = tuple(m for m in ALL_METHODS if m not in ON_REQUEST)
 
 
 def check_method(name: str) -> str:
     if name not in METHOD_MODULES:
-        raise ValueError(f"unknown method {name!r}; choose from {', '.join(ALL_METHODS)}")
+        raise ValueError(f"unknown method {name!r}; choose from {', '.join(METHOD_MODULES)}")
     return name
 
 
 def make_method(name: str, preset: str = "quick", overrides: dict | None = None):
-    """Build method ``name`` at ``preset`` with ``overrides`` through its adapter's ``make``."""
-    module_name = METHOD_MODULES[check_method(name)]
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as err:
-        raise RuntimeError(
-            f"method {name!r} is not available: importing its adapter {module_name} failed ({err})"
-        ) from err
+    """Build method ``name`` at ``preset`` with ``overrides`` through its family's ``make``."""
+    module = importlib.import_module(METHOD_MODULES[check_method(name)])
     return module.make(name, preset, dict(overrides or {}))

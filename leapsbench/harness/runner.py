@@ -6,13 +6,13 @@ the client writes the results store.  It never raises for a failing method: the 
 ``status="error"`` and the message in ``error`` (``status="n/a"`` when the method does not apply
 to the benchmark, :class:`.method.NotApplicable`).
 
-Timing: ``backend.synchronize()`` before each clock read.  Trained models are cached under
-``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` via the adapter's optional
-``save``/``load`` (``fit.json`` written last marks a complete checkpoint), so sampling on another
-backend, or with other sampling-only settings, reuses the same training; a method with a
-``training_checkpoint`` attribute keeps its training state there too, so an interrupted training
-resumes.  A spec with ``no_train`` (``run --no-train``) samples cached checkpoints only: a run
-that would have to train fails, naming the missing entry.  ``ess_per_second`` = ESS /
+Timing: ``backend.synchronize()`` before each clock read.  A method that ``trains`` is cached
+under ``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` by its ``save``/``load``
+(``fit.json`` written last marks a complete checkpoint), so sampling on another backend, or with
+other sampling-only settings, reuses the same training; its ``training_checkpoint`` is a file
+there, so an interrupted training resumes.  A spec with ``no_train`` (``run --no-train``) samples
+cached checkpoints only: a run that would have to train fails, naming the missing entry.
+``ess_per_second`` = ESS /
 (train + sample seconds).
 """
 
@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from leapsbench.atomic import atomic_write_text
+from leapsbench.method import Budget, NotApplicable
 
 from .benchmarks import get_benchmark
-from .method import Budget, NotApplicable
 from .methods import make_method
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
@@ -156,27 +156,20 @@ def _small_diagnostics(diagnostics: dict) -> dict:
 TRAINING_BUDGET = ("train_steps", "train_seconds")
 
 
-def training_config(method) -> dict:
-    """What determines a method's training: its ``training_config`` where it declares one (LEAPS:
-    the config without the sampling-only keys), else its whole ``config``."""
-    return getattr(method, "training_config", method.config)
-
-
 def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> Path:
     """``<cache_dir>/<method>/<benchmark>/<hash>-seed<seed>``: where a trained method is cached.
 
-    The hash covers the method's training config (:func:`training_config`) and its training
-    budget only, so runs that differ in backend, device, dtype, number of samples or sampling-only
+    The hash covers the method's ``training_config`` (LEAPS: its config without the sampling-only
+    keys) and its training budget only, so runs that differ in backend, device, dtype, number of samples or sampling-only
     settings share one checkpoint."""
     training = {k: v for k, v in dict(budget).items() if k in TRAINING_BUDGET and v is not None}
-    key = config_hash({"config": training_config(method), "budget": training})
+    key = config_hash({"config": method.training_config, "budget": training})
     return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
 
 
 def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
     """(fit diagnostics, train seconds, reused?) — from the checkpoint cache when possible."""
-    trains = hasattr(method, "save") and hasattr(method, "load")
-    cacheable = spec["cache_dir"] and trains
+    cacheable = spec["cache_dir"] and method.trains
     if cacheable:
         path = cache_entry(
             spec["cache_dir"], method, spec["benchmark"], spec["budget"], spec["seed"]
@@ -186,9 +179,8 @@ def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, flo
             method.load(str(path), model)
             saved = json.loads(marker.read_text())
             return saved["fit_info"], saved["train_seconds"], True
-        if hasattr(method, "training_checkpoint"):  # an interrupted training resumes from it
-            method.training_checkpoint = str(path / "training-state.pt")
-    if trains and spec.get("no_train"):
+        method.training_checkpoint = str(path / "training-state.pt")  # resumed from
+    if method.trains and spec.get("no_train"):
         where = f"{marker} does not exist" if cacheable else "no cache directory given"
         raise RuntimeError(
             f"no trained {method.name} checkpoint for this run: {where} (--no-train samples "

@@ -1,4 +1,4 @@
-"""Harness adapter for LEAPS: ``make(name, preset, overrides)`` for leaps-mlp/-attention/-conv.
+"""Harness adapter for LEAPS (docs/CONTRACTS.md): leaps-mlp, leaps-attention, leaps-conv.
 
 fit trains the network (and ∂_tF) by the PINN loss in torch (on CUDA when the backend is torch
 on CUDA); sample runs the CTMC on any backend from the exported parameters.  Presets:
@@ -12,11 +12,12 @@ on CUDA); sample runs the CTMC on any backend from the exported parameters.  Pre
   meant for a GPU; inference runs the 10,000 walkers in chunks of 250 to bound memory.  Our
   F-net is the same MLP size but outputs ∂_tF_t (F_t = F_0 + ∫∂_tF).
 
-``config`` is the full flat configuration: every network hyperparameter, every sampler key
-(:class:`.ctmc.CTMCConfig`) and every ``train_*`` key (:class:`.train.TrainConfig`) with its
-preset or default value.  Training trains the CTMC that is sampled: it takes ``rate_floor``,
-``schedule`` and ``mcmc_rule`` from the sampler keys (there are no ``train_rate_floor``,
-``train_schedule`` or ``train_mcmc_rule`` keys).
+``settings`` (:class:`LeapsSettings`) holds the typed sub-configs: the network hyperparameters,
+the sampler (:class:`.ctmc.CTMCConfig`) and the training (:class:`.train.TrainConfig`).  The flat
+``config`` derived from them has every network hyperparameter, every sampler key and every
+training key prefixed ``train_``, with its preset or default value.  Training trains the CTMC
+that is sampled: it takes ``rate_floor``, ``schedule`` and ``mcmc_rule`` from the sampler keys
+(there are no ``train_rate_floor``, ``train_schedule`` or ``train_mcmc_rule`` keys).
 A checkpoint (``save``) records that config, the sampler and training configs, the schedule,
 preset, benchmark and steps done in its JSON, and the F-net next to the parameters in the npz
 (covered by the content hash).
@@ -25,15 +26,18 @@ preset, benchmark and steps done in its JSON, and the F-net next to the paramete
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from typing import ClassVar
 
 from leapsbench.checkpoint import save_checkpoint
+from leapsbench.method import Adapter, Budget
 from leapsbench.models.schedule import get_schedule
 from leapsbench.params import param_count, params_to
+from leapsbench.presets import build_method, field_types, value_types
 
 from .checkpoint import load_checkpoint
 from .ctmc import CTMCConfig, leaps_sample
-from .networks import default_hyper, make_network
+from .networks import checked_hyper, default_hyper, make_network
 from .train import TrainConfig, train_leaps
 
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
@@ -68,21 +72,30 @@ PRESETS = {
 }
 
 
-def split_config(config: dict) -> tuple[CTMCConfig, TrainConfig, dict]:
-    """(sampler config, training config, network hyperparameters) of a flat method config;
-    the training config gets the sampler's ``rate_floor``, ``schedule`` and ``mcmc_rule``."""
-    sampler = CTMCConfig(**{k: config[k] for k in SAMPLER_KEYS if k in config})
-    train = {k[len("train_") :]: config[k] for k in TRAIN_KEYS if k in config}
-    shared = {k: getattr(sampler, k) for k in SHARED_KEYS}
-    hyper = {k: v for k, v in config.items() if k not in SAMPLER_KEYS and k not in TRAIN_KEYS}
-    return sampler, TrainConfig(**train, **shared), hyper
+@dataclass(frozen=True)
+class LeapsSettings:
+    """The typed configuration of a LEAPS method; the training takes the sampler's
+    ``rate_floor``, ``schedule`` and ``mcmc_rule`` (:data:`SHARED_KEYS`)."""
 
+    network: dict
+    sampler: CTMCConfig
+    training: TrainConfig
 
-def full_config(config: dict) -> dict:
-    """``config`` completed with the default of every sampler and ``train_*`` key."""
-    sampler, train, hyper = split_config(config)
-    training = {f"train_{k}": v for k, v in train.config().items() if k not in SHARED_KEYS}
-    return {**hyper, **sampler.config(), **training}
+    @classmethod
+    def from_flat(cls, architecture: str, flat: dict) -> LeapsSettings:
+        """Split a flat config (network keys, sampler keys, ``train_*`` keys; missing keys take
+        their defaults) and validate every part."""
+        sampler = CTMCConfig(**{k: flat[k] for k in SAMPLER_KEYS if k in flat})
+        train = {k[len("train_") :]: flat[k] for k in TRAIN_KEYS if k in flat}
+        shared = {k: getattr(sampler, k) for k in SHARED_KEYS}
+        network = {k: v for k, v in flat.items() if k not in SAMPLER_KEYS and k not in TRAIN_KEYS}
+        return cls(checked_hyper(architecture, network), sampler, TrainConfig(**train, **shared))
+
+    def config(self) -> dict:
+        """The flat config: network keys, sampler keys and ``train_*`` keys."""
+        training = self.training.config()
+        prefixed = {f"train_{k}": v for k, v in training.items() if k not in SHARED_KEYS}
+        return {**self.network, **self.sampler.config(), **prefixed}
 
 
 def training_part(config: dict) -> dict:
@@ -103,10 +116,7 @@ def config_differences(stored: dict, wanted: dict) -> str:
 
 
 @dataclass
-class LeapsMethod:
-    name: str
-    config: dict
-    preset: str = "quick"
+class LeapsMethod(Adapter):
     benchmark: str | None = None
     """The benchmark name, recorded in checkpoints when known (``leapsbench train`` sets it)."""
     params: dict | None = None
@@ -115,8 +125,31 @@ class LeapsMethod:
     model: object = None
     steps_done: int = 0
     """Training steps the params have had; ``fit`` continues the LR schedule and curriculum."""
-    training_checkpoint: str | None = None
-    """A file for the training state: written during ``fit`` and resumed from (train.py)."""
+    trains: ClassVar[bool] = True
+    KEY_HINTS: ClassVar[dict[str, str]] = {
+        f"train_{k}": f"training uses the sampler's {k} (set that instead)" for k in SHARED_KEYS
+    }
+
+    @classmethod
+    def defaults(cls, name: str, preset: str) -> dict:
+        architecture = ARCHITECTURE_OF[name]
+        network = default_hyper(
+            architecture, "paper" if preset == "paper" and architecture == "conv" else None
+        )
+        return LeapsSettings.from_flat(architecture, {**network, **PRESETS[preset]}).config()
+
+    @classmethod
+    def key_types(cls, name: str) -> dict:
+        training = field_types(TrainConfig, exclude=SHARED_KEYS)
+        return {
+            **value_types(default_hyper(ARCHITECTURE_OF[name])),
+            **field_types(CTMCConfig),
+            **{f"train_{k}": types for k, types in training.items()},
+        }
+
+    @classmethod
+    def settings_from(cls, name: str, flat: dict) -> LeapsSettings:
+        return LeapsSettings.from_flat(ARCHITECTURE_OF[name], flat)
 
     @property
     def param_count(self) -> int | None:
@@ -130,15 +163,13 @@ class LeapsMethod:
         (``harness.runner.cache_entry``), and what a loaded checkpoint must match."""
         return training_part(self.config)
 
-    def _split(self):
-        return split_config(self.config)
-
     def fit(self, model, backend, rng, budget, progress=None) -> dict:
         """Train from scratch, or continue from loaded params (``load`` then ``fit`` resumes at
         step ``steps_done``; ``budget.train_steps`` bounds the total step count)."""
-        _, train_config, hyper = self._split()
+        budget = budget or Budget()
         if self.params is None:
-            self.network = make_network(ARCHITECTURE_OF[self.name], model, **hyper)
+            architecture = ARCHITECTURE_OF[self.name]
+            self.network = make_network(architecture, model, **self.settings.network)
         self.model = model
         seed = int(rng.seed_sequence.generate_state(1)[0])
         start_params = self.params if self.params is not None else self.network.init_params(seed)
@@ -148,12 +179,12 @@ class LeapsMethod:
             self.network,
             start_params,
             model,
-            train_config,
+            self.settings.training,
             seed,
             device,
             fnet=self.fnet,
-            max_steps=getattr(budget, "train_steps", None),
-            max_seconds=getattr(budget, "train_seconds", None),
+            max_steps=budget.train_steps,
+            max_seconds=budget.train_seconds,
             progress=progress,
             checkpoint=self.training_checkpoint,
             start_step=self.steps_done,
@@ -171,15 +202,14 @@ class LeapsMethod:
     def sample(self, model, backend, rng, budget, progress=None):
         if self.params is None:
             raise RuntimeError(f"{self.name}: call fit (or load a checkpoint) before sample")
-        sampler, _, _ = self._split()
-        n = getattr(budget, "n_samples", None)
-        if n is not None:
-            sampler = CTMCConfig(**{**sampler.config(), "n_walkers": n})
+        sampler = self.settings.sampler
+        if budget is not None and budget.n_samples is not None:
+            sampler = replace(sampler, n_walkers=budget.n_samples)
         params = params_to(backend, self.params)
         return leaps_sample(self.network, params, model, backend, rng, sampler, progress)
 
     def save(self, path) -> None:
-        sampler, train, _ = self._split()
+        sampler, training = self.settings.sampler, self.settings.training
         save_checkpoint(
             path,
             self.params,
@@ -191,7 +221,7 @@ class LeapsMethod:
                 "benchmark": self.benchmark,
                 "config": self.config,
                 "sampler": sampler.config(),
-                "training": train.config(),
+                "training": training.config(),
                 "schedule": get_schedule(sampler.schedule).config(),
                 "steps_done": self.steps_done,
             },
@@ -214,28 +244,10 @@ class LeapsMethod:
         self.steps_done = int(metadata["extra"]["steps_done"])
 
 
+METHODS = {name: LeapsMethod for name in ARCHITECTURE_OF}
+
+
 def make(name: str, preset: str = "quick", overrides: dict | None = None) -> LeapsMethod:
     """A LEAPS method at ``preset``; overrides are sampler keys, ``train_*`` keys or network
     hyperparameters of the architecture."""
-    if name not in ARCHITECTURE_OF:
-        raise ValueError(f"unknown LEAPS method {name!r}; known: {', '.join(ARCHITECTURE_OF)}")
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
-    architecture = ARCHITECTURE_OF[name]
-    hyper = default_hyper(
-        architecture, "paper" if preset == "paper" and architecture == "conv" else None
-    )
-    overrides = dict(overrides or {})
-    shared = sorted(set(overrides) & {f"train_{k}" for k in SHARED_KEYS})
-    if shared:
-        raise ValueError(
-            f"{name}: {', '.join(shared)} is not a key: training uses the sampler's "
-            f"{', '.join(k[len('train_') :] for k in shared)} (set that instead)"
-        )
-    valid = set(SAMPLER_KEYS) | set(TRAIN_KEYS) | set(hyper)
-    unknown = sorted(set(overrides) - valid)
-    if unknown:
-        raise ValueError(f"unknown {name} override(s) {unknown}; valid keys: {sorted(valid)}")
-    # full_config validates every value now, not after training
-    config = full_config({**hyper, **PRESETS[preset], **overrides})
-    return LeapsMethod(name=name, config=config, preset=preset)
+    return build_method(METHODS, "LEAPS", name, preset, overrides)

@@ -105,26 +105,26 @@ def make_network(architecture: str, model, **hyper) -> Network:
 
     Hyperparameters per architecture: ``default_hyper(architecture)``; presets: ``PRESETS``.
     """
+    full = checked_hyper(architecture, hyper)
+    if getattr(model, "kind", None) not in ("ising", "potts"):
+        raise ValueError(f"model must be an Ising or Potts model, got {model!r}")
+    return Network(architecture, full, int(model.q), tuple(model.shape), model.kind)
+
+
+def checked_hyper(architecture: str, hyper: dict) -> dict:
+    """Every hyperparameter of ``architecture``: its defaults updated by ``hyper`` (which may
+    name a ``preset``), validated; a ValueError names an unknown key or a bad value."""
     if architecture not in ARCHITECTURES:
         raise ValueError(
             f"unknown architecture {architecture!r}; allowed: {', '.join(ARCHITECTURES)}"
         )
     module = ARCHITECTURES[architecture]
-    if getattr(model, "kind", None) not in ("ising", "potts"):
-        raise ValueError(f"model must be an Ising or Potts model, got {model!r}")
-    full = module.check(resolve(architecture, module.DEFAULTS, module.PRESETS, hyper))
-    return Network(architecture, full, int(model.q), tuple(model.shape), model.kind)
+    return module.check(resolve(architecture, module.DEFAULTS, module.PRESETS, hyper))
 
 
 def default_hyper(architecture: str, preset: str | None = None) -> dict:
     """The hyperparameters ``make_network`` uses for ``architecture`` (and ``preset``)."""
-    if architecture not in ARCHITECTURES:
-        raise ValueError(
-            f"unknown architecture {architecture!r}; allowed: {', '.join(ARCHITECTURES)}"
-        )
-    module = ARCHITECTURES[architecture]
-    extra = {} if preset is None else {"preset": preset}
-    return module.check(resolve(architecture, module.DEFAULTS, module.PRESETS, extra))
+    return checked_hyper(architecture, {} if preset is None else {"preset": preset})
 
 
 def network_from_config(config: dict, model) -> Network:
