@@ -4,9 +4,9 @@ A family module exports ``METHODS`` (name → adapter class) and ``make(name, pr
 which builds the adapter through :func:`leapsbench.presets.build_method`: the preset and the
 overrides are validated once, into the adapter's typed ``settings`` (frozen dataclasses); the
 flat ``config`` dict is derived from them (it names the run's hyperparameters in rows; its
-``training_config`` part is hashed for the checkpoint cache).  The harness calls ``fit`` once and then ``sample``; a method
-that ``trains`` is cached with ``save``/``load`` and keeps its training state in
-``training_checkpoint``.  Methods never format output.
+``training_config`` part is hashed for the checkpoint cache).  The harness calls ``fit`` once
+and then ``sample``; a method that ``trains`` is cached with ``save``/``load`` and keeps its
+training state in ``training_checkpoint``.  Methods never format output.
 """
 
 from __future__ import annotations

@@ -159,9 +159,9 @@ TRAINING_BUDGET = ("train_steps", "train_seconds")
 def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> Path:
     """``<cache_dir>/<method>/<benchmark>/<hash>-seed<seed>``: where a trained method is cached.
 
-    The hash covers the method's ``training_config`` (LEAPS: its config without the sampling-only
-    keys) and its training budget only, so runs that differ in backend, device, dtype, number of samples or sampling-only
-    settings share one checkpoint."""
+    The hash covers the method's ``training_config`` (LEAPS: its config without the
+    sampling-only keys) and its training budget only, so runs that differ in backend, device,
+    dtype, number of samples or sampling-only settings share one checkpoint."""
     training = {k: v for k, v in dict(budget).items() if k in TRAINING_BUDGET and v is not None}
     key = config_hash({"config": method.training_config, "budget": training})
     return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
