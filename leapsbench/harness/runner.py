@@ -22,11 +22,13 @@ import hashlib
 import json
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from leapsbench.atomic import atomic_write_text
+from leapsbench.checkpoint import unreadable
 from leapsbench.method import Budget, NotApplicable
 
 from .benchmarks import get_benchmark
@@ -176,8 +178,8 @@ def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, flo
         )
         marker = path / "fit.json"
         if marker.is_file():
+            saved = _read_marker(marker)
             method.load(str(path), model)
-            saved = json.loads(marker.read_text())
             return saved["fit_info"], saved["train_seconds"], True
         method.training_checkpoint = str(path / "training-state.pt")  # resumed from
     if method.trains and spec.get("no_train"):
@@ -193,11 +195,25 @@ def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, flo
     backend.synchronize()
     seconds = time.perf_counter() - start
     if cacheable:
-        path.mkdir(parents=True, exist_ok=True)
-        method.save(str(path))
         marker_text = _to_json({"fit_info": fit_info, "train_seconds": seconds, "spec": spec})
-        atomic_write_text(marker, marker_text)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            method.save(str(path))
+            atomic_write_text(marker, marker_text)
+        except OSError as err:  # the trained method is still here: sample it, keep the row
+            warnings.warn(
+                f"could not cache the trained {method.name} in {path}: {err}", stacklevel=2
+            )
     return json.loads(_to_json(fit_info)), seconds, False
+
+
+def _read_marker(marker: Path) -> dict:
+    """The ``fit.json`` of a cache entry; a ValueError names the file and how to recover."""
+    try:
+        saved = json.loads(marker.read_text())
+        return {"fit_info": saved["fit_info"], "train_seconds": float(saved["train_seconds"])}
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
+        raise unreadable(marker, err) from None
 
 
 def _execute(spec: dict, progress, row: dict) -> dict:
