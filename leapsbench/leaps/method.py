@@ -41,9 +41,9 @@ from .ctmc import CTMCConfig, leaps_sample
 from .networks import checked_hyper, default_hyper, make_network
 from .train import TrainConfig, train_leaps
 
-CHUNK_WALKERS = 1000
-"""Walkers run at once when ``chunk_walkers`` is not set (and nothing is resampled): the
-memory of a paper-size LE-conv forward grows ~30 MB per walker at L = 15."""
+CHUNK_WALKERS = 64
+"""Walkers an authors' network runs at once when ``chunk_walkers`` is not set (and nothing is
+resampled): the memory of its forward grows ~30 MB per walker at L = 15 in float64."""
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
 SAMPLER_KEYS = tuple(f.name for f in fields(CTMCConfig))
 SHARED_KEYS = ("rate_floor", "schedule", "mcmc_rule")
@@ -224,7 +224,12 @@ class LeapsMethod(Adapter):
                 f"not for this benchmark's {describe_model(model.config())}"
             )
         self.network, self.params, self.model = imported.network, imported.params, model
-        self.settings = replace(self.settings, network=dict(imported.network.hyper))
+        sampler = self.settings.sampler
+        if sampler.chunk_walkers is None and sampler.resample_threshold is None:
+            sampler = replace(sampler, chunk_walkers=CHUNK_WALKERS)
+        self.settings = replace(
+            self.settings, network=dict(imported.network.hyper), sampler=sampler
+        )
         return imported.provenance()
 
     def sample(self, model, backend, rng, budget, progress=None):
@@ -233,8 +238,6 @@ class LeapsMethod(Adapter):
         sampler = self.settings.sampler
         if budget is not None and budget.n_samples is not None:
             sampler = replace(sampler, n_walkers=budget.n_samples)
-        if sampler.chunk_walkers is None and sampler.resample_threshold is None:
-            sampler = replace(sampler, chunk_walkers=min(sampler.n_walkers, CHUNK_WALKERS))
         params = params_to(backend, self.params)
         return leaps_sample(self.network, params, model, backend, rng, sampler, progress)
 
