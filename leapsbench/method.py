@@ -3,10 +3,10 @@
 A family module exports ``METHODS`` (name → adapter class) and ``make(name, preset, overrides)``,
 which builds the adapter through :func:`leapsbench.presets.build_method`: the preset and the
 overrides are validated once, into the adapter's typed ``settings`` (frozen dataclasses); the
-flat ``config`` dict is derived from them (it names the run's hyperparameters in rows and is
-hashed for the checkpoint cache).  The harness calls ``fit`` once and then ``sample``; a method
-that ``trains`` is cached with ``save``/``load`` and keeps its training state in
-``training_checkpoint``.  Methods never format output.
+flat ``config`` dict is derived from them (it names the run's hyperparameters in rows; its
+``training_config`` part is hashed for the checkpoint cache).  The harness calls ``fit`` once
+and then ``sample``; a method that ``trains`` is cached with ``save``/``load`` and keeps its
+training state in ``training_checkpoint``.  Methods never format output.
 """
 
 from __future__ import annotations
@@ -93,6 +93,11 @@ class Method(Protocol):
         """Every hyperparameter as one flat JSON-serialisable dict, derived from ``settings``."""
 
     @property
+    def training_config(self) -> dict[str, Any]:
+        """The part of ``config`` that determines the training (hashed for the checkpoint cache;
+        the rest, e.g. sampler settings, may differ between runs sharing a checkpoint)."""
+
+    @property
     def param_count(self) -> int | None:
         """Number of trained parameters (None for samplers without any)."""
 
@@ -125,6 +130,11 @@ class Adapter:
     @property
     def config(self) -> dict[str, Any]:
         return self.settings.config()
+
+    @property
+    def training_config(self) -> dict[str, Any]:
+        """All of ``config`` unless the family says which keys only concern sampling."""
+        return self.config
 
 
 @dataclass

@@ -63,6 +63,11 @@ def add_grid_arguments(parser) -> None:
     add_budget_arguments(parser)
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="results store directory")
     parser.add_argument("--cache", default=".leapsbench-cache", help="checkpoint cache dir")
+    parser.add_argument(
+        "--no-train",
+        action="store_true",
+        help="sample trained checkpoints from --cache only; a run that would train fails",
+    )
     parser.add_argument("--jobs", type=count(1), default=1, help="parallel runs (process pool)")
     # --- Dask executor (issue 11; leapsbench/harness/dask_executor.py) ---
     parser.add_argument(
@@ -185,6 +190,7 @@ def build_specs(args) -> list[dict]:
             overrides=overrides,
             budget=budget,
             cache_dir=args.cache,
+            no_train=args.no_train,
             checkpoint=args.checkpoint,
         )
     return specs

@@ -8,12 +8,14 @@ to the benchmark, :class:`.method.NotApplicable`).
 
 Timing: ``backend.synchronize()`` before each clock read.  A method that ``trains`` is cached
 under ``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` by its ``save``/``load``
-(``fit.json`` written last marks a complete checkpoint), so sampling on another backend reuses
-the same training; its ``training_checkpoint`` is a file there, so an interrupted training
-resumes.  ``ess_per_second`` = ESS /
-(train + sample seconds).  A run with ``checkpoint`` samples the LEAPS authors' trained network:
-its ``source`` is "authors", ``fit_info`` the checkpoint's provenance (sha256, global_step),
-``train_seconds`` None (their training, not timed here) and ESS/s counts sampling only.
+(``fit.json`` written last marks a complete checkpoint), so sampling on another backend, or with
+other sampling-only settings, reuses the same training; its ``training_checkpoint`` is a file
+there, so an interrupted training resumes.  A spec with ``no_train`` (``run --no-train``) samples
+cached checkpoints only: a run that would have to train fails, naming the missing entry.
+``ess_per_second`` = ESS / (train + sample seconds).  A run with ``checkpoint`` samples the LEAPS
+authors' trained network: its ``source`` is "authors", ``fit_info`` the checkpoint's provenance
+(sha256, global_step), ``train_seconds`` None (their training, not timed here) and ESS/s counts
+sampling only.
 
 A total time budget T (``budget["seconds"]``) is split by :func:`split_seconds`: ``fit`` gets
 ``Budget(train_seconds=share · T)`` (share ``budget["train_share"]``, default
@@ -135,12 +137,14 @@ def make_spec(
     budget=None,
     cache_dir=None,
     reference_dir=None,
+    no_train=False,
     checkpoint=None,
 ) -> dict:
     """The plain-data description of one run (validated lazily by :func:`run_task`).
 
-    ``checkpoint``: the path of an authors' trained network to sample instead of training
-    (leaps-conv only, :mod:`leapsbench.leaps.authors`)."""
+    ``no_train``: sample a checkpoint from ``cache_dir`` or fail, never train.  ``checkpoint``:
+    the path of an authors' trained network to sample instead of training (leaps-conv only,
+    :mod:`leapsbench.leaps.authors`)."""
     return {
         "benchmark": benchmark,
         "method": method,
@@ -153,6 +157,7 @@ def make_spec(
         "budget": dict(budget or {}),
         "cache_dir": None if cache_dir is None else str(cache_dir),
         "reference_dir": str(reference_dir or REFERENCE_DIR),
+        "no_train": bool(no_train),
         "checkpoint": None if checkpoint is None else str(Path(checkpoint).resolve()),
     }
 
@@ -218,10 +223,11 @@ def split_seconds(budget: Budget, train_seconds: float | None = None) -> Budget:
 def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> Path:
     """``<cache_dir>/<method>/<benchmark>/<hash>-seed<seed>``: where a trained method is cached.
 
-    The hash covers the method's config and its training budget only, so runs that differ in
-    backend, device, dtype or number of samples share one checkpoint."""
+    The hash covers the method's ``training_config`` (LEAPS: its config without the
+    sampling-only keys) and its training budget only, so runs that differ in backend, device,
+    dtype, number of samples or sampling-only settings share one checkpoint."""
     training = {k: v for k, v in dict(budget).items() if k in TRAINING_BUDGET and v is not None}
-    key = config_hash({"config": method.config, "budget": training})
+    key = config_hash({"config": method.training_config, "budget": training})
     return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
 
 
@@ -238,6 +244,13 @@ def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, flo
             method.load(str(path), model)
             return saved["fit_info"], saved["train_seconds"], True
         method.training_checkpoint = str(path / "training-state.pt")  # resumed from
+    if method.trains and spec.get("no_train"):
+        where = f"{marker} does not exist" if cacheable else "no cache directory given"
+        raise RuntimeError(
+            f"no trained {method.name} checkpoint for this run: {where} (--no-train samples "
+            "cached checkpoints only; make one with leapsbench train --cache, with the run's "
+            "--set and training budget)"
+        )
     backend.synchronize()
     start = time.perf_counter()
     fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}

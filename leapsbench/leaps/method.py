@@ -53,6 +53,9 @@ FIRST_TIMED_CHUNK = 16
 """Walkers of the first chunk when sampling for a time budget (then sized from its rate)."""
 """TrainConfig fields taken from the sampler keys of the same name (one CTMC, one value)."""
 TRAIN_KEYS = tuple(f"train_{f.name}" for f in fields(TrainConfig) if f.name not in SHARED_KEYS)
+SAMPLING_ONLY_KEYS = tuple(k for k in SAMPLER_KEYS if k not in SHARED_KEYS)
+"""Sampler keys that leave the training unchanged (n_steps, n_walkers, weights, resampling, …):
+one trained network is sampled with any of their values."""
 PRESETS = {
     "quick": {"n_steps": 50, "n_walkers": 1000},
     "paper": {
@@ -101,6 +104,11 @@ class LeapsSettings:
         training = self.training.config()
         prefixed = {f"train_{k}": v for k, v in training.items() if k not in SHARED_KEYS}
         return {**self.network, **self.sampler.config(), **prefixed}
+
+
+def training_part(config: dict) -> dict:
+    """``config`` without :data:`SAMPLING_ONLY_KEYS`: everything that determines the training."""
+    return {k: v for k, v in config.items() if k not in SAMPLING_ONLY_KEYS}
 
 
 def config_differences(stored: dict, wanted: dict) -> str:
@@ -165,6 +173,12 @@ class LeapsMethod(Adapter):
         if self.params is None:
             return None
         return param_count(self.params) + (param_count(self.fnet) if self.fnet else 0)
+
+    @property
+    def training_config(self) -> dict:
+        """The config without the sampling-only keys: the checkpoint cache's key
+        (``harness.runner.cache_entry``), and what a loaded checkpoint must match."""
+        return training_part(self.config)
 
     def fit(self, model, backend, rng, budget, progress=None) -> dict:
         """Train from scratch, or continue from loaded params (``load`` then ``fit`` resumes at
@@ -279,13 +293,14 @@ class LeapsMethod(Adapter):
 
     def load(self, path, model) -> None:
         """Params, F-net and steps done from the checkpoint at ``path``; refused (naming every
-        differing key with both values) when it was made with another config."""
+        differing key with both values) when it was trained with another config.  Sampling-only
+        keys may differ: the checkpoint is then sampled with this method's sampler settings."""
         params, network, metadata = load_checkpoint(path, model)
-        stored = metadata["extra"].get("config") or {}
-        if stored != self.config:
+        stored = training_part(metadata["extra"].get("config") or {})
+        if stored != self.training_config:
             raise ValueError(
                 f"checkpoint {path} was trained with another {self.name} config: "
-                f"{config_differences(stored, self.config)}"
+                f"{config_differences(stored, self.training_config)}"
             )
         self.params, self.network, self.model = params, network, model
         self.fnet = metadata["arrays"].get("fnet")
