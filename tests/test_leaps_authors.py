@@ -228,3 +228,70 @@ def test_real_checkpoint_samples_200_walkers_on_numpy(name):
     samples = leaps_sample(network, params, model, backend, backend.rng(0), config)
     assert samples.log_weights.shape == (200,) and np.isfinite(samples.log_weights).all()
     assert np.isfinite(samples.observables["m"]).all()
+
+
+# --- the CLI --------------------------------------------------------------------------------
+
+
+def _cli(tmp_path, checkpoint, *extra, benchmark="ising-L7-b0.4"):
+    from leapsbench.cli import main
+
+    argv = ["run", "--benchmark", benchmark, "--method", "leaps-conv", "--checkpoint"]
+    argv += [str(checkpoint), "--results", str(tmp_path / "runs"), "--cache"]
+    return main([*argv, str(tmp_path / "cache"), "--no-progress", *extra])
+
+
+def test_cli_samples_the_checkpoint_with_authors_provenance(tmp_path, capsys):
+    import hashlib
+    import json
+
+    from leapsbench.harness.store import ResultStore
+    from leapsbench.harness.tables import render
+
+    path = _save(tmp_path, synthetic_checkpoint("ising"), "ising.ckpt")
+    extra = ["--set", "n_steps=3", "--set", "weights=euler", "--n-samples", "16"]
+    assert _cli(tmp_path, path, *extra, "--format", "json") == 0
+    (row,) = ResultStore(tmp_path / "runs").rows()
+    provenance = json.loads(row["fit_info"])
+    assert row["status"] == "ok" and row["source"] == provenance["source"] == "authors"
+    assert provenance["checkpoint_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert provenance["global_step"] == 1234 and row["train_seconds"] is None
+    assert row["n_samples"] == 16 and row["n_evaluations"] == 16 * 4
+    config = json.loads(row["config"])
+    assert (config["n_steps"], config["weights"], config["first_padding"]) == (3, "euler", "zeros")
+    table = render([row])
+    assert "| leaps-conv (authors' checkpoint) |" in table and "not ours" in table
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("truncated", "is not a readable PyTorch checkpoint"),
+        ("not-lightning", "has no 'state_dict' entry"),
+        ("exploit", "was refused by the safe loader"),
+        ("wrong-shape", "net.network.linear: expected shape (4,), got (5,)"),
+        ("other-benchmark", "was trained for ising 7x7 beta=0.4, not for this benchmark's"),
+        ("network-key", "['channels'] cannot be set with an authors' checkpoint"),
+    ],
+)
+def test_cli_refuses_bad_checkpoints_without_a_traceback(tmp_path, capsys, case, message):
+    checkpoint, extra, benchmark = synthetic_checkpoint("ising"), [], "ising-L7-b0.4"
+    if case == "not-lightning":
+        checkpoint = {"weights": torch.zeros(3)}
+    elif case == "exploit":
+        checkpoint["loops"] = Exploit(tmp_path / "exploited")
+    elif case == "wrong-shape":
+        checkpoint["state_dict"]["net.network.linear"] = torch.zeros(5)
+    elif case == "other-benchmark":
+        benchmark = "ising-L7-b0.5"
+    elif case == "network-key":
+        extra = ["--set", "channels=4"]
+    path = _save(tmp_path, checkpoint)
+    if case == "truncated":
+        path.write_bytes(path.read_bytes()[:1000])
+    assert _cli(tmp_path, path, *extra, benchmark=benchmark) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert str(path) in err or case == "network-key"
+    assert not (tmp_path / "exploited").exists() and not (tmp_path / "runs" / "rows").exists()

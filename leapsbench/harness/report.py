@@ -13,6 +13,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .tables import NOT_OURS, method_label
+
 SUMMARY_COLUMNS = (
     ("benchmark", "benchmark", "{}"),
     ("method", "method", "{}"),
@@ -102,6 +104,10 @@ def summary_table(rows: list[dict], title: str = "results") -> Table:
             text = "—" if value is None else fmt.format(value)
             if value is not None and error is not None and error > 0:  # never "± 0" or "± nan"
                 text += f" ± {error:.2g}"
+            if key == "method":
+                text = method_label(value, row.get("source"))
+            elif key == "train_seconds" and row.get("source") == "authors":
+                text = NOT_OURS
             cells.append(escape(text))
         if row.get("status") not in ("ok", "n/a"):
             cells[-1] = "[red]error[/]"

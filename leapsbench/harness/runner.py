@@ -11,11 +11,14 @@ under ``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` by its ``save
 (``fit.json`` written last marks a complete checkpoint), so sampling on another backend reuses
 the same training; its ``training_checkpoint`` is a file there, so an interrupted training
 resumes.  ``ess_per_second`` = ESS /
-(train + sample seconds).
+(train + sample seconds).  A run with ``checkpoint`` samples the LEAPS authors' trained network:
+its ``source`` is "authors", ``fit_info`` the checkpoint's provenance (sha256, global_step),
+``train_seconds`` None (their training, not timed here) and ESS/s counts sampling only.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -67,6 +70,7 @@ ROW_KEYS = (
     "param_count",
     "n_evaluations",
     "checkpoint_reused",
+    "source",
     "versions",
     "git_commit",
     "host",
@@ -112,8 +116,12 @@ def make_spec(
     budget=None,
     cache_dir=None,
     reference_dir=None,
+    checkpoint=None,
 ) -> dict:
-    """The plain-data description of one run (validated lazily by :func:`run_task`)."""
+    """The plain-data description of one run (validated lazily by :func:`run_task`).
+
+    ``checkpoint``: the path of an authors' trained network to sample instead of training
+    (leaps-conv only, :mod:`leapsbench.leaps.authors`)."""
     return {
         "benchmark": benchmark,
         "method": method,
@@ -126,6 +134,7 @@ def make_spec(
         "budget": dict(budget or {}),
         "cache_dir": None if cache_dir is None else str(cache_dir),
         "reference_dir": str(reference_dir or REFERENCE_DIR),
+        "checkpoint": None if checkpoint is None else str(Path(checkpoint).resolve()),
     }
 
 
@@ -136,8 +145,17 @@ def run_key(spec: dict) -> str:
     that the row's ``device`` column records, so the keys of stored rows stay valid.
     """
     parts = [str(spec[k]) for k in KEY_FIELDS]
-    parts.append(config_hash({"overrides": spec["overrides"], "budget": spec["budget"]}))
+    keyed = {"overrides": spec["overrides"], "budget": spec["budget"]}
+    if spec.get("checkpoint"):  # absent from older specs: their keys stay as they were
+        keyed["checkpoint_sha256"] = file_sha256(spec["checkpoint"])
+    parts.append(config_hash(keyed))
     return "|".join(parts)
+
+
+@functools.lru_cache(maxsize=16)
+def file_sha256(path: str) -> str:
+    """SHA-256 hex digest of the file at ``path``."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _small_diagnostics(diagnostics: dict) -> dict:
@@ -216,7 +234,13 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
-    fit_info, train_seconds, reused = _fit(method, spec, model, backend, fit_rng, budget, progress)
+    if spec.get("checkpoint"):  # the authors' training: not ours, not timed (train_seconds None)
+        fit_info = method.use_authors_checkpoint(spec["checkpoint"], model, spec["overrides"])
+        train_seconds, reused, row["source"] = None, True, fit_info["source"]
+    else:
+        fit_info, train_seconds, reused = _fit(
+            method, spec, model, backend, fit_rng, budget, progress
+        )
     backend.synchronize()
     start = time.perf_counter()
     samples = method.sample(model, backend, sample_rng, budget, progress=progress)
@@ -224,8 +248,9 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     sample_seconds = time.perf_counter() - start
 
     reference = find_reference(bench.name, model, spec["reference_dir"])
+    source = row["source"]
     row = compute_metrics(samples, model, reference)
-    total = train_seconds + sample_seconds
+    total = sample_seconds + (train_seconds or 0.0)  # an imported network's training is not ours
     row.update(
         train_seconds=train_seconds,
         sample_seconds=sample_seconds,
@@ -234,6 +259,7 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         param_count=method.param_count,
         n_evaluations=int(samples.n_evaluations),
         checkpoint_reused=reused,
+        source=source,
         config=_to_json(method.config),
         fit_info=_to_json(fit_info),
         diagnostics=_to_json(_small_diagnostics(samples.diagnostics)),

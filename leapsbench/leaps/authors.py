@@ -105,10 +105,9 @@ def _torch_load(path: Path) -> dict:
         with torch.serialization.safe_globals([argparse.Namespace]):
             raw = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ValueError(
             f"{path} was refused by the safe loader (weights_only, only argparse.Namespace "
-            f"allowed): {first}; expected {EXPECTED}"
+            f"allowed): {_refusal(err)}; expected {EXPECTED}"
         ) from None
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as err:
         raise ValueError(
@@ -118,6 +117,14 @@ def _torch_load(path: Path) -> dict:
     if not isinstance(raw, dict) or not isinstance(raw.get("state_dict"), dict):
         raise ValueError(f"{path} has no 'state_dict' entry; expected {EXPECTED}")
     return raw
+
+
+def _refusal(err: Exception) -> str:
+    """The reason in torch's weights-only refusal (the line after "WeightsUnpickler error:",
+    e.g. an unsupported global), without its advice to load unsafely."""
+    _, _, reason = str(err).partition("WeightsUnpickler error:")
+    lines = [line.strip() for line in reason.splitlines() if line.strip()]
+    return lines[0][:300] if lines else type(err).__name__
 
 
 def _config(path: Path, raw: dict) -> argparse.Namespace:
