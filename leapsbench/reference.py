@@ -303,6 +303,18 @@ def pool_log_z(model, old: dict, new: dict) -> dict:
 PARTS = ("all", "mag", "log_z")
 
 
+def check_plan(model, part, seconds, d_beta, n_sweeps, ti_sweeps, n_chains, probe_rng) -> None:
+    """Refuse, before any sampling, what :func:`compute_reference` could not do as asked."""
+    if part not in PARTS:
+        raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"seconds must be a finite number > 0, got {seconds!r}")
+    if model.kind == "potts" and part != "mag":
+        check_ti_plan(model, d_beta, ti_sweeps)
+    fixed = minimum_sweeps(model, part, d_beta, n_sweeps is None, ti_sweeps is None)
+    check_time_budget(model, probe_rng, n_chains, seconds, fixed)
+
+
 def compute_reference(
     model,
     backend,
@@ -322,15 +334,8 @@ def compute_reference(
     ``ti_sweeps`` (TI, an int or one count per grid point) fix the sweep counts instead of the
     time; the counts used are returned under ``"sweeps"``.
     """
-    if part not in PARTS:
-        raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise ValueError(f"seconds must be a finite number > 0, got {seconds!r}")
-    if model.kind == "potts" and part != "mag":
-        check_ti_plan(model, d_beta, ti_sweeps)
     mag_rng, ti_rng, probe_rng = backend.rng(seed).spawn(3)  # the first two as with spawn(2)
-    fixed = minimum_sweeps(model, part, d_beta, n_sweeps is None, ti_sweeps is None)
-    check_time_budget(model, probe_rng, n_chains, seconds, fixed)
+    check_plan(model, part, seconds, d_beta, n_sweeps, ti_sweeps, n_chains, probe_rng)
     if part == "log_z":
         if model.kind == "ising":
             raise ValueError("Ising log Z is exact (Kaufman); part='log_z' applies to Potts only")
