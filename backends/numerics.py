@@ -20,12 +20,3 @@ def log_mean_exp(xp, a, axis=None, keepdims: bool = False):
     n = math.prod(a.shape) if axis is None else a.shape[axis]
     return logsumexp(xp, a, axis=axis, keepdims=keepdims) - math.log(n)
 
-
-def softplus(xp, a):
-    """log(1 + exp(a)), stable for both signs of ``a``."""
-    return xp.maximum(a, xp.zeros_like(a)) + xp.log1p(xp.exp(-xp.abs(a)))
-
-
-def relu(xp, a):
-    """[a]_+ = max(a, 0)."""
-    return xp.maximum(a, xp.zeros_like(a))

@@ -28,7 +28,7 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--method",
         action="append",
-        help="method name (repeatable; default: all eleven suite methods)",
+        help="method name (repeatable; default: every suite method, i.e. all but wolff)",
     )
     parser.add_argument(
         "--backend",
@@ -148,7 +148,7 @@ def _print(rows: list[dict], fmt: str) -> None:
     from rich.markup import escape
 
     from leapsbench.harness.report import failures, missing_references, summary_table
-    from leapsbench.harness.runner import ROW_KEYS
+    from leapsbench.harness.rows import ROW_KEYS
 
     if fmt == "json":
         print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, default=str))

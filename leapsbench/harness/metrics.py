@@ -12,10 +12,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
+from leapsbench import autocorr
 from leapsbench.estimators import island_weighted_mean, kish_ess, log_z_estimate, weighted_mean
 
 HISTOGRAM_BINS = 20
@@ -25,12 +24,8 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
-def chain_ess(observables: dict[str, np.ndarray]) -> float | None:
-    """n / τ_int of m and of E (chains × steps), the smaller of the two; None without autocorr."""
-    try:
-        autocorr = importlib.import_module("leapsbench.autocorr")
-    except ModuleNotFoundError:
-        return None
+def chain_ess(observables: dict[str, np.ndarray]) -> float:
+    """n / τ_int of m and of E (chains × steps), the smaller of the two."""
     return float(min(autocorr.chain_ess(np.asarray(observables[k])) for k in ("m", "E")))
 
 

@@ -16,7 +16,6 @@ resumes.  ``ess_per_second`` = ESS /
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import traceback
@@ -31,70 +30,10 @@ from .benchmarks import get_benchmark
 from .methods import make_method
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
-from .reference import REFERENCE_DIR, find_reference
+from .reference_lookup import REFERENCE_DIR, find_reference
+from .rows import config_hash, empty_row, to_json
 
-KEY_FIELDS = ("benchmark", "method", "preset", "backend", "device", "dtype", "seed")
 MAX_DIAGNOSTIC_SIZE = 4096
-ROW_KEYS = (
-    "run_key",
-    "benchmark",
-    "method",
-    "preset",
-    "backend",
-    "device",
-    "dtype",
-    "seed",
-    "n_samples",
-    "train_seconds",
-    "sample_seconds",
-    "total_seconds",
-    "mag",
-    "mag_err",
-    "mag_ref",
-    "mag_ref_err",
-    "delta_mag",
-    "ess",
-    "ess_fraction",
-    "ess_per_second",
-    "log_z",
-    "log_z_err",
-    "log_z_ref",
-    "log_z_error",
-    "log_z_error_per_site",
-    "reference_source",
-    "param_count",
-    "n_evaluations",
-    "checkpoint_reused",
-    "versions",
-    "git_commit",
-    "host",
-    "config",
-    "overrides",
-    "fit_info",
-    "diagnostics",
-    "mag_histogram",
-    "status",
-    "error",
-    "finished_at",
-)
-"""Every row has exactly these keys (None where a value does not apply)."""
-
-
-def _to_json(obj) -> str:
-    return json.dumps(obj, sort_keys=True, default=_plain)
-
-
-def _plain(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
-
-
-def config_hash(data: dict) -> str:
-    """First 12 hex digits of the SHA-256 of ``data`` as canonical JSON."""
-    return hashlib.sha256(_to_json(data).encode()).hexdigest()[:12]
 
 
 def make_spec(
@@ -127,17 +66,6 @@ def make_spec(
     }
 
 
-def run_key(spec: dict) -> str:
-    """benchmark/method/preset/backend/device/dtype/seed plus a hash of overrides and budget.
-
-    ``device`` is the spec's (``"default"`` unless one was asked for), not the resolved device
-    that the row's ``device`` column records, so the keys of stored rows stay valid.
-    """
-    parts = [str(spec[k]) for k in KEY_FIELDS]
-    parts.append(config_hash({"overrides": spec["overrides"], "budget": spec["budget"]}))
-    return "|".join(parts)
-
-
 def _small_diagnostics(diagnostics: dict) -> dict:
     out = {}
     for key, value in diagnostics.items():
@@ -161,30 +89,35 @@ def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> P
     return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
 
 
-def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
-    """(fit diagnostics, train seconds, reused?) — from the checkpoint cache when possible."""
-    cacheable = spec["cache_dir"] and method.trains
+def fit_into_cache(
+    method, entry, model, backend, rng, budget, progress=None, record=None
+) -> tuple[dict, float, bool]:
+    """(fit diagnostics, train seconds, reused?) of ``method``.
+
+    A method that ``trains`` is loaded from the cache directory ``entry`` when its ``fit.json``
+    marker exists; otherwise it is fitted (timed between ``backend.synchronize()`` calls) with
+    its training state in ``entry/training-state.pt``, saved to ``entry`` and the marker, with
+    ``record`` added, written last.  ``entry`` None: nothing is cached."""
+    cacheable = entry is not None and method.trains
     if cacheable:
-        path = cache_entry(
-            spec["cache_dir"], method, spec["benchmark"], spec["budget"], spec["seed"]
-        )
-        marker = path / "fit.json"
+        entry = Path(entry)
+        marker = entry / "fit.json"
         if marker.is_file():
-            method.load(str(path), model)
+            method.load(str(entry), model)
             saved = json.loads(marker.read_text())
             return saved["fit_info"], saved["train_seconds"], True
-        method.training_checkpoint = str(path / "training-state.pt")  # resumed from
+        method.training_checkpoint = str(entry / "training-state.pt")  # resumed from
     backend.synchronize()
     start = time.perf_counter()
     fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}
     backend.synchronize()
     seconds = time.perf_counter() - start
     if cacheable:
-        path.mkdir(parents=True, exist_ok=True)
-        method.save(str(path))
-        marker_text = _to_json({"fit_info": fit_info, "train_seconds": seconds, "spec": spec})
-        atomic_write_text(marker, marker_text)
-    return json.loads(_to_json(fit_info)), seconds, False
+        entry.mkdir(parents=True, exist_ok=True)
+        method.save(str(entry))
+        marker_data = {"fit_info": fit_info, "train_seconds": seconds, **(record or {})}
+        atomic_write_text(marker, to_json(marker_data))
+    return json.loads(to_json(fit_info)), seconds, False
 
 
 def _execute(spec: dict, progress, row: dict) -> dict:
@@ -200,7 +133,13 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
-    fit_info, train_seconds, reused = _fit(method, spec, model, backend, fit_rng, budget, progress)
+    entry = None
+    if spec["cache_dir"]:
+        cache_dir, budget_spec = spec["cache_dir"], spec["budget"]
+        entry = cache_entry(cache_dir, method, spec["benchmark"], budget_spec, spec["seed"])
+    fit_info, train_seconds, reused = fit_into_cache(
+        method, entry, model, backend, fit_rng, budget, progress, {"spec": spec}
+    )
     backend.synchronize()
     start = time.perf_counter()
     samples = method.sample(model, backend, sample_rng, budget, progress=progress)
@@ -218,26 +157,18 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         param_count=method.param_count,
         n_evaluations=int(samples.n_evaluations),
         checkpoint_reused=reused,
-        config=_to_json(method.config),
-        fit_info=_to_json(fit_info),
-        diagnostics=_to_json(_small_diagnostics(samples.diagnostics)),
-        mag_histogram=_to_json(magnetization_histogram(samples)),
+        config=to_json(method.config),
+        fit_info=to_json(fit_info),
+        diagnostics=to_json(_small_diagnostics(samples.diagnostics)),
+        mag_histogram=to_json(magnetization_histogram(samples)),
     )
     return row
 
 
 def run_task(spec: dict, progress=None) -> dict:
     """Run ``spec`` (from :func:`make_spec`) and return its result row (keys :data:`ROW_KEYS`)."""
-    row = dict.fromkeys(ROW_KEYS)
-    row.update({k: spec[k] for k in KEY_FIELDS})
-    row.update(
-        run_key=run_key(spec),
-        overrides=_to_json(spec["overrides"]),
-        status="ok",
-        versions=None,
-        git_commit=git_commit(),
-        host=_to_json(host()),
-    )
+    row = empty_row(spec, status="ok")
+    row.update(git_commit=git_commit(), host=to_json(host()))
     try:
         row.update(_execute(spec, progress, row))
     except NotApplicable as err:
@@ -246,7 +177,7 @@ def run_task(spec: dict, progress=None) -> dict:
     except Exception as err:  # a failing method becomes a row, never a crashed grid
         row["status"] = "error"
         row["error"] = f"{type(err).__name__}: {err}"
-        row["fit_info"] = _to_json({"traceback": traceback.format_exc(limit=6)})
-    row["versions"] = _to_json(versions())
+        row["fit_info"] = to_json({"traceback": traceback.format_exc(limit=6)})
+    row["versions"] = to_json(versions())
     row["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return row
