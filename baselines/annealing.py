@@ -21,6 +21,10 @@ AIS's error of log Ẑ is estimators.log_z_estimate's (independent walkers).
 conditional ESS is the target fraction (adaptive_beta.py), at most K steps (the K-th goes to β);
 a schedule chosen from the walkers themselves leaves Ẑ unbiased only asymptotically.
 
+One step is a pure function over a small immutable :class:`AnnealState` (BlackJAX style, the
+shape of the LEAPS sampler's :mod:`leapsbench.leaps.ctmc`): :func:`init`, then :func:`step`
+(returns the new state and an :class:`AnnealInfo`), driven by :func:`anneal`.
+
 Cost (``n_evaluations``, the total for the whole sample, docs/CONTRACTS.md): per walker one
 energy evaluation per step for the weight plus one per sweep (a sweep updates N sites, O(N) like
 one energy evaluation), so B · K · (M + 1) for B walkers and K steps (K the steps actually taken
@@ -32,6 +36,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -95,6 +100,72 @@ class AnnealingConfig:
         return asdict(self)
 
 
+class AnnealState(NamedTuple):
+    """B walkers ``x`` after k annealing steps, at inverse temperature ``beta`` = β_k, with
+    float64 log weights ``log_w`` (B,)."""
+
+    x: Any
+    log_w: Any
+    beta: float = 0.0
+    k: int = 0
+
+
+class AnnealInfo(NamedTuple):
+    """What one step did (device scalars): ``ess`` the ESS fraction after the reweighting (before
+    any resampling), ``acceptance`` the sweeps' mean acceptance (NaN without sweeps),
+    ``resampled`` the number of islands resampled (None for AIS)."""
+
+    ess: Any
+    acceptance: Any
+    resampled: Any
+
+
+def init(model, backend, rng, n_walkers: int) -> AnnealState:
+    """``n_walkers`` uniform walkers at β_0 = 0 with log weights 0 (log Z_0 = N log q)."""
+    x = model.uniform_states(backend, rng, n_walkers)
+    return AnnealState(x, backend.zeros((n_walkers,), dtype=backend.xp.float64))
+
+
+def _next_beta(state: AnnealState, energy, model, backend, config: AnnealingConfig, schedule):
+    """β_{k+1}: from the schedule, or chosen on the host for the conditional-ESS target (the
+    last step goes to β)."""
+    k = state.k + 1
+    if config.adaptive_cess is None:
+        return float(beta_at(model, schedule, k / config.n_steps))
+    if k == config.n_steps:
+        return model.beta
+    energy, log_w = backend.to_numpy(energy), backend.to_numpy(state.log_w)
+    return next_beta(state.beta, model.beta, energy, log_w, config.adaptive_cess)
+
+
+def step(state: AnnealState, model, rng, config: AnnealingConfig, schedule):
+    """One annealing step k → k + 1: reweight by −(β_{k+1} − β_k) H, resample (SMC), sweep.
+
+    Returns ``(state, info)``; ``rng`` is the backend Rng, ``schedule`` the
+    :mod:`leapsbench.models.schedule` object of ``config.schedule``.
+    """
+    from .local import sweep
+
+    backend = rng.backend
+    xp = backend.xp
+    x = state.x
+    energy = model.energy(x, dtype=xp.float64)
+    beta = _next_beta(state, energy, model, backend, config, schedule)
+    log_w = state.log_w - (beta - state.beta) * energy
+    ess, resampled = ess_fraction(log_w), None
+    if config.resampling is not None:
+        chosen = resample_islands(log_w, rng, config.n_islands, config.threshold, config.resampling)
+        log_w, x = chosen.log_weights, xp.take(x, chosen.ancestors, axis=0)
+        resampled = xp.sum(xp.astype(chosen.resampled, xp.int64))
+    accepted = backend.zeros((), dtype=xp.float64)
+    for _ in range(config.n_sweeps):
+        x, acc = sweep(model, x, beta, rng, rule=config.rule)
+        accepted = accepted + xp.mean(xp.astype(acc, xp.float64))
+    M = config.n_sweeps
+    acceptance = accepted / M if M else backend.full((), math.nan, dtype=xp.float64)
+    return AnnealState(x, log_w, beta, state.k + 1), AnnealInfo(ess, acceptance, resampled)
+
+
 def anneal(model, backend, rng, config: AnnealingConfig, progress=None) -> Samples:
     """Run AIS (``config.resampling`` None) or SMC on ``backend``; see the module docstring.
 
@@ -102,79 +173,66 @@ def anneal(model, backend, rng, config: AnnealingConfig, progress=None) -> Sampl
     times over the run.  Per-step traces stay on the device until the end (no host round trip
     per step, except to choose β adaptively).
     """
-    from .local import sweep
-
-    xp = backend.xp
     rng = backend.rng(rng)
     schedule = get_schedule(**config.schedule)
-    B, K, M, G = config.n_walkers, config.n_steps, config.n_sweeps, config.n_islands
-    every = max(1, K // 100)
+    K, every = config.n_steps, max(1, config.n_steps // 100)
     backend.synchronize()
     start = time.perf_counter()
-
-    x = model.uniform_states(backend, rng, B)
-    log_w = backend.zeros((B,), dtype=xp.float64)
-    betas, ess, acceptance, resampled = [0.0], [], [], []
+    state = init(model, backend, rng, config.n_walkers)
+    betas, infos = [0.0], []
     for k in range(1, K + 1):
-        energy = model.energy(x, dtype=xp.float64)
-        if config.adaptive_cess is None:
-            beta = float(beta_at(model, schedule, k / K))
-        elif k == K:
-            beta = model.beta
-        else:
-            beta = next_beta(
-                betas[-1],
-                model.beta,
-                backend.to_numpy(energy),
-                backend.to_numpy(log_w),
-                config.adaptive_cess,
-            )
-        log_w = log_w - (beta - betas[-1]) * energy
-        ess.append(ess_fraction(log_w))
-        if config.resampling is not None:
-            step = resample_islands(log_w, rng, G, config.threshold, config.resampling)
-            log_w = step.log_weights
-            x = xp.take(x, step.ancestors, axis=0)
-            resampled.append(xp.sum(xp.astype(step.resampled, xp.int64)))
-        accepted = backend.zeros((), dtype=xp.float64)
-        for _ in range(M):
-            x, acc = sweep(model, x, beta, rng, rule=config.rule)
-            accepted = accepted + xp.mean(xp.astype(acc, xp.float64))
-        acceptance.append(accepted / M if M else backend.full((), math.nan, dtype=xp.float64))
-        betas.append(beta)
-        done = beta >= model.beta and config.adaptive_cess is not None
+        state, info = step(state, model, rng, config, schedule)
+        betas.append(state.beta)
+        infos.append(info)
+        done = state.beta >= model.beta and config.adaptive_cess is not None
         if progress is not None and (k % every == 0 or k == K or done):
-            progress(k, k if done else K, beta=beta)
+            progress(k, k if done else K, beta=state.beta)
         if done:
             break
-
-    log_w_host = backend.to_numpy(log_w)
-    observables = {
-        "m": backend.to_numpy(model.magnetization(x, dtype=xp.float64)),
-        "E": backend.to_numpy(model.energy(x, dtype=xp.float64)),
-    }
-    ess, acceptance = backend.to_numpy(xp.stack(ess)), backend.to_numpy(xp.stack(acceptance))
-    resampled = backend.to_numpy(xp.stack(resampled)) if resampled else np.zeros(ess.size, int)
+    host = _to_host(state, infos, model, backend)
     backend.synchronize()
-    seconds = time.perf_counter() - start
+    return _samples(host, state, model, config, betas, time.perf_counter() - start)
 
-    log_z, log_z_err = log_z_estimate(log_w_host, model.log_z0)
-    islands = G if resampled.sum() > 0 else None
+
+def _to_host(state: AnnealState, infos, model, backend) -> dict:
+    """Final log weights, observables and the per-step traces as numpy arrays."""
+    xp = backend.xp
+    ess = backend.to_numpy(xp.stack([info.ess for info in infos]))
+    resampled = [info.resampled for info in infos if info.resampled is not None]
+    return {
+        "log_w": backend.to_numpy(state.log_w),
+        "observables": {
+            "m": backend.to_numpy(model.magnetization(state.x, dtype=xp.float64)),
+            "E": backend.to_numpy(model.energy(state.x, dtype=xp.float64)),
+        },
+        "ess": ess,
+        "acceptance": backend.to_numpy(xp.stack([info.acceptance for info in infos])),
+        "resampled": backend.to_numpy(xp.stack(resampled))
+        if resampled
+        else np.zeros(ess.size, int),
+    }
+
+
+def _samples(host: dict, state, model, config: AnnealingConfig, betas, seconds) -> Samples:
+    """The weighted Samples of a finished run, log Ẑ with its error (islands for SMC)."""
+    log_z, log_z_err = log_z_estimate(host["log_w"], model.log_z0)
+    resampled = host["resampled"]
+    islands = config.n_islands if resampled.sum() > 0 else None
     if islands is not None:
-        log_z_err = island_log_z_error(log_w_host, G)
+        log_z_err = island_log_z_error(host["log_w"], config.n_islands)
     n_done = len(betas) - 1
     return Samples(
-        observables=observables,
-        log_weights=log_w_host,
+        observables=host["observables"],
+        log_weights=host["log_w"],
         log_z=log_z,
         log_z_err=log_z_err,
-        x=x,
-        n_evaluations=B * n_done * (M + 1),
+        x=state.x,
+        n_evaluations=config.n_walkers * n_done * (config.n_sweeps + 1),
         seconds=seconds,
         diagnostics={
             "beta": np.asarray(betas),
-            "ess_fraction": ess,
-            "acceptance": acceptance,
+            "ess_fraction": host["ess"],
+            "acceptance": host["acceptance"],
             "islands_resampled": resampled,
             "n_resamplings": int(resampled.sum()),
             "n_steps": n_done,

@@ -9,9 +9,13 @@ computed for all lags at once by FFT.  The integrated autocorrelation time is
 
     τ_int(W) = 1 + 2 Σ_{t=1}^{W} ρ(t)        (τ_int = 1 for independent samples),
 
-with Sokal's automatic window: the smallest W with W ≥ c · τ_int(W) (c = 5).  Then
+with Sokal's automatic window: the smallest W with W ≥ c · max(τ_int(W), 1) (c = 5).  Then
 
     ESS = C · n / τ_int,     σ(x̄) = sqrt(Γ(0) · τ_int / (C · n)).
+
+τ_int is clipped to ≥ 1, so that ESS ≤ C · n (an estimate below 1 comes from anticorrelated or
+too-short chains and is not trusted).  Chains too short for any window (no W ≤ n − 1 with
+W ≥ c · τ_int(W)) give an unreliable τ_int; with ``strict=True`` that is a ValueError.
 """
 
 from __future__ import annotations
@@ -43,22 +47,29 @@ def autocorrelation(x) -> np.ndarray:
     return acov / acov[0]
 
 
-def integrated_time(x, c: float = 5.0) -> float:
-    """τ_int = 1 + 2 Σ_{t≤W} ρ(t) with the smallest window W ≥ c τ_int(W) (module docstring)."""
+def integrated_time(x, c: float = 5.0, strict: bool = False) -> float:
+    """τ_int = 1 + 2 Σ_{t≤W} ρ(t) with the smallest window W ≥ c τ_int(W), clipped to ≥ 1
+    (module docstring); ``strict``: a ValueError when the chains are too short for a window."""
     if not c > 0:
         raise ValueError(f"window constant c must be > 0, got {c!r}")
     rho = autocorrelation(x)
     taus = 2.0 * np.cumsum(rho) - 1.0
     windows = np.arange(taus.size)
-    ok = windows >= c * taus
+    ok = windows >= c * np.maximum(taus, 1.0)  # W >= c at least, whatever the noise in ρ
+    if strict and not ok.any():
+        raise ValueError(
+            f"chains of {taus.size} steps are too short to estimate the autocorrelation time "
+            f"(no window W < {taus.size} with W >= {c:g} max(τ_int(W), 1)): ask for more "
+            "samples per chain"
+        )
     window = int(np.argmax(ok)) if ok.any() else taus.size - 1
-    return float(max(taus[window], 1.0 / taus.size))
+    return float(max(taus[window], 1.0))
 
 
-def chain_ess(x, c: float = 5.0) -> float:
-    """Effective sample size C · n / τ_int of chains ``x`` (n_chains, n_steps)."""
+def chain_ess(x, c: float = 5.0, strict: bool = False) -> float:
+    """Effective sample size C · n / τ_int ≤ C · n of chains ``x`` (n_chains, n_steps)."""
     x = _as_chains(x)
-    return float(x.size / integrated_time(x, c))
+    return float(x.size / integrated_time(x, c, strict))
 
 
 ess = chain_ess

@@ -13,7 +13,8 @@ islands are the independent units instead: with W_g = Σ_{i∈g} w_i and f̄_g =
 * log Ẑ error = std_g(W_g) / (√G · mean_g W_g);
 * ⟨f⟩ error² = G / (G − 1) · Σ_g W_g² (f̄_g − ⟨f⟩)² / (Σ_g W_g)²  (ratio estimator over islands);
 
-with a single island there is no honest error and both are None.
+with a single island there is no honest error and both are None.  Likewise every error here is
+None, never 0 or NaN, when it rests on fewer than two samples; and the Kish ESS never exceeds n.
 
 All inputs are host numpy arrays (convert with ``Backend.to_numpy``); weights stay in log space.
 """
@@ -31,9 +32,11 @@ def normalised_weights(log_weights: np.ndarray) -> np.ndarray:
 
 
 def kish_ess(log_weights: np.ndarray) -> float:
-    """(Σ w)² / Σ w² — equals n for equal weights and 1 when one weight dominates."""
+    """(Σ w)² / Σ w² — equals n for equal weights and 1 when one weight dominates (≤ n, also
+    after rounding)."""
     log_weights = np.asarray(log_weights, dtype=np.float64)
-    return float(np.exp(2 * logsumexp(log_weights) - logsumexp(2 * log_weights)))
+    ess = float(np.exp(2 * logsumexp(log_weights) - logsumexp(2 * log_weights)))
+    return min(ess, float(log_weights.size))
 
 
 def log_mean_exp(values: np.ndarray) -> float:
@@ -41,26 +44,27 @@ def log_mean_exp(values: np.ndarray) -> float:
     return float(logsumexp(values) - np.log(values.size))
 
 
-def log_z_estimate(log_weights: np.ndarray, log_z0: float = 0.0) -> tuple[float, float]:
-    """(log Ẑ, its standard error): log Z_0 + log mean w, error std(w)/(√n · mean w)."""
+def log_z_estimate(log_weights: np.ndarray, log_z0: float = 0.0) -> tuple[float, float | None]:
+    """(log Ẑ, its standard error): log Z_0 + log mean w, error std(w)/(√n · mean w) (None for
+    n = 1)."""
     w = normalised_weights(log_weights) * len(log_weights)  # w_i / w̄
-    err = float(np.std(w, ddof=1) / np.sqrt(len(w))) if len(w) > 1 else float("nan")
+    err = float(np.std(w, ddof=1) / np.sqrt(len(w))) if len(w) > 1 else None
     return log_z0 + log_mean_exp(log_weights), err
 
 
-def weighted_mean(values: np.ndarray, log_weights: np.ndarray | None = None) -> tuple[float, float]:
-    """Self-normalised weighted mean of ``values`` and its delta-method standard error.
+def weighted_mean(
+    values: np.ndarray, log_weights: np.ndarray | None = None
+) -> tuple[float, float | None]:
+    """Self-normalised weighted mean of ``values`` and its delta-method standard error (None for
+    a single value).
 
     With ``log_weights=None`` the samples are equally weighted and the error is std/√n.
     """
     values = np.asarray(values, dtype=np.float64).ravel()
+    if values.size < 2:
+        return float(values.mean()), None
     if log_weights is None:
-        err = (
-            float(np.std(values, ddof=1) / np.sqrt(values.size))
-            if values.size > 1
-            else float("nan")
-        )
-        return float(values.mean()), err
+        return float(values.mean()), float(np.std(values, ddof=1) / np.sqrt(values.size))
     w = normalised_weights(np.asarray(log_weights).ravel())
     mean = float(np.sum(w * values))
     return mean, float(np.sqrt(np.sum(w**2 * (values - mean) ** 2)))

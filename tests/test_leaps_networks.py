@@ -85,6 +85,35 @@ def test_local_equivariance_exact(backend, architecture, model):
     assert err <= 1e-12 * scale
 
 
+CONV_OPTIONS = {
+    "no-feature-norm": {"feature_norm": False},
+    "zero-padded-first-layer": {"first_padding": "zeros", "kernel_sizes": [5, 9, 5]},
+    "authors": {"feature_norm": False, "first_padding": "zeros", "embed_max_norm": 0.3},
+}
+
+
+@pytest.mark.parametrize("option", sorted(CONV_OPTIONS))
+def test_conv_options_keep_local_equivariance(backend, model, option):
+    """The options that reproduce the authors' networks (leaps/authors.py) stay exactly locally
+    equivariant (max_norm 0.3 is below the init's row norms, so it renormalises)."""
+    hyper = {**SMALL_HYPER["conv"], **CONV_OPTIONS[option]}
+    net = make_network("conv", model, **hyper)
+    params = params_to(backend, net.init_params(seed=3))
+    err, scale = equivariance_error(net, params, backend, model, random_values(model, 3, seed=4))
+    assert scale > 1e-3
+    assert err <= 1e-12 * scale
+
+
+def test_conv_options_are_validated_and_default_to_absent():
+    assert not set(conv.OPTIONAL) & set(default_hyper("conv"))  # existing configs unchanged
+    net = make_network("conv", MODELS["ising"], first_padding="circular", feature_norm=True)
+    assert net.hyper == default_hyper("conv")
+    bad = {"feature_norm": "no", "first_padding": "reflect", "embed_max_norm": -1.0}
+    for key, value in bad.items():
+        with pytest.raises(ValueError, match=key):
+            make_network("conv", MODELS["potts3"], **{key: value})
+
+
 def test_equivariance_check_detects_an_unmasked_centre(monkeypatch, numpy_backend):
     """Negative control: letting the kernel centre see x_i breaks the property visibly."""
     model = MODELS["potts3"]

@@ -72,13 +72,13 @@ def test_resumed_checkpoint_continues_the_lr_schedule_and_curriculum(tmp_path, m
     steps 5..8 and rolls out the curriculum's horizons of steps 4..7, not of steps 0..3."""
     _fit({}, 4).save(tmp_path)
     horizons, steps = [], []
-    rollout = train._rollout
+    rollout = train.rollout
 
     def spy(*args):
         horizons.append(args[-1])
         return rollout(*args)
 
-    monkeypatch.setattr(train, "_rollout", spy)
+    monkeypatch.setattr(train, "rollout", spy)
     again = make("leaps-mlp", "quick", SMALL)
     again.load(tmp_path, ising(2, 2, beta=0.5))
     numpy = get_backend("numpy")

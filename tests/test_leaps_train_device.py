@@ -9,8 +9,9 @@ loss, with MCMC sweeps, evaluation and a resume from the training state, covers 
 import numpy as np
 import pytest
 
+from leapsbench.leaps.losses import path_states_and_times, rollout
 from leapsbench.leaps.networks import make_network
-from leapsbench.leaps.train import TrainConfig, _rollout, path_states_and_times, train_leaps
+from leapsbench.leaps.train import TrainConfig, train_leaps
 from leapsbench.models import ising
 from leapsbench.params import params_to
 
@@ -46,7 +47,7 @@ def test_five_training_steps_on_the_backend_device(backend, loss, tmp_path):
     for value in (*params.values(), *fnet.values()):
         assert isinstance(value, np.ndarray) and np.all(np.isfinite(value))
     weights = params_to(backend, params)
-    path = _rollout(network, weights, model, backend, backend.rng(0), config, 3)
+    path = rollout(network, weights, model, backend, backend.rng(0), config, 3)
     states, times = path_states_and_times(path, 0.25, backend.dtype)
     assert states.device == times.device and times.device.type == backend.device.type
     assert times.dtype == backend.dtype

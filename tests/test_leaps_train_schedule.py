@@ -7,16 +7,11 @@ from leapsbench.backends import get_backend
 
 from leapsbench.leaps import train
 from leapsbench.leaps.ctmc import CTMCConfig, _euler_increment, _one_hot, leaps_sample
+from leapsbench.leaps.fnet import dfdt, init_fnet
+from leapsbench.leaps.losses import path_log_weights, pinn_residual, rollout
 from leapsbench.leaps.method import make
 from leapsbench.leaps.networks import make_network
-from leapsbench.leaps.train import (
-    TrainConfig,
-    _rollout,
-    dfdt,
-    init_fnet,
-    path_log_weights,
-    pinn_residual,
-)
+from leapsbench.leaps.train import TrainConfig
 from leapsbench.models import get_schedule, ising, potts
 from leapsbench.params import params_to
 
@@ -59,7 +54,7 @@ def test_rollout_log_weights_are_the_samplers_under_the_power_schedule(rule):
     network = make_network("mlp", model)
     params = params_to(backend, {k: 3 * v for k, v in network.init_params(4).items()})
     config = TrainConfig(walkers=16, horizon=5, mcmc_sweeps=1, schedule="power", mcmc_rule=rule)
-    path = _rollout(network, params, model, backend, backend.rng(7), config, config.horizon)
+    path = rollout(network, params, model, backend, backend.rng(7), config, config.horizon)
     power = get_schedule("power")
     log_w = path_log_weights(network, params, model, path, 1 / 5, config.rate_floor, power)
     sampler = CTMCConfig(n_steps=5, n_walkers=16, mcmc_sweeps=1, schedule="power", mcmc_rule=rule)

@@ -6,9 +6,10 @@ from leapsbench.backends import get_backend
 
 from leapsbench.exact.enumerate import enumerate_model
 from leapsbench.leaps.ctmc import CTMCConfig, leaps_sample, tau_leap_step
+from leapsbench.leaps.losses import path_log_weights
 from leapsbench.leaps.method import make
 from leapsbench.leaps.networks import make_network
-from leapsbench.leaps.train import TrainConfig, path_log_weights
+from leapsbench.leaps.train import TrainConfig
 from leapsbench.method import Budget
 from leapsbench.models import get_schedule, ising, potts
 from leapsbench.params import params_to
@@ -220,8 +221,8 @@ def test_interrupted_training_resumes_from_its_checkpoint(tmp_path, loss):
 def test_paper_preset_has_the_listed_parameter_count():
     """LE-conv (kernels 3, 5, 7, 9, 15; 20 channels) + F-net 1→200→200→200→200→1 on the 24×24
     Ising benchmark: 207 212 + 121 201 = 328 413 ≈ 3.30e5, the figure of the benchmark listing."""
+    from leapsbench.leaps.fnet import dfdt, init_fnet
     from leapsbench.leaps.networks import default_hyper
-    from leapsbench.leaps.train import dfdt, init_fnet
     from leapsbench.params import param_count
 
     method = make("leaps-conv", "paper")

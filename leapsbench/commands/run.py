@@ -3,6 +3,8 @@
     leapsbench run --suite quick
     leapsbench run --benchmark ising-L4-b0.4407 --method metropolis --backend torch --seed 1 \
         --set n_chains=64 --format json
+    leapsbench run --benchmark ising-L15-b0.4407 --method leaps-conv \
+        --checkpoint ising_final.ckpt --set n_steps=100 --set weights=euler --n-samples 5000
 
 Rows go to ``--results`` (default results/runs/), one atomic JSON per finished run; a rerun
 skips finished runs (resume).  Trained models are cached in ``--cache`` (default
@@ -23,7 +25,7 @@ FORMATS = ("table", "json", "csv")
 
 def add_arguments(parser) -> None:
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--suite", help="a named suite: quick, exact or paper")
+    target.add_argument("--suite", help="a named suite: quick, exact, paper or authors")
     target.add_argument("--benchmark", action="append", help="benchmark name (repeatable)")
     parser.add_argument(
         "--method",
@@ -45,6 +47,13 @@ def add_arguments(parser) -> None:
         help="method preset (default: paper for --suite paper, else quick)",
     )
     add_override_argument(parser)
+    parser.add_argument(
+        "--checkpoint",
+        default=None,
+        metavar="PATH",
+        help="sample the LEAPS authors' trained network (malbergo/leaps ckpts/*.ckpt) with "
+        "leaps-conv instead of training; --set takes sampler keys",
+    )
     parser.add_argument(
         "--n-samples", type=count(1), default=None, help="budget: number of samples"
     )
@@ -126,6 +135,8 @@ def build_specs(args) -> list[dict]:
     overrides = parse_overrides(args.overrides)
     for method in methods:  # a typo in --set fails here, before any row is written
         make_method(method, preset, overrides)
+    if args.checkpoint is not None:
+        check_checkpoint(args.checkpoint, benchmarks, methods, overrides)
     check_writable_dir(args.results, "--results")
     check_writable_dir(args.cache, "--cache")
     return make_grid(
@@ -139,7 +150,24 @@ def build_specs(args) -> list[dict]:
         overrides=overrides,
         budget=budget,
         cache_dir=args.cache,
+        checkpoint=args.checkpoint,
     )
+
+
+def check_checkpoint(path: str, benchmarks: list[str], methods: list[str], overrides) -> None:
+    """An authors' checkpoint runs with leaps-conv alone, on the benchmark it was trained for,
+    with sampler keys only: refused here, before any work, otherwise."""
+    from leapsbench.harness.benchmarks import get_benchmark
+    from leapsbench.leaps.method import make
+
+    if methods != ["leaps-conv"]:
+        raise ValueError(
+            "--checkpoint samples an LE-conv network: use --method leaps-conv only, "
+            f"got {', '.join(methods)}"
+        )
+    method = make("leaps-conv")
+    for name in benchmarks:
+        method.use_authors_checkpoint(path, get_benchmark(name).model, overrides)
 
 
 def _print(rows: list[dict], fmt: str) -> None:

@@ -98,6 +98,8 @@ def run(args) -> int:
     if reused:
         print(f"{out} already holds this trained {args.method} (fit.json): nothing to train")
         return 0
+    if not (out / "fit.json").is_file():
+        raise RuntimeError(f"trained {args.method}, but could not write its checkpoint to {out}")
     loss = "n/a" if info["final_loss"] is None else f"{info['final_loss']:.4g}"
     print(
         f"trained {args.method} on {spec.name}: {info['train_steps']} steps "

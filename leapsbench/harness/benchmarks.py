@@ -91,15 +91,20 @@ EXACT_BENCHMARKS = (
 """Small benchmarks with an exact answer: enumeration (⟨m⟩ and log Z) or Kaufman (log Z only,
 the paper's 15×15 at β_c)."""
 
+AUTHORS_BENCHMARKS = ("ising-L15-b0.4407", "potts-q3-L15-b1.001")
+"""The models of the LEAPS authors' released trained networks (``run --checkpoint``)."""
+
 SUITES = {
     "quick": ("ising-L4-b0.4407", "potts-q3-L3-b1.0"),
     "exact": EXACT_BENCHMARKS,
     "paper": PAPER_BENCHMARKS,
+    "authors": AUTHORS_BENCHMARKS,
 }
 """Named groups of benchmarks: ``quick`` (every method in a few minutes on 2 CPU cores),
-``exact`` (everything with an exact answer), ``paper`` (the six, paper budgets, for a GPU)."""
+``exact`` (everything with an exact answer), ``paper`` (the six, paper budgets, for a GPU),
+``authors`` (the two 15 × 15 models of the authors' released networks)."""
 
-REGISTERED = tuple(dict.fromkeys(PAPER_BENCHMARKS + EXACT_BENCHMARKS))
+REGISTERED = tuple(dict.fromkeys(PAPER_BENCHMARKS + EXACT_BENCHMARKS + AUTHORS_BENCHMARKS))
 
 
 def suite_benchmarks(suite: str) -> tuple[str, ...]:

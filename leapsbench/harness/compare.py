@@ -89,10 +89,12 @@ def compare_results(
     speed_threshold: float | None = None,
 ) -> CompareReport:
     """Compare result rows ``new`` against ``base`` (see the module docstring)."""
-    if threshold < 0 or n_sigma < 0 or (speed_threshold is not None and speed_threshold < 0):
+    limits = {"threshold": threshold, "n_sigma": n_sigma, "speed_threshold": speed_threshold}
+    bad = {k: v for k, v in limits.items() if v is not None and not (math.isfinite(v) and v >= 0)}
+    if bad:
         raise ValueError(
-            f"thresholds must be >= 0, got threshold={threshold}, n_sigma={n_sigma}, "
-            f"speed_threshold={speed_threshold}"
+            "thresholds must be finite numbers >= 0, got "
+            + ", ".join(f"{k}={v}" for k, v in bad.items())
         )
     base_summary = summarise(base).set_index(list(GROUP))
     new_summary = summarise(new).set_index(list(GROUP)) if new else None

@@ -8,6 +8,10 @@
   :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported.
 * log Ẑ: the sampler's own ``log_z`` if it set one (SMC), else log Z_0 + log mean w.
 * ΔMag = |⟨m⟩ − m_ref|, log-Z error = |log Ẑ − log Z_ref| (and per site).
+
+Honest numbers: ESS ≤ n (chains too short for an autocorrelation window are an error, not a
+number); an error bar that is not a finite positive number (one walker, one chain, no spread) is
+None — no error bar — never "± 0" or NaN; a non-finite ⟨m⟩ or log Ẑ is an error.
 """
 
 from __future__ import annotations
@@ -24,9 +28,25 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
+def _error_bar(value) -> float | None:
+    """``value`` if it is a finite positive number, else None (no error bar)."""
+    return float(value) if value is not None and np.isfinite(value) and value > 0 else None
+
+
+def _finite(name: str, value) -> float | None:
+    if value is not None and not np.isfinite(value):
+        raise ValueError(f"the sampler's {name} is {value} (non-finite weights or observables)")
+    return _float(value)
+
+
 def chain_ess(observables: dict[str, np.ndarray]) -> float:
-    """n / τ_int of m and of E (chains × steps), the smaller of the two."""
-    return float(min(autocorr.chain_ess(np.asarray(observables[k])) for k in ("m", "E")))
+    """n / τ_int of m and of E (chains × steps), the smaller of the two.
+
+    Chains too short for an autocorrelation window raise a ValueError (:mod:`leapsbench.autocorr`).
+    """
+    return float(
+        min(autocorr.chain_ess(np.asarray(observables[k]), strict=True) for k in ("m", "E"))
+    )
 
 
 def magnetization_histogram(samples) -> dict:
@@ -66,23 +86,25 @@ def compute_metrics(samples, model, reference) -> dict:
         log_z, log_z_err = None, None
     if samples.log_z is not None:
         log_z, log_z_err = samples.log_z, samples.log_z_err
+    mag, log_z = _finite("<m>", mag), _finite("log Z estimate", log_z)
+    ess = None if ess is None or not np.isfinite(ess) else min(float(ess), n)
     row = {
         "n_samples": n,
-        "mag": float(mag),
-        "mag_err": _float(mag_err),
+        "mag": mag,
+        "mag_err": _error_bar(mag_err),
         "mag_ref": reference.mag,
         "mag_ref_err": reference.mag_err,
-        "delta_mag": None if reference.mag is None else abs(float(mag) - reference.mag),
-        "ess": _float(ess),
-        "ess_fraction": None if ess is None else float(ess) / n,
-        "log_z": _float(log_z),
-        "log_z_err": _float(log_z_err),
+        "delta_mag": None if reference.mag is None else abs(mag - reference.mag),
+        "ess": ess,
+        "ess_fraction": None if ess is None else ess / n,
+        "log_z": log_z,
+        "log_z_err": _error_bar(log_z_err),
         "log_z_ref": reference.log_z,
         "log_z_error": None,
         "log_z_error_per_site": None,
         "reference_source": reference.source,
     }
     if log_z is not None and reference.log_z is not None:
-        row["log_z_error"] = abs(float(log_z) - reference.log_z)
+        row["log_z_error"] = abs(log_z - reference.log_z)
         row["log_z_error_per_site"] = row["log_z_error"] / model.n_sites
     return row

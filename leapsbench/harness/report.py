@@ -6,10 +6,14 @@ as ``pip install 'leapsbench[cupy-cuda12x]'`` are printed, not taken for markup.
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from .tables import NOT_OURS, method_label
 
 SUMMARY_COLUMNS = (
     ("benchmark", "benchmark", "{}"),
@@ -81,6 +85,13 @@ class RichReporter:
         self.progress.advance(self.grid_task)
 
 
+def _shown(value):
+    """``value`` as printed: None (a dash) for a missing or non-finite number."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def summary_table(rows: list[dict], title: str = "results") -> Table:
     """A rich table with one line per row (ΔMag, ESS fraction, log-Z error, times, status)."""
     table = Table(title=title)
@@ -89,10 +100,14 @@ def summary_table(rows: list[dict], title: str = "results") -> Table:
     for row in rows:
         cells = []
         for _, key, fmt in SUMMARY_COLUMNS:
-            value, error = row.get(key), row.get(ERROR_OF.get(key, ""))
+            value, error = _shown(row.get(key)), _shown(row.get(ERROR_OF.get(key, "")))
             text = "—" if value is None else fmt.format(value)
-            if value is not None and error is not None:
+            if value is not None and error is not None and error > 0:  # never "± 0" or "± nan"
                 text += f" ± {error:.2g}"
+            if key == "method":
+                text = method_label(value, row.get("source"))
+            elif key == "train_seconds" and row.get("source") == "authors":
+                text = NOT_OURS
             cells.append(escape(text))
         if row.get("status") not in ("ok", "n/a"):
             cells[-1] = "[red]error[/]"

@@ -7,8 +7,10 @@ A run's ``run_key`` joins benchmark/method/preset/backend/device/dtype/seed as a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -43,6 +45,7 @@ ROW_KEYS = (
     "param_count",
     "n_evaluations",
     "checkpoint_reused",
+    "source",
     "versions",
     "git_commit",
     "host",
@@ -77,14 +80,24 @@ def config_hash(data: dict) -> str:
 
 
 def run_key(spec: dict) -> str:
-    """benchmark/method/preset/backend/device/dtype/seed plus a hash of overrides and budget.
+    """benchmark/method/preset/backend/device/dtype/seed plus a hash of overrides and budget
+    (and of the checkpoint file's content, for a run that samples a given checkpoint).
 
     ``device`` is the spec's (``"default"`` unless one was asked for), not the resolved device
     that the row's ``device`` column records, so the keys of stored rows stay valid.
     """
     parts = [str(spec[k]) for k in KEY_FIELDS]
-    parts.append(config_hash({"overrides": spec["overrides"], "budget": spec["budget"]}))
+    keyed = {"overrides": spec["overrides"], "budget": spec["budget"]}
+    if spec.get("checkpoint"):  # absent from older specs: their keys stay as they were
+        keyed["checkpoint_sha256"] = file_sha256(spec["checkpoint"])
+    parts.append(config_hash(keyed))
     return "|".join(parts)
+
+
+@functools.lru_cache(maxsize=16)
+def file_sha256(path: str) -> str:
+    """SHA-256 hex digest of the file at ``path``."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def empty_row(spec: dict, status: str) -> dict:

@@ -11,7 +11,9 @@ under ``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` by its ``save
 (``fit.json`` written last marks a complete checkpoint), so sampling on another backend reuses
 the same training; its ``training_checkpoint`` is a file there, so an interrupted training
 resumes.  ``ess_per_second`` = ESS /
-(train + sample seconds).
+(train + sample seconds).  A run with ``checkpoint`` samples the LEAPS authors' trained network:
+its ``source`` is "authors", ``fit_info`` the checkpoint's provenance (sha256, global_step),
+``train_seconds`` None (their training, not timed here) and ESS/s counts sampling only.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from __future__ import annotations
 import json
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from leapsbench.atomic import atomic_write_text
+from leapsbench.checkpoint import unreadable
 from leapsbench.method import Budget, NotApplicable
 
 from .benchmarks import get_benchmark
@@ -49,8 +53,12 @@ def make_spec(
     budget=None,
     cache_dir=None,
     reference_dir=None,
+    checkpoint=None,
 ) -> dict:
-    """The plain-data description of one run (validated lazily by :func:`run_task`)."""
+    """The plain-data description of one run (validated lazily by :func:`run_task`).
+
+    ``checkpoint``: the path of an authors' trained network to sample instead of training
+    (leaps-conv only, :mod:`leapsbench.leaps.authors`)."""
     return {
         "benchmark": benchmark,
         "method": method,
@@ -63,6 +71,7 @@ def make_spec(
         "budget": dict(budget or {}),
         "cache_dir": None if cache_dir is None else str(cache_dir),
         "reference_dir": str(reference_dir or REFERENCE_DIR),
+        "checkpoint": None if checkpoint is None else str(Path(checkpoint).resolve()),
     }
 
 
@@ -97,14 +106,15 @@ def fit_into_cache(
     A method that ``trains`` is loaded from the cache directory ``entry`` when its ``fit.json``
     marker exists; otherwise it is fitted (timed between ``backend.synchronize()`` calls) with
     its training state in ``entry/training-state.pt``, saved to ``entry`` and the marker, with
-    ``record`` added, written last.  ``entry`` None: nothing is cached."""
+    ``record`` added, written last (a failed write warns: the trained method is still usable).
+    ``entry`` None: nothing is cached."""
     cacheable = entry is not None and method.trains
     if cacheable:
         entry = Path(entry)
         marker = entry / "fit.json"
         if marker.is_file():
+            saved = _read_marker(marker)
             method.load(str(entry), model)
-            saved = json.loads(marker.read_text())
             return saved["fit_info"], saved["train_seconds"], True
         method.training_checkpoint = str(entry / "training-state.pt")  # resumed from
     backend.synchronize()
@@ -113,11 +123,25 @@ def fit_into_cache(
     backend.synchronize()
     seconds = time.perf_counter() - start
     if cacheable:
-        entry.mkdir(parents=True, exist_ok=True)
-        method.save(str(entry))
-        marker_data = {"fit_info": fit_info, "train_seconds": seconds, **(record or {})}
-        atomic_write_text(marker, to_json(marker_data))
+        marker_text = to_json({"fit_info": fit_info, "train_seconds": seconds, **(record or {})})
+        try:
+            entry.mkdir(parents=True, exist_ok=True)
+            method.save(str(entry))
+            atomic_write_text(marker, marker_text)
+        except OSError as err:  # the trained method is still here: sample it, keep the row
+            warnings.warn(
+                f"could not cache the trained {method.name} in {entry}: {err}", stacklevel=2
+            )
     return json.loads(to_json(fit_info)), seconds, False
+
+
+def _read_marker(marker: Path) -> dict:
+    """The ``fit.json`` of a cache entry; a ValueError names the file and how to recover."""
+    try:
+        saved = json.loads(marker.read_text())
+        return {"fit_info": saved["fit_info"], "train_seconds": float(saved["train_seconds"])}
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
+        raise unreadable(marker, err) from None
 
 
 def _execute(spec: dict, progress, row: dict) -> dict:
@@ -133,13 +157,17 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
-    entry = None
-    if spec["cache_dir"]:
-        cache_dir, budget_spec = spec["cache_dir"], spec["budget"]
-        entry = cache_entry(cache_dir, method, spec["benchmark"], budget_spec, spec["seed"])
-    fit_info, train_seconds, reused = fit_into_cache(
-        method, entry, model, backend, fit_rng, budget, progress, {"spec": spec}
-    )
+    if spec.get("checkpoint"):  # the authors' training: not ours, not timed (train_seconds None)
+        fit_info = method.use_authors_checkpoint(spec["checkpoint"], model, spec["overrides"])
+        train_seconds, reused, row["source"] = None, True, fit_info["source"]
+    else:
+        entry = None
+        if spec["cache_dir"]:
+            cache_dir, budget_spec = spec["cache_dir"], spec["budget"]
+            entry = cache_entry(cache_dir, method, spec["benchmark"], budget_spec, spec["seed"])
+        fit_info, train_seconds, reused = fit_into_cache(
+            method, entry, model, backend, fit_rng, budget, progress, {"spec": spec}
+        )
     backend.synchronize()
     start = time.perf_counter()
     samples = method.sample(model, backend, sample_rng, budget, progress=progress)
@@ -147,8 +175,9 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     sample_seconds = time.perf_counter() - start
 
     reference = find_reference(bench.name, model, spec["reference_dir"])
+    source = row["source"]
     row = compute_metrics(samples, model, reference)
-    total = train_seconds + sample_seconds
+    total = sample_seconds + (train_seconds or 0.0)  # an imported network's training is not ours
     row.update(
         train_seconds=train_seconds,
         sample_seconds=sample_seconds,
@@ -157,6 +186,7 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         param_count=method.param_count,
         n_evaluations=int(samples.n_evaluations),
         checkpoint_reused=reused,
+        source=source,
         config=to_json(method.config),
         fit_info=to_json(fit_info),
         diagnostics=to_json(_small_diagnostics(samples.diagnostics)),

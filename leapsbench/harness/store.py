@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -106,12 +107,25 @@ class ResultStore:
         return self.rows_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
     def add(self, row: dict) -> Path:
-        """Write ``row`` atomically; a finished (status ok) row already stored is kept."""
+        """Write ``row`` atomically; a finished (status ok) row already stored is kept.
+
+        If the store cannot be written the row is not lost: it goes to a file in the system's
+        temporary directory and a RuntimeError names both places.
+        """
         path = self._path(row["run_key"])
         stored = read_row(path) if path.is_file() else None
         if stored is not None and stored.get("status") == "ok":
             return path
-        atomic_write_text(path, json.dumps(row, sort_keys=True, default=str) + "\n")
+        text = json.dumps(row, sort_keys=True, default=str) + "\n"
+        try:
+            atomic_write_text(path, text)
+        except OSError as err:
+            fallback = Path(tempfile.mkdtemp(prefix="leapsbench-unsaved-")) / path.name
+            fallback.write_text(text)
+            raise RuntimeError(
+                f"could not write the result row to {path} ({err}); it was saved to {fallback}"
+                f" instead: copy it into {self.rows_dir} once the store is writable"
+            ) from err
         return path
 
     def rows(self) -> list[dict]:

@@ -8,7 +8,10 @@ distinct seeds (a seed stored twice counts once, its newest row) ± the standard
 (n ≥ 2 seeds); with one seed the run's own error bar is shown (ΔMag: √(σ_m² + σ_ref²), log-Z
 error: σ_logẐ).  The best value of each column is marked (lowest ΔMag, log-Z error and time;
 highest ESS); training time is shown and compared only for methods with parameters.  Rows follow
-the method registry's order.  For the six paper benchmarks the paper's ΔMag is shown beside ours
+the method registry's order.  Runs of the LEAPS authors' trained network (``source`` "authors",
+``leapsbench run --checkpoint``) are their own variant, labelled ``leaps-conv (authors'
+checkpoint)``, with training time "not ours" (their training, not timed here).  For the six paper
+benchmarks the paper's ΔMag is shown beside ours
 (:mod:`leapsbench.harness.paper`).  LaTeX output is pdflatex-safe (Δ and — become math and dashes).
 """
 
@@ -40,6 +43,15 @@ GROUP = ("benchmark", "method", "variant", "backend", "device", "dtype")
 """The columns that tell runs apart; runs equal on all of them differ only in seed."""
 
 
+NOT_OURS = "not ours"
+"""The training-time cell of a run whose network was trained elsewhere (the authors')."""
+
+
+def method_label(method: str, source) -> str:
+    """``method``, or ``method (authors' checkpoint)`` for a run of the authors' network."""
+    return f"{method} (authors' checkpoint)" if source == "authors" else str(method)
+
+
 def _number(value) -> float:
     return float("nan") if value is None else float(value)
 
@@ -65,6 +77,7 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
         ok = group[group["status"] == "ok"].drop_duplicates("seed", keep="last")
         record = dict(zip(GROUP, group_key, strict=True))
         record["n_seeds"] = len(ok)
+        record["source"] = group["source"].iloc[0] if "source" in group else None
         errors = group.loc[~group["status"].isin(("ok", "n/a")), "error"]
         not_applicable = group.loc[group["status"] == "n/a", "error"]
         record["status"] = "ok" if errors.empty else f"{len(errors)} failed: {errors.iloc[0]}"
@@ -99,7 +112,9 @@ def _variant(row: dict) -> str:
     """``preset`` plus the ``--set`` overrides, e.g. ``quick n_steps=50``."""
     overrides = row.get("overrides") or "{}"
     overrides = json.loads(overrides) if isinstance(overrides, str) else overrides
-    return " ".join([str(row.get("preset"))] + [f"{k}={v}" for k, v in sorted(overrides.items())])
+    source = [f"source={row['source']}"] if row.get("source") else []
+    settings = [f"{k}={v}" for k, v in sorted(overrides.items())]
+    return " ".join([str(row.get("preset")), *settings, *source])
 
 
 def _cell(value: float, err: float) -> str:
@@ -113,7 +128,7 @@ def _cell(value: float, err: float) -> str:
 def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.DataFrame:
     """The display table of one benchmark: formatted cells, best per column wrapped in ``mark``."""
     part = summary[summary["benchmark"] == bench]
-    labels = list(part["method"])
+    labels = [method_label(m, src) for m, src in zip(part["method"], part["source"], strict=True)]
     for key in GROUP[2:]:
         known = part[key][part[key] != "default"]  # a run that stopped before its device resolved
         if known.nunique() > 1:
@@ -126,6 +141,11 @@ def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.
         values = part[key].to_numpy(dtype=float)
         errors = part[f"{key}_err"].to_numpy(dtype=float)
         cells = [_cell(v, e) for v, e in zip(values, errors, strict=True)]
+        if key == "train_seconds":
+            sources = part["source"]
+            cells = [
+                NOT_OURS if src == "authors" else c for c, src in zip(cells, sources, strict=True)
+            ]
         if np.isfinite(values).sum() >= 2:
             best = np.nanargmin(values) if lower else np.nanargmax(values)
             cells[best] = f"{mark[0]}{cells[best]}{mark[1]}"

@@ -18,28 +18,59 @@ The 1/√|D| factor keeps features O(1) for wide kernels; masked centre weights 
 so every parameter influences G (the authors' count includes the masked entries). The
 convolution is periodic even on an open lattice (G stays locally equivariant there too).
 For Ising, Σ_d K_{i,d,c} s_{i+d} is contracted by matmuls without materialising K + b2 + φ.
+
+Three optional hyperparameters reproduce the authors' released networks exactly
+(:mod:`.authors`); each keeps G locally equivariant, since none lets h_i see u_i:
+
+- ``feature_norm`` (default true): false drops the |D|^{−1/2} factor (the authors have none);
+- ``first_padding`` (default "circular"): "zeros" reads u_{i+d} = 0 outside the lattice in the
+  first layer only (the authors' masked convolution pads with zeros; their deeper layers wrap);
+- ``embed_max_norm`` (default none, Potts): E[a] ← E[a] · m / (‖E[a]‖ + 10⁻⁷) where
+  ‖E[a]‖ > m, as ``torch.nn.Embedding(max_norm=m)`` renormalises rows at lookup.
+
+They appear in a network's hyperparameters only when not at their default, so configs, cache
+keys and checkpoints of networks that do not use them are unchanged.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import array_api_compat
+import numpy as np
 
 from . import hyper as H
 from .layers import kernel_offsets, silu, unfold
 
-DEFAULTS = {"kernel_sizes": [3, 5], "channels": 8, "time_width": 16, "out_scale": 0.1}
+OPTIONAL = {"feature_norm": True, "first_padding": "circular", "embed_max_norm": None}
+"""Optional hyperparameters and their defaults (stored only when set otherwise)."""
+DEFAULTS = {
+    "kernel_sizes": [3, 5],
+    "channels": 8,
+    "time_width": 16,
+    "out_scale": 0.1,
+    **OPTIONAL,
+}
 PRESETS = {"paper": {"kernel_sizes": [3, 5, 7, 9, 15], "channels": 20, "time_width": 64}}
+PADDINGS = ("circular", "zeros")
 
 
 def check(hyper: dict) -> dict:
-    return {
+    full = {
         "kernel_sizes": H.kernel_sizes(hyper["kernel_sizes"]),
         "channels": H.positive_int("channels", hyper["channels"]),
         "time_width": H.positive_int("time_width", hyper["time_width"]),
         "out_scale": H.positive_float("out_scale", hyper["out_scale"]),
+        "feature_norm": H.boolean("feature_norm", hyper.get("feature_norm", True)),
+        "first_padding": H.choice("first_padding", hyper.get("first_padding"), PADDINGS),
+        "embed_max_norm": H.optional_positive_float("embed_max_norm", hyper.get("embed_max_norm")),
     }
+    return {k: v for k, v in full.items() if k not in OPTIONAL or v != OPTIONAL[k]}
+
+
+def _option(net, name):
+    return net.hyper.get(name, OPTIONAL[name])
 
 
 def _offsets(net):
@@ -79,15 +110,49 @@ def _time_mlp(xp, params, prefix, tcol):
     return z @ params[f"{prefix}.t3.w"] + params[f"{prefix}.t3.b"]
 
 
+def _embedding(xp, params, net):
+    """The Potts embedding E, rows of norm above ``embed_max_norm`` m scaled to m/(norm+1e-7)."""
+    table, max_norm = params["embed"], _option(net, "embed_max_norm")
+    if max_norm is None:
+        return table
+    norm = xp.sqrt(xp.sum(table * table, axis=1, keepdims=True))
+    return table * xp.where(norm > max_norm, max_norm / (norm + 1e-7), xp.ones_like(norm))
+
+
+@functools.lru_cache(maxsize=64)
+def _inside(shape: tuple[int, int], offsets) -> np.ndarray:
+    """(Lx, Ly, |D|, 1) indicator of i + d lying on the lattice (no wrap), for zero padding."""
+    ix, iy = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
+    d = np.asarray(offsets).reshape(1, 1, -1, 2)
+    jx, jy = ix[..., None] + d[..., 0], iy[..., None] + d[..., 1]
+    inside = (jx >= 0) & (jx < shape[0]) & (jy >= 0) & (jy < shape[1])
+    return inside[..., None].astype(np.float64)
+
+
+def _first_layer(xp, params, net, u, scale, offsets):
+    """h_i^0 = Σ_d W_d^T (1 + t) u_{i+d}, periodic or zero-padded (``first_padding``)."""
+    neighbours = unfold(xp, scale * u, offsets)  # (B, Lx, Ly, |D|, C_in)
+    if _option(net, "first_padding") == "zeros":
+        inside = _inside(net.shape, offsets)
+        neighbours = neighbours * xp.asarray(
+            inside, dtype=u.dtype, device=array_api_compat.device(u)
+        )
+    return xp.tensordot(neighbours, params["conv0.w"], axes=([3, 4], [0, 1]))
+
+
 def scores(xp, params, net, onehot, spins, tcol):
     """Per-site scores, (B, Lx, Ly) for Ising or (B, Lx, Ly, q) for Potts."""
     batch, c, n_sites = onehot.shape[0], net.hyper["channels"], net.n_sites
     dtype, device = onehot.dtype, array_api_compat.device(onehot)
-    u = xp.expand_dims(spins, axis=-1) if net.kind == "ising" else onehot @ params["embed"]
+    if net.kind == "ising":
+        u = xp.expand_dims(spins, axis=-1)
+    else:
+        u = onehot @ _embedding(xp, params, net)
     c_in = u.shape[-1]
     scale = xp.reshape(1.0 + tcol, (batch, 1, 1, 1))
     offsets = _offsets(net)
-    h = xp.tensordot(unfold(xp, scale * u, offsets[0]), params["conv0.w"], axes=([3, 4], [0, 1]))
+    h = _first_layer(xp, params, net, u, scale, offsets[0])
+    norm = _option(net, "feature_norm")
     ones = xp.ones((batch, *net.shape, 1), dtype=dtype, device=device)
     for layer, offs in enumerate(offsets[1:], start=1):
         n, prefix = len(offs), f"layer{layer}"
@@ -115,7 +180,8 @@ def scores(xp, params, net, onehot, spins, tcol):
                 rest, (batch, 1, 1, n, c)
             )
             h = xp.sum(kernel * neighbours, axis=3)
-        h = h / math.sqrt(n)
+        if norm:
+            h = h / math.sqrt(n)
     out = h @ params["out.w"]
     if net.kind == "ising":
         return out * xp.reshape(1.0 + tcol, (batch, 1, 1))

@@ -114,6 +114,12 @@ class CTMCConfig:
     def config(self) -> dict:
         return asdict(self)
 
+    def dynamics(self, network, params, model) -> Dynamics:
+        """This sampler's CTMC with rates from ``network`` and ``params`` for ``model``."""
+        schedule = get_schedule(self.schedule)
+        h = 1.0 / self.n_steps
+        return Dynamics(network, params, model, h, self.rate_floor, schedule, self.weights)
+
 
 def full_delta_energy(model, x):
     """ΔE for every site and value, (B, Lx, Ly, q); 0 at the current value (Ising: flip slot)."""
@@ -389,10 +395,7 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
     """
     xp = backend.xp
     B, n = config.n_walkers, config.n_steps
-    schedule = get_schedule(config.schedule)
-    dynamics = Dynamics(
-        network, params, model, 1.0 / n, config.rate_floor, schedule, config.weights
-    )
+    dynamics = config.dynamics(network, params, model)
     size = min(config.chunk_walkers or B, B)
     n_chunks = -(-B // size)
     start = time.perf_counter()

@@ -52,3 +52,20 @@ def kernel_sizes(value) -> list[int]:
             f"kernel_sizes must be a non-empty list of odd integers >= 3, got {value!r}"
         )
     return [int(k) for k in sizes]
+
+
+def boolean(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+    return value
+
+
+def choice(name: str, value, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+def optional_positive_float(name: str, value) -> float | None:
+    """None, or a positive finite number."""
+    return None if value is None else positive_float(name, value)

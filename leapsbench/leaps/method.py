@@ -29,17 +29,21 @@ import time
 from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
-from leapsbench.checkpoint import save_checkpoint
+from leapsbench.checkpoint import describe_model, save_checkpoint
 from leapsbench.method import Adapter, Budget
 from leapsbench.models.schedule import get_schedule
 from leapsbench.params import param_count, params_to
 from leapsbench.presets import build_method, field_types, value_types
 
+from .authors import read_authors_checkpoint
 from .checkpoint import load_checkpoint
 from .ctmc import CTMCConfig, leaps_sample
 from .networks import checked_hyper, default_hyper, make_network
 from .train import TrainConfig, train_leaps
 
+CHUNK_WALKERS = 1000
+"""Walkers run at once when ``chunk_walkers`` is not set (and nothing is resampled): the
+memory of a paper-size LE-conv forward grows ~30 MB per walker at L = 15."""
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
 SAMPLER_KEYS = tuple(f.name for f in fields(CTMCConfig))
 SHARED_KEYS = ("rate_floor", "schedule", "mcmc_rule")
@@ -185,12 +189,38 @@ class LeapsMethod(Adapter):
             "eval": history["eval"].tolist(),  # rows (step, ess_fraction, log_z)
         }
 
+    def use_authors_checkpoint(self, path, model, overrides=()) -> dict:
+        """Sample the LEAPS authors' trained network at ``path`` (:mod:`.authors`) instead of
+        training; returns its provenance (sha256, global_step, "source": "authors").
+        ``overrides`` (the keys set on this method) may only be sampler keys."""
+        if self.name != "leaps-conv":
+            raise ValueError(
+                f"an authors' checkpoint holds an LE-conv network: use leaps-conv, not {self.name}"
+            )
+        fixed = sorted(k for k in overrides if k not in SAMPLER_KEYS)
+        if fixed:
+            raise ValueError(
+                f"{fixed} cannot be set with an authors' checkpoint (its network is fixed and "
+                f"not trained here); sampler keys can: {', '.join(SAMPLER_KEYS)}"
+            )
+        imported = read_authors_checkpoint(path)
+        if imported.model.config() != model.config():
+            raise ValueError(
+                f"checkpoint {path} was trained for {describe_model(imported.model.config())}, "
+                f"not for this benchmark's {describe_model(model.config())}"
+            )
+        self.network, self.params, self.model = imported.network, imported.params, model
+        self.settings = replace(self.settings, network=dict(imported.network.hyper))
+        return imported.provenance()
+
     def sample(self, model, backend, rng, budget, progress=None):
         if self.params is None:
             raise RuntimeError(f"{self.name}: call fit (or load a checkpoint) before sample")
         sampler = self.settings.sampler
         if budget is not None and budget.n_samples is not None:
             sampler = replace(sampler, n_walkers=budget.n_samples)
+        if sampler.chunk_walkers is None and sampler.resample_threshold is None:
+            sampler = replace(sampler, chunk_walkers=min(sampler.n_walkers, CHUNK_WALKERS))
         params = params_to(backend, self.params)
         return leaps_sample(self.network, params, model, backend, rng, sampler, progress)
 
