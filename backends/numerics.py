@@ -20,3 +20,19 @@ def log_mean_exp(xp, a, axis=None, keepdims: bool = False):
     n = math.prod(a.shape) if axis is None else a.shape[axis]
     return logsumexp(xp, a, axis=axis, keepdims=keepdims) - math.log(n)
 
+
+def lookup(xp, table, index):
+    """``table[index]`` for a 1-D ``table`` and a non-negative integer ``index`` of any shape.
+
+    ``take`` wants 1-D int64 indices; on torch this calls ``index_select`` directly, since
+    array_api_compat's ``take`` first rewrites negative indices, a whole extra pass over the
+    indices that costs several times the gather itself.
+    """
+    import array_api_compat
+
+    flat = xp.astype(xp.reshape(index, (-1,)), xp.int64)
+    if array_api_compat.is_torch_namespace(xp):
+        gathered = table.index_select(0, flat)
+    else:
+        gathered = xp.take(table, flat)
+    return xp.reshape(gathered, tuple(index.shape))

@@ -85,8 +85,10 @@ class HostRng(NumpyRng):
     """Draws on the host with numpy and moves them to the device (array-api-strict)."""
 
     def uniform(self, shape, dtype=None):
+        """float32 draws are made in float32 (a float64 draw rounded to float32 can be 1.0)."""
         dtype = dtype or self.backend.dtype
-        host = self.generator.random(shape, dtype=np.float64)
+        host_dtype = np.float32 if dtype == self.backend.xp.float32 else np.float64
+        host = self.generator.random(shape, dtype=host_dtype)
         return self.backend.asarray(host, dtype=dtype)
 
     def integers(self, low, high, shape):

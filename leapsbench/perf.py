@@ -96,16 +96,19 @@ def measure_ratio(
     reference: Callable[[], object],
     repeats: int = 11,
     min_seconds: float = 0.05,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> RatioMeasurement:
     """Median-of-ratios timing of ``kernel`` against ``reference`` (see module docstring);
     n_k and n_r are chosen so that each side of a repeat lasts ≥ ``min_seconds``.
 
     Both callables must finish their work before returning (call ``backend.synchronize()``
-    inside them on asynchronous devices).
+    inside them on asynchronous devices).  ``clock``: wall time by default; for CPU-only kernels
+    ``time.process_time`` (this process's CPU time) leaves out the time other processes take
+    the core away, which on a shared machine is most of the spread of wall-time ratios between
+    kernels of different kinds (docs/perf.md); it must not be used for device kernels.
     """
     _check_positive_int("repeats", repeats)
     n_k, n_r = calibrate(kernel, min_seconds), calibrate(reference, min_seconds)
-    clock = time.perf_counter
     ratios, kernel_times, reference_times = [], [], []
     for r in range(repeats):
         j_k = j_r = 0

@@ -3,9 +3,10 @@ torch (no array-API layer), plus a plain matmul as a machine-speed yardstick.
 
 - Ising ΔE_i = 2 s_i (J Σ_{j∼i} s_j + h) on a torus (neighbour sum by four rolls);
 - Potts ΔE_i(a) = −J (n_i(a) − n_i(x_i)), n_i(a) = #{j ∼ i : x_j = a} from a one-hot field;
-- one checkerboard Metropolis sweep of Ising chains at β: for each colour c ∈ {0, 1} (sites with
-  (i + j) mod 2 = c), flip s_i where u_i < exp(−β max(ΔE_i, 0)), u_i ~ U(0, 1), and count the
-  accepted flips per chain (the acceptance fraction baselines.local.sweep returns);
+- one checkerboard Metropolis sweep of Ising chains at β, the algorithm of baselines.local
+  (colour planes, float32 uniforms, an acceptance table; its module docstring): for each colour
+  c ∈ {0, 1} (sites with (i + j) mod 2 = c), flip s_i where u_i < min(1, e^{−βΔE_i}), and count
+  the changed sites per chain (the acceptance fraction baselines.local.sweep returns);
 - ``matmul(n)``: an (n × n) @ (n × n) float64 product.
 """
 
@@ -31,22 +32,33 @@ def numpy_potts_delta_energy(x: np.ndarray, q: int, J: float = 1.0) -> np.ndarra
     return -J * (counts - own)
 
 
-def checkerboard_masks(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Boolean (Lx, Ly) masks of the even and odd sublattices."""
-    parity = np.add.outer(np.arange(shape[0]), np.arange(shape[1])) % 2
-    return parity == 0, parity == 1
+def numpy_ising_table(beta: float) -> np.ndarray:
+    """P(flip) = min(1, e^{−2β s·n}) of an Ising spin (J = 1, h = 0) at index s·n + 4, float32."""
+    return np.exp(-2.0 * beta * np.maximum(np.arange(-4, 5), 0)).astype(np.float32)
 
 
 def numpy_metropolis_sweep(x: np.ndarray, beta: float, rng: np.random.Generator):
-    """One checkerboard Metropolis sweep of Ising chains x (B, Lx, Ly) int8:
-    returns (new x, per-chain acceptance fraction), like baselines.local.sweep."""
-    accepted = np.zeros(x.shape[0])
-    for mask in checkerboard_masks(x.shape[1:]):
-        u = rng.random(x.shape)
-        flip = (u < np.exp(-beta * np.maximum(numpy_ising_delta_energy(x), 0.0))) & mask
-        x = np.where(flip, -x, x).astype(np.int8)
-        accepted += flip.sum(axis=(1, 2))
-    return x, accepted / (x.shape[1] * x.shape[2])
+    """One checkerboard Metropolis sweep of Ising chains x (B, Lx, Ly) int8 (Lx, Ly even) on
+    colour planes, like baselines.local.sweep: returns (new x, per-chain acceptance fraction)."""
+    B, Lx, Ly = x.shape
+    q = x.reshape(B, Lx // 2, 2, Ly // 2, 2)
+    planes = [
+        np.stack([q[:, :, 0, :, 0], q[:, :, 1, :, 1]], axis=1),
+        np.stack([q[:, :, 0, :, 1], q[:, :, 1, :, 0]], axis=1),
+    ]
+    table = numpy_ising_table(beta)
+    for colour, shift in ((0, 1), (1, -1)):
+        o, s = planes[1 - colour], planes[colour]
+        vertical = np.stack([np.roll(o[:, 1], 1, axis=1), np.roll(o[:, 0], -1, axis=1)], axis=1)
+        across = np.stack([np.roll(o[:, 0], shift, axis=2), np.roll(o[:, 1], -shift, axis=2)], 1)
+        n = o + o[:, ::-1] + vertical + across
+        flip = rng.random(s.shape, dtype=np.float32) < table[(s * n + 4).astype(np.intp)]
+        planes[colour] = s * (1 - 2 * flip.astype(np.int8))
+    out = np.empty_like(q)
+    out[:, :, 0, :, 0], out[:, :, 1, :, 1] = planes[0][:, 0], planes[0][:, 1]
+    out[:, :, 0, :, 1], out[:, :, 1, :, 0] = planes[1][:, 0], planes[1][:, 1]
+    new = out.reshape(B, Lx, Ly)
+    return new, np.count_nonzero(new != x, axis=(1, 2)) / (Lx * Ly)
 
 
 def torch_ising_delta_energy(x, J: float = 1.0, h: float = 0.0):
@@ -61,15 +73,27 @@ def torch_metropolis_sweep(x, beta: float, generator):
     """:func:`numpy_metropolis_sweep` in torch (``generator`` a torch.Generator)."""
     import torch
 
-    accepted = torch.zeros(x.shape[0], dtype=torch.float64, device=x.device)
-    for mask in checkerboard_masks(tuple(x.shape[1:])):
-        m = torch.as_tensor(mask, device=x.device)
-        u = torch.rand(x.shape, generator=generator, dtype=torch.float64, device=x.device)
-        delta = torch.clamp(torch_ising_delta_energy(x), min=0.0)
-        flip = (u < torch.exp(-beta * delta)) & m
-        x = torch.where(flip, -x, x)
-        accepted += flip.sum(dim=(1, 2))
-    return x, accepted / (x.shape[1] * x.shape[2])
+    B, Lx, Ly = x.shape
+    q = x.reshape(B, Lx // 2, 2, Ly // 2, 2)
+    planes = [
+        torch.stack([q[:, :, 0, :, 0], q[:, :, 1, :, 1]], dim=1),
+        torch.stack([q[:, :, 0, :, 1], q[:, :, 1, :, 0]], dim=1),
+    ]
+    table = torch.as_tensor(numpy_ising_table(beta), device=x.device)
+    for colour, shift in ((0, 1), (1, -1)):
+        o, s = planes[1 - colour], planes[colour]
+        vertical = torch.stack([torch.roll(o[:, 1], 1, 1), torch.roll(o[:, 0], -1, 1)], dim=1)
+        across = torch.stack([torch.roll(o[:, 0], shift, 2), torch.roll(o[:, 1], -shift, 2)], 1)
+        n = o + o.flip(1) + vertical + across
+        u = torch.rand(s.shape, generator=generator, dtype=torch.float32, device=x.device)
+        index = (s * n + 4).to(torch.int64).reshape(-1)
+        flip = u < table.index_select(0, index).reshape(s.shape)
+        planes[colour] = s * (1 - 2 * flip.to(torch.int8))
+    out = torch.empty_like(q)
+    out[:, :, 0, :, 0], out[:, :, 1, :, 1] = planes[0][:, 0], planes[0][:, 1]
+    out[:, :, 0, :, 1], out[:, :, 1, :, 0] = planes[1][:, 0], planes[1][:, 1]
+    new = out.reshape(B, Lx, Ly)
+    return new, torch.count_nonzero(new != x, dim=(1, 2)) / (Lx * Ly)
 
 
 def matmul(n: int, seed: int = 0):

@@ -33,7 +33,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--method", default="leaps-conv", choices=METHODS)
     parser.add_argument("--preset", default="quick", choices=("quick", "paper"))
     parser.add_argument(
-        "--steps", type=count(1), default=None, help="total training steps (budget)"
+        "--steps",
+        type=count(1),
+        default=None,
+        help="total training steps (a budget: replaces the preset's step count)",
     )
     parser.add_argument(
         "--seconds", type=real(0, low_open=True), default=None, help="training time (budget)"

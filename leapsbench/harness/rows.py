@@ -28,6 +28,7 @@ ROW_KEYS = (
     "train_seconds",
     "sample_seconds",
     "total_seconds",
+    "cpu_seconds",
     "mag",
     "mag_err",
     "mag_ref",
@@ -36,6 +37,9 @@ ROW_KEYS = (
     "ess",
     "ess_fraction",
     "ess_per_second",
+    "n_islands",
+    "n_islands_effective",
+    "unreliable",
     "log_z",
     "log_z_err",
     "log_z_ref",
@@ -44,6 +48,10 @@ ROW_KEYS = (
     "reference_source",
     "param_count",
     "n_evaluations",
+    "n_network_evaluations",
+    "n_energy_evaluations",
+    "budget",
+    "budget_seconds",
     "checkpoint_reused",
     "source",
     "versions",
@@ -102,8 +110,14 @@ def file_sha256(path: str) -> str:
 
 def empty_row(spec: dict, status: str) -> dict:
     """The row of ``spec`` before any measurement: every key of :data:`ROW_KEYS`, the key fields,
-    ``run_key``, the overrides as JSON and ``status``; None elsewhere."""
+    ``run_key``, the overrides and budget (JSON), the time budget and ``status``; None elsewhere."""
     row = dict.fromkeys(ROW_KEYS)
     row.update({k: spec[k] for k in KEY_FIELDS})
-    row.update(run_key=run_key(spec), overrides=to_json(spec["overrides"]), status=status)
+    row.update(
+        run_key=run_key(spec),
+        overrides=to_json(spec["overrides"]),
+        budget=to_json(spec["budget"]),
+        budget_seconds=spec["budget"].get("seconds"),
+        status=status,
+    )
     return row

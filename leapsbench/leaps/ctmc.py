@@ -23,6 +23,11 @@ threshold, within the island (weights reset to the island mean, so log Ẑ is un
 is the product of incremental means); then M local MCMC sweeps at β_{t+h} (weights unchanged; one
 more network evaluation per step).  Walkers may run in chunks of whole islands to bound memory.
 
+``sites="checkerboard"`` (exact weights only) moves fewer sites together: step k moves only the
+sites with (i + j + k) even, each with step 2h (so every site still integrates its rates over
+[0, 1]); the forward and backward kernels of the step share that mask, so the weights stay
+unbiased, and no two neighbouring sites jump in the same step.
+
 The step is written once, as pure functions over a small immutable :class:`CTMCState` (BlackJAX
 style): :func:`init`, :func:`step` (returns the new state and a :class:`CTMCInfo`),
 :func:`refine` (the MCMC sweeps) and :func:`select` (resampling), with the fixed parts of the
@@ -37,6 +42,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
+import array_api_compat
 import numpy as np
 from scipy.special import logsumexp as logsumexp_host
 
@@ -48,6 +54,7 @@ from leapsbench.resampling import check_threshold, resample_islands
 from leapsbench.samples import Samples
 
 WEIGHT_MODES = ("exact", "euler")
+SITE_MODES = ("all", "checkerboard")
 
 
 def _check_int(name: str, value, minimum: int) -> None:
@@ -63,7 +70,8 @@ class CTMCConfig:
     resample within themselves, which gives log Ẑ an honest error bar (one island: none).
     ``chunk_walkers``: run at most this many walkers at once (memory O(chunk·N·q)); None runs
     all B together.  With resampling a chunk must hold whole islands (a multiple of B/G), so
-    with G = 1 resampling and chunking exclude each other.
+    with G = 1 resampling and chunking exclude each other.  ``sites``: "all" (every site may
+    jump at every step) or "checkerboard" (half of them per step, module docstring).
     """
 
     n_steps: int = 100
@@ -76,6 +84,7 @@ class CTMCConfig:
     schedule: str = "linear"
     n_islands: int = 1
     chunk_walkers: int | None = None
+    sites: str = "all"
 
     def __post_init__(self):
         _check_int("n_steps", self.n_steps, 1)
@@ -94,6 +103,10 @@ class CTMCConfig:
             check_threshold(self.resample_threshold)
         get_schedule(self.schedule)
         _check_int("n_islands", self.n_islands, 1)
+        if self.sites not in SITE_MODES:
+            raise ValueError(f"unknown sites {self.sites!r}; known: {', '.join(SITE_MODES)}")
+        if self.sites != "all" and self.weights != "exact":
+            raise ValueError(f"sites={self.sites!r} needs weights='exact' (its kernels' weights)")
         if self.n_islands > 1 and self.resample_threshold is None:
             raise ValueError(f"n_islands={self.n_islands} needs resample_threshold (SMC islands)")
         if self.n_walkers % self.n_islands:
@@ -112,13 +125,20 @@ class CTMCConfig:
                 )
 
     def config(self) -> dict:
-        return asdict(self)
+        """The settings as a dict; ``sites`` only when not "all" (older configs stay as they
+        were, and so do their cache keys)."""
+        config = asdict(self)
+        if config["sites"] == "all":
+            del config["sites"]
+        return config
 
     def dynamics(self, network, params, model) -> Dynamics:
         """This sampler's CTMC with rates from ``network`` and ``params`` for ``model``."""
         schedule = get_schedule(self.schedule)
         h = 1.0 / self.n_steps
-        return Dynamics(network, params, model, h, self.rate_floor, schedule, self.weights)
+        return Dynamics(
+            network, params, model, h, self.rate_floor, schedule, self.weights, self.sites
+        )
 
 
 def full_delta_energy(model, x):
@@ -174,7 +194,8 @@ def log_kernel(rates, moved, target_onehot, h: float):
     chosen = xp.sum(rates * target_onehot, axis=-1)
     safe_total = xp.where(total > 0, total, xp.ones_like(total))
     safe_chosen = xp.where(moved, chosen, xp.ones_like(chosen))
-    jump = xp.log(-xp.expm1(-h * safe_total)) + xp.log(safe_chosen) - xp.log(safe_total)
+    safe_h_total = xp.where(moved, h * safe_total, xp.ones_like(total))  # h λ > 0 where moved
+    jump = xp.log(-xp.expm1(-safe_h_total)) + xp.log(safe_chosen) - xp.log(safe_total)
     per_site = xp.where(moved, jump, -h * total)
     return xp.sum(per_site, axis=(1, 2))
 
@@ -263,6 +284,18 @@ class Dynamics:
     rate_floor: float
     schedule: Any
     weights: str | None = "exact"
+    sites: str = "all"
+
+    def step_length(self, k: int, like):
+        """The step of each site at step k: h everywhere ("all"), or 2h on the sites with
+        (i + j + k) even and 0 elsewhere ("checkerboard"), an (Lx, Ly) array on ``like``'s
+        device."""
+        if self.sites == "all":
+            return self.h
+        lx, ly = self.model.shape
+        parity = (np.arange(lx)[:, None] + np.arange(ly)[None, :] + k) % 2 == 0
+        xp = _namespace(like)
+        return xp.asarray(2.0 * self.h * parity, device=array_api_compat.device(like))
 
     def beta(self, k: int) -> float:
         """β at time k·h."""
@@ -291,8 +324,9 @@ def step(dynamics: Dynamics, state: CTMCState, rng=None, move=None):
     """
     model, h, floor = dynamics.model, dynamics.h, dynamics.rate_floor
     G, k = dynamics.scores(state), state.k
+    h_sites = dynamics.step_length(k, G)
     if move is None:
-        x_next, moved, forward, onehot = tau_leap_step(model, G, state.x, rng, h, floor)
+        x_next, moved, forward, onehot = tau_leap_step(model, G, state.x, rng, h_sites, floor)
     else:
         (x_next, moved), onehot = move, _one_hot(model, state.x, G.dtype)
         forward, _ = jump_rates(G, onehot, floor)
@@ -305,7 +339,7 @@ def step(dynamics: Dynamics, state: CTMCState, rng=None, move=None):
     else:
         betas = (dynamics.beta(k), dynamics.beta(k + 1))
         increment = exact_increment(
-            model, (state.x, x_next, moved), (forward, onehot), G_next, betas, h, floor
+            model, (state.x, x_next, moved), (forward, onehot), G_next, betas, h_sites, floor
         )
     new = CTMCState(x_next, state.log_w + increment, k + 1, G_next)
     return new, CTMCInfo(moved, increment)
@@ -426,6 +460,7 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
         log_z_err=log_z_err,
         x=x,
         n_evaluations=B * (1 + n + (n - 1) * (config.mcmc_sweeps > 0) + n * config.mcmc_sweeps),
+        n_network_evaluations=B * (1 + n + (n - 1) * (config.mcmc_sweeps > 0)),
         seconds=time.perf_counter() - start,
         diagnostics={
             "ess_fraction": np.exp(2 * totals[:, 0] - totals[:, 1]) / B,

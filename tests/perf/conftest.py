@@ -54,18 +54,20 @@ def _record(entry: dict) -> None:
 
 @pytest.fixture
 def ratio_gate(request):
-    """``ratio_gate(name, kernel, reference, threshold, repeats=11, expect="pass")``.
+    """``ratio_gate(name, kernel, reference, threshold, repeats=11, expect="pass",
+    **options)``; ``options`` go to measure_ratio (``min_seconds``, ``clock``).
 
     ``expect="pass"`` asserts median ≤ threshold; ``expect="fire"`` (the injected-slowdown
     tests) asserts median > threshold.  Returns the RatioMeasurement.
     """
 
-    def run(name, kernel, reference, threshold, repeats=11, expect="pass"):
+    def run(name, kernel, reference, threshold, repeats=11, expect="pass", **options):
         if expect not in ("pass", "fire"):
             raise ValueError(f"expect must be 'pass' or 'fire', got {expect!r}")
-        m = measure_ratio(name, kernel, reference, repeats=repeats)
-        _record({"test": request.node.nodeid, "threshold": threshold, "expect": expect,
-                 **m.to_dict()})
+        m = measure_ratio(name, kernel, reference, repeats=repeats, **options)
+        _record(
+            {"test": request.node.nodeid, "threshold": threshold, "expect": expect, **m.to_dict()}
+        )
         message = gate_message(m, threshold)
         if expect == "pass":
             assert m.median <= threshold, "gate fired: " + message

@@ -6,6 +6,8 @@ docs/perf.md.  Each builder first checks that kernel and reference compute the s
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from leapsbench.backends import BackendUnavailable, get_backend
@@ -165,6 +167,71 @@ def metropolis_torch_l64():
     return _metropolis(64, "torch")
 
 
+def _versus_c(kind, rule, size, chains):
+    """One numpy sweep (``baselines.local.sweep``) vs one sweep of the plain C yardstick
+    (tests/perf/c_yardstick.c: int8 states, xorshift64, the same acceptance table), both on
+    ``chains`` copies of an Ising (β = 0.4407) or Potts q = 4 (β = 1.0986) lattice, each evolving
+    its own chains from the same state after 20 C sweeps.  Checked at β = 0 first, where both
+    must change every site (Metropolis).  The gate ratio is numpy time / C time, so a threshold
+    of 1/0.6 fires when numpy falls below 0.6× C's flips/ns."""
+    local = pytest.importorskip("leapsbench.baselines.local")
+    yardstick = pytest.importorskip("c_yardstick")
+    model = ising(size, beta=0.4407) if kind == "ising" else potts(4, size, beta=1.0986)
+    backend = _backend("numpy")
+    x = model.uniform_states(backend, backend.rng(0), chains)
+    if rule == "metropolis":
+        hot = model.with_beta(0.0)
+        c_hot = yardstick.Sweeper(hot, x, rule)
+        assert c_hot.sweep() == x.size
+        changed, acceptance = local.sweep(hot, x, 0.0, backend.rng(0), rule)
+        assert np.all(changed != x) and np.all(acceptance == 1.0)
+    c = yardstick.Sweeper(model, x, rule)
+    c.sweep(20)
+    rng, state = backend.rng(1), [c.x.copy()]
+
+    def kernel():
+        state[0] = local.sweep(model, state[0], model.beta, rng, rule)[0]
+
+    return kernel, c.sweep
+
+
+def metropolis_numpy_vs_c_l64():
+    """Ising Metropolis sweep, 64 chains, L = 64: numpy vs the C yardstick."""
+    return _versus_c("ising", "metropolis", 64, CHAINS)
+
+
+def metropolis_numpy_vs_c_l256():
+    """The same at L = 256."""
+    return _versus_c("ising", "metropolis", 256, CHAINS)
+
+
+def metropolis_numpy_vs_c_l24_1000():
+    """The same at L = 24 with 1000 chains (the AIS/SMC shape)."""
+    return _versus_c("ising", "metropolis", 24, 1000)
+
+
+def swendsen_wang_numpy_vs_c_l64():
+    """One Swendsen–Wang update (``baselines.cluster``, numpy + scipy connected components),
+    Ising L = 64, 64 chains, vs the C union-find yardstick, each evolving its own chains from
+    the same state after 20 C updates.  Checked at β = 0 first: no bond opens, so both make
+    every site its own cluster (C counts B·N clusters, scipy labels B·N components)."""
+    cluster = pytest.importorskip("leapsbench.baselines.cluster")
+    yardstick = pytest.importorskip("c_yardstick")
+    model, backend = ising(64, beta=0.4407), _backend("numpy")
+    x = model.uniform_states(backend, backend.rng(0), CHAINS)
+    hot = model.with_beta(0.0)
+    assert yardstick.SwendsenWang(hot, x).sweep() == x.size
+    assert cluster.clusters(hot, x, 0.0, np.random.default_rng(0))[1] == x.size
+    c = yardstick.SwendsenWang(model, x)
+    c.sweep(20)
+    rng, state = np.random.default_rng(1), [c.x.copy()]
+
+    def kernel():
+        state[0] = cluster.swendsen_wang(model, state[0], model.beta, rng)
+
+    return kernel, c.sweep
+
+
 # name -> (builder, threshold on the median ratio); see docs/perf.md for the measured spread.
 GATES = {
     "ising_delta_energy_numpy": (ising_delta_energy_numpy, 1.3),
@@ -179,6 +246,20 @@ GATES = {
     "metropolis_numpy_l64": (metropolis_numpy_l64, 1.4),
     "metropolis_numpy_l256": (metropolis_numpy_l256, 1.5),
     "metropolis_torch_l64": (metropolis_torch_l64, 1.35),
+    "metropolis_numpy_vs_c_l64": (metropolis_numpy_vs_c_l64, 1 / 0.6),
+    "metropolis_numpy_vs_c_l256": (metropolis_numpy_vs_c_l256, 1 / 0.6),
+    "metropolis_numpy_vs_c_l24_1000": (metropolis_numpy_vs_c_l24_1000, 1 / 0.6),
+    "swendsen_wang_numpy_vs_c_l64": (swendsen_wang_numpy_vs_c_l64, 1 / 0.3),
+}
+
+
+# measure_ratio options per gate: the sweep gates (CPU kernels only) time this process's CPU
+# time, since wall-time ratios of these pairs swing 0.04-7 on a loaded machine (docs/perf.md).
+CPU_TIMED = ("metropolis_", "swendsen_wang_")
+OPTIONS = {
+    name: {"clock": time.process_time, "min_seconds": 0.1}
+    for name in GATES
+    if name.startswith(CPU_TIMED)
 }
 
 
@@ -186,11 +267,19 @@ GATES = {
 def test_gate(name, ratio_gate):
     builder, threshold = GATES[name]
     kernel, reference = builder()
-    ratio_gate(name, kernel, reference, threshold)
+    ratio_gate(name, kernel, reference, threshold, **OPTIONS.get(name, {}))
 
 
 @pytest.mark.parametrize("name", list(GATES))
 def test_gate_fires_on_2x_slowdown(name, ratio_gate):
     builder, threshold = GATES[name]
     kernel, reference = builder()
-    ratio_gate(name + "[2x]", slowed(kernel, 2), reference, threshold, repeats=7, expect="fire")
+    ratio_gate(
+        name + "[2x]",
+        slowed(kernel, 2),
+        reference,
+        threshold,
+        repeats=7,
+        expect="fire",
+        **OPTIONS.get(name, {}),
+    )

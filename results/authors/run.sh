@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The measurements of results/authors/ (see COMMAND.txt), in order of priority; resumable: a
+# finished run is skipped on a rerun.  Run from the repository root:
+#   nice -n 10 bash results/authors/run.sh
+# The checkpoints are not shipped: download them from github.com/malbergo/leaps (ckpts/) and set
+# LEAPS_CKPTS to their folder (default ../shared/leaps-authors).
+set -uo pipefail
+export OMP_NUM_THREADS=1
+CKPTS="${LEAPS_CKPTS:-../shared/leaps-authors}"
+OUT=results/authors/runs
+ising() {  # seed walkers --set ...
+    local seed=$1 n=$2; shift 2
+    leapsbench run --benchmark ising-L15-b0.4407 --method leaps-conv \
+        --checkpoint "$CKPTS/ising_final.ckpt" --backend numpy --dtype float32 --seed "$seed" \
+        --n-samples "$n" --results "$OUT" --no-progress --format csv "$@"
+}
+potts() {
+    local seed=$1 n=$2; shift 2
+    leapsbench run --benchmark potts-q3-L15-b1.001 --method leaps-conv \
+        --checkpoint "$CKPTS/potts_final.ckpt" --backend numpy --dtype float32 --seed "$seed" \
+        --n-samples "$n" --results "$OUT" --no-progress --format csv "$@"
+}
+EULER=(--set n_steps=100 --set weights=euler --set rate_floor=0)   # the authors' settings
+EXACT=(--set n_steps=100 --set weights=exact --set rate_floor=0.001)
+ising 0 256 "${EULER[@]}"
+ising 0 256 "${EXACT[@]}"
+ising 0 256 "${EXACT[@]}" --set sites=checkerboard      # half the sites per evaluation
+potts 0 128 "${EULER[@]}"
+ising 0 256 "${EXACT[@]}" --set resample_threshold=0.5 --set n_islands=4
+ising 0 256 "${EXACT[@]}" --set mcmc_sweeps=1
+ising 1 256 "${EULER[@]}"
+ising 1 256 "${EXACT[@]}"
+ising 0 128 --set n_steps=200 --set weights=euler --set rate_floor=0
+ising 0 128 --set n_steps=200 --set weights=exact --set rate_floor=0.001
+potts 0 128 "${EXACT[@]}"

@@ -1,0 +1,239 @@
+"""The C yardstick (tests/perf/c_yardstick.c) compiled with the system C compiler and loaded with
+ctypes: plain single-threaded checkerboard Metropolis / heat-bath sweeps (int8 states, xorshift64,
+acceptance tables from :mod:`leapsbench.baselines.local`) and a union-find Swendsen–Wang.
+
+``load()`` compiles once per source version (``cc -O2``, into the temp directory, written
+atomically) and skips the calling test with a clear message where no compiler is found.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from leapsbench.backends import get_backend
+from leapsbench.baselines import cluster, local
+
+from leapsbench.models import ising, potts
+from leapsbench.perf import measure_ratio, pin_allocator
+
+SOURCE = Path(__file__).with_name("c_yardstick.c")
+_I64, _PTR = ctypes.c_int64, ctypes.c_void_p
+SIGNATURES = {
+    "ising_sweeps": [_PTR, _I64, _I64, _I64, _PTR, _I64, _PTR],
+    "potts_metropolis_sweeps": [_PTR, _I64, _I64, _I64, ctypes.c_int, _PTR, _I64, _PTR],
+    "potts_heatbath_sweeps": [_PTR, _I64, _I64, _I64, ctypes.c_int, _PTR, _I64, _PTR],
+    "swendsen_wang_sweeps": [
+        _PTR,
+        _I64,
+        _I64,
+        _I64,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_double,
+        _I64,
+        _PTR,
+        _PTR,
+        _PTR,
+    ],
+}
+
+
+def compiler() -> str | None:
+    """The system C compiler ($CC, cc or gcc), or None."""
+    for name in (os.environ.get("CC"), "cc", "gcc"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@functools.cache
+def _library(path: str):
+    lib = ctypes.CDLL(path)
+    for name, args in SIGNATURES.items():
+        getattr(lib, name).argtypes = args
+        getattr(lib, name).restype = _I64
+    return lib
+
+
+def load():
+    """The compiled yardstick library (pytest.skip where there is no C compiler)."""
+    cc = compiler()
+    if cc is None:
+        pytest.skip("no C compiler found ($CC, cc, gcc): the C-yardstick gates need one")
+    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / f"leapsbench-c-yardstick-{digest}.so"
+    if not target.exists():
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        subprocess.run(
+            [cc, "-O2", "-shared", "-fPIC", "-o", str(partial), str(SOURCE)],
+            check=True,
+            capture_output=True,
+        )
+        os.replace(partial, target)
+    return _library(str(target))
+
+
+def _ptr(array: np.ndarray):
+    return array.ctypes.data_as(ctypes.c_void_p)
+
+
+class Sweeper:
+    """``sweep()`` runs one checkerboard sweep in C, in place on ``self.x`` (a numpy int8 copy of
+    the states); returns the number of changed sites."""
+
+    def __init__(self, model, x: np.ndarray, rule: str, seed: int = 1):
+        if not local.has_planes(model.lattice):
+            raise ValueError(f"the C yardstick needs an even torus, got {model.lattice}")
+        self.lib, self.model, self.rule = load(), model, rule
+        self.x = np.ascontiguousarray(x, dtype=np.int8).copy()
+        self.state = np.array([seed or 1], dtype=np.uint64)
+        table = local.backend_table(model, model.beta, rule, get_backend("numpy"))
+        self.table = np.ascontiguousarray(table)
+
+    def sweep(self, n_sweeps: int = 1) -> int:
+        B, Lx, Ly = self.x.shape
+        head = (_ptr(self.x), B, Lx, Ly)
+        tail = (_ptr(self.table), n_sweeps, _ptr(self.state))
+        if self.model.kind == "ising":
+            return self.lib.ising_sweeps(*head, *tail)
+        name = "potts_metropolis_sweeps" if self.rule == "metropolis" else "potts_heatbath_sweeps"
+        return getattr(self.lib, name)(*head, self.model.q, *tail)
+
+
+class SwendsenWang:
+    """``sweep()``: one Swendsen–Wang update of every chain in C, in place on ``self.x``;
+    returns the number of clusters."""
+
+    def __init__(self, model, x: np.ndarray, seed: int = 1):
+        self.lib, self.model = load(), model
+        self.x = np.ascontiguousarray(x, dtype=np.int8).copy()
+        self.state = np.array([seed or 1], dtype=np.uint64)
+        self.parent = np.empty(model.n_sites, dtype=np.int32)
+        self.value = np.empty(model.n_sites, dtype=np.int8)
+        ising = model.kind == "ising"
+        self.p = 1.0 - np.exp(-(2.0 if ising else 1.0) * model.beta * model.J)
+
+    def sweep(self, n_sweeps: int = 1) -> int:
+        B, Lx, Ly = self.x.shape
+        return self.lib.swendsen_wang_sweeps(
+            _ptr(self.x),
+            B,
+            Lx,
+            Ly,
+            self.model.q,
+            int(self.model.kind == "ising"),
+            self.p,
+            n_sweeps,
+            _ptr(self.state),
+            _ptr(self.parent),
+            _ptr(self.value),
+        )
+
+
+SHAPES = ((16, 64), (64, 64), (256, 64), (24, 1000))
+"""(L, chains) of the table: the issue's shapes (L = 24 with 1000 walkers is the AIS/SMC one)."""
+
+
+def _model(kind: str, size: int):
+    return ising(size, beta=0.4407) if kind == "ising" else potts(4, size, beta=1.0986)
+
+
+def sweep_row(backend_name: str, kind: str, rule: str, size: int, chains: int) -> str:
+    """One markdown row: flips/ns of ``baselines.local.sweep`` on the backend and of the C
+    yardstick, and their ratio (median of 7 interleaved repeats, process CPU time)."""
+    model, numpy = _model(kind, size), get_backend("numpy")
+    backend = get_backend(backend_name)
+    c = Sweeper(model, model.uniform_states(numpy, numpy.rng(0), chains), rule)
+    c.sweep(20)
+    rng, state = backend.rng(1), [backend.from_numpy(c.x.copy(), dtype=backend.xp.int8)]
+
+    def kernel():
+        state[0] = local.sweep(model, state[0], model.beta, rng, rule)[0]
+
+    m = measure_ratio("row", kernel, c.sweep, repeats=7, min_seconds=0.1, clock=time.process_time)
+    sites = chains * model.n_sites
+    return (
+        f"| {backend_name} | {kind} {rule} | {size} | {chains} | "
+        f"{sites / m.kernel_seconds / 1e9:.3f} | {sites / m.reference_seconds / 1e9:.3f} | "
+        f"{1 / m.median:.2f} ({1 / max(m.ratios):.2f}–{1 / min(m.ratios):.2f}) |"
+    )
+
+
+def cluster_row(kind: str, rule: str, size: int, chains: int = 64) -> str:
+    """One markdown row: clusters/s and site updates/s of ``baselines.cluster.update`` (numpy +
+    scipy) and of the C union-find Swendsen–Wang, and the ratio of site updates/s (median of 7
+    interleaved repeats, process CPU time).  Site updates: B·N per Swendsen–Wang update, the
+    flipped cluster's size per chain per Wolff update (sites that changed)."""
+    model, numpy = _model(kind, size), get_backend("numpy")
+    c = SwendsenWang(model, model.uniform_states(numpy, numpy.rng(0), chains))
+    c.sweep(20)
+    rng, state, c_clusters = np.random.default_rng(1), [c.x.copy()], []
+
+    def kernel():
+        state[0] = cluster.update(model, state[0], model.beta, rng, rule)
+
+    m = measure_ratio(
+        "row",
+        kernel,
+        lambda: c_clusters.append(c.sweep()),
+        repeats=7,
+        min_seconds=0.1,
+        clock=time.process_time,
+    )
+    sites, per_update = chains * model.n_sites, []  # per_update: (clusters, site updates)
+    for _ in range(10):
+        old = state[0]
+        count = cluster.clusters(model, old, model.beta, rng)[1]
+        kernel()
+        changed = int(np.count_nonzero(state[0] != old))
+        per_update.append((count, sites) if rule == "swendsen-wang" else (chains, changed))
+    py_clusters, py_sites = np.mean(per_update, axis=0)
+    return (
+        f"| numpy+scipy | {kind} {rule} | {size} | {chains} | "
+        f"{py_clusters / m.kernel_seconds:.3g} | {py_sites / m.kernel_seconds / 1e9:.4f} | "
+        f"{np.mean(c_clusters) / m.reference_seconds:.3g} | {sites / m.reference_seconds / 1e9:.4f}"
+        f" | {py_sites / sites / m.median:.2f} |"
+    )
+
+
+def main(backends=("numpy", "torch", "array-api-strict")) -> None:
+    """Print the docs/perf.md tables (``python tests/perf/c_yardstick.py``), with glibc's
+    malloc thresholds pinned like the gates' (leapsbench.perf.pin_allocator)."""
+    pin_allocator()
+    print("| backend | kernel | L | chains | flips/ns | C flips/ns | ratio to C (range) |")
+    print("|---|---|---|---|---|---|---|")
+    for backend in backends:
+        for kind, rule in (
+            ("ising", "metropolis"),
+            ("ising", "heatbath"),
+            ("potts", "metropolis"),
+            ("potts", "heatbath"),
+        ):
+            for size, chains in SHAPES:
+                print(sweep_row(backend, kind, rule, size, chains), flush=True)
+    print()
+    print(
+        "| backend | update | L | chains | clusters/s | site updates/ns | C clusters/s "
+        "| C site updates/ns | ratio to C |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for kind in ("ising", "potts"):
+        for rule in ("swendsen-wang", "wolff") if kind == "ising" else ("swendsen-wang",):
+            for size in (24, 64):
+                print(cluster_row(kind, rule, size), flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(tuple(sys.argv[1:]) or ("numpy", "torch", "array-api-strict"))
