@@ -155,7 +155,7 @@ def parse_overrides(items: list[str]) -> dict:
 
 def build_specs(args) -> list[dict]:
     """Validate names up front (errors list the valid choices) and expand the grid."""
-    from leapsbench.backends import KNOWN_BACKENDS
+    from leapsbench.backends import KNOWN_BACKENDS, get_backend
     from leapsbench.harness.benchmarks import get_benchmark, suite_benchmarks
     from leapsbench.harness.grid import make_grid
     from leapsbench.harness.methods import SUITE_METHODS, check_method, make_method
@@ -169,6 +169,8 @@ def build_specs(args) -> list[dict]:
     for name in backends:
         if name not in KNOWN_BACKENDS:
             raise ValueError(f"unknown backend {name!r}; choose from {', '.join(KNOWN_BACKENDS)}")
+        if args.executor != "dask":  # a Dask worker may have a device that this client lacks
+            get_backend(name, device=args.device, dtype=args.dtype)
     preset = args.preset or ("paper" if args.suite == "paper" else "quick")
     overrides = parse_overrides(args.overrides)
     for method in methods:  # a typo in --set fails here, before any row is written

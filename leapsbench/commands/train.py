@@ -61,9 +61,8 @@ def run(args) -> int:
     from leapsbench.method import Budget
 
     from .run import parse_overrides
+    from .writable import check_writable_dir
 
-    if args.steps is not None and args.steps < 1:
-        raise ValueError(f"--steps must be >= 1, got {args.steps}")
     spec = get_benchmark(args.benchmark)
     overrides = parse_overrides(args.overrides)
     method = make_method(args.method, args.preset, overrides)
@@ -74,6 +73,7 @@ def run(args) -> int:
     if args.resume is not None:
         method.load(args.resume, spec.model)
         print(f"resuming from {args.resume} at step {method.steps_done}")
+    check_writable_dir(out, "--out" if args.out else "--cache")  # before the training
     backend = get_backend("torch", device=args.device)
     fit_rng = backend.rng(args.seed).spawn(2)[0]  # as harness.runner: (fit, sample) streams
     run_spec = make_spec(
