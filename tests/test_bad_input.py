@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from leapsbench.cli import main
-from leapsbench.harness.runner import ROW_KEYS
+from leapsbench.harness.rows import ROW_KEYS
 
 RUN = ["run", "--benchmark", "ising-L4-b0.4", "--method", "metropolis", "--no-progress"]
 RUN += ["--results", "{tmp}/runs", "--cache", "{tmp}/cache"]
