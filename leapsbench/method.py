@@ -11,6 +11,8 @@ training state in ``training_checkpoint``.  Methods never format output.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -24,15 +26,56 @@ class NotApplicable(ValueError):
 
 @dataclass(frozen=True)
 class Budget:
-    """How much a run may spend; ``None`` means the preset's default.
+    """How much a run may spend; ``None`` means the preset's default.  A budget replaces the
+    preset's value, for every method alike (it wins).
 
     ``train_steps``/``train_seconds`` bound training, ``n_samples`` the number of samples (or
-    chains × kept sweeps for MCMC).
+    chains × kept sweeps for MCMC), ``sample_seconds`` the sampling wall time.  ``seconds`` is
+    the total wall time of a run, training included (the runner splits it: training gets at most
+    ``train_share`` · T, sampling the rest, :func:`leapsbench.harness.runner.split_seconds`); it
+    replaces the other budgets, so it cannot be combined with them.  Every value is checked here:
+    a budget that cannot be honoured is refused with the bad value named.
     """
 
     train_steps: int | None = None
     train_seconds: float | None = None
     n_samples: int | None = None
+    sample_seconds: float | None = None
+    seconds: float | None = None
+    train_share: float | None = None
+
+    def __post_init__(self):
+        for key, low in (("train_steps", 1), ("n_samples", 1)):
+            value = getattr(self, key)
+            if value is not None and (not _is_int(value) or value < low):
+                raise ValueError(f"budget {key} must be an integer >= {low}, got {value!r}")
+        for key in ("train_seconds", "sample_seconds", "seconds"):
+            value = getattr(self, key)
+            if value is not None and not (_is_real(value) and 0 < value < math.inf):
+                raise ValueError(f"budget {key} must be a finite number > 0, got {value!r}")
+        share = self.train_share
+        if share is not None and not (_is_real(share) and 0 < share < 1):
+            raise ValueError(f"budget train_share must be in (0, 1), got {share!r}")
+        if self.seconds is not None:
+            others = [k for k in OTHER_BUDGETS if getattr(self, k) is not None]
+            if others:
+                raise ValueError(
+                    f"budget seconds (the total wall time) cannot be combined with "
+                    f"{', '.join(others)}: give either the total time or the other budgets"
+                )
+        elif share is not None:
+            raise ValueError("budget train_share splits --seconds; give seconds too")
+
+
+OTHER_BUDGETS = ("train_steps", "train_seconds", "n_samples", "sample_seconds")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 class Method(Protocol):

@@ -32,7 +32,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--method", default="leaps-conv", choices=METHODS)
     parser.add_argument("--preset", default="quick", choices=("quick", "paper"))
     parser.add_argument(
-        "--steps", type=count(1), default=None, help="total training steps (budget)"
+        "--steps",
+        type=count(1),
+        default=None,
+        help="total training steps (a budget: replaces the preset's step count)",
     )
     parser.add_argument(
         "--seconds", type=real(0, low_open=True), default=None, help="training time (budget)"
@@ -59,9 +62,8 @@ def run(args) -> int:
     from leapsbench.method import Budget
 
     from .run import parse_overrides
+    from .writable import check_writable_dir
 
-    if args.steps is not None and args.steps < 1:
-        raise ValueError(f"--steps must be >= 1, got {args.steps}")
     spec = get_benchmark(args.benchmark)
     overrides = parse_overrides(args.overrides)
     method = make(args.method, args.preset, overrides)
@@ -72,7 +74,7 @@ def run(args) -> int:
     if args.resume is not None:
         method.load(args.resume, spec.model)
         print(f"resuming from {args.resume} at step {method.steps_done}")
-    out.mkdir(parents=True, exist_ok=True)
+    check_writable_dir(out, "--out" if args.out else "--cache")  # before the training
     method.training_checkpoint = str(out / "training-state.pt")
     backend = get_backend("torch", device=args.device)
     fit_rng = backend.rng(args.seed).spawn(2)[0]  # as harness.runner: (fit, sample) streams

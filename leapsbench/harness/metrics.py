@@ -8,6 +8,8 @@
   :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported.
 * log Ẑ: the sampler's own ``log_z`` if it set one (SMC), else log Z_0 + log mean w.
 * ΔMag = |⟨m⟩ − m_ref|, log-Z error = |log Ẑ − log Z_ref| (and per site).
+* islands (resampled weighted samples): ``n_islands`` G and ``n_islands_effective``, the islands
+  whose own Kish ESS exceeds :data:`.reliability.ISLAND_MIN_ESS` (see :mod:`.reliability`).
 
 Honest numbers: ESS ≤ n (chains too short for an autocorrelation window are an error, not a
 number); an error bar that is not a finite positive number (one walker, one chain, no spread) is
@@ -19,8 +21,11 @@ from __future__ import annotations
 import importlib
 
 import numpy as np
+from scipy.special import logsumexp
 
 from leapsbench.estimators import island_weighted_mean, kish_ess, log_z_estimate, weighted_mean
+
+from .reliability import ISLAND_MIN_ESS
 
 HISTOGRAM_BINS = 20
 
@@ -67,6 +72,13 @@ def magnetization_histogram(samples) -> dict:
     return {"edges": edges.round(6).tolist(), "density": density.round(6).tolist()}
 
 
+def effective_islands(log_weights: np.ndarray, n_islands: int) -> int:
+    """How many of the G contiguous equal islands have Kish ESS (Σw)²/Σw² > ISLAND_MIN_ESS."""
+    log_w = np.reshape(np.asarray(log_weights, dtype=np.float64), (n_islands, -1))
+    ess = np.exp(2 * logsumexp(log_w, axis=1) - logsumexp(2 * log_w, axis=1))
+    return int(np.sum(ess > ISLAND_MIN_ESS))
+
+
 def compute_metrics(samples, model, reference) -> dict:
     """The quality columns of a result row (module docstring) from ``samples``."""
     m = np.asarray(samples.observables["m"], dtype=np.float64)
@@ -108,7 +120,11 @@ def compute_metrics(samples, model, reference) -> dict:
         "log_z_error": None,
         "log_z_error_per_site": None,
         "reference_source": reference.source,
+        "n_islands": samples.islands,
+        "n_islands_effective": None,
     }
+    if samples.islands is not None and samples.is_weighted:
+        row["n_islands_effective"] = effective_islands(samples.log_weights, samples.islands)
     if log_z is not None and reference.log_z is not None:
         row["log_z_error"] = abs(log_z - reference.log_z)
         row["log_z_error_per_site"] = row["log_z_error"] / model.n_sites

@@ -17,3 +17,6 @@ PAPER_DELTA_MAG = {
     "potts-q4-L16-b1.0986": 0.32,
     "potts-q4-L16-b1.3": 0.36,
 }
+
+PAPER_MARK_LABEL = "LEAPS, paper listing (GPU-trained; cost not stated in CPU-s)"
+"""How curves label the listing's ΔMag: a result measured elsewhere, at a cost in other units."""

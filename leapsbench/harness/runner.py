@@ -16,6 +16,16 @@ cached checkpoints only: a run that would have to train fails, naming the missin
 authors' trained network: its ``source`` is "authors", ``fit_info`` the checkpoint's provenance
 (sha256, global_step), ``train_seconds`` None (their training, not timed here) and ESS/s counts
 sampling only.
+
+A total time budget T (``budget["seconds"]``) is split by :func:`split_seconds`: ``fit`` gets
+``Budget(train_seconds=share · T)`` (share ``budget["train_share"]``, default
+:data:`TRAIN_SHARE`; methods that do not train return at once), and ``sample`` gets
+``Budget(sample_seconds=T − training time spent)`` (at least :data:`MIN_SAMPLE_SHARE` · T), so
+that train + sample ≈ T for every method.  The row records ``budget_seconds`` = T (None without
+one) and what was spent (``train_seconds``, ``sample_seconds``, ``total_seconds``); its cost in
+evaluations is split into ``n_network_evaluations`` and ``n_energy_evaluations``.
+``cpu_seconds`` is this process's CPU time over the run (on a shared machine it shows how much of
+the wall time the run actually computed).
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from .methods import make_method
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
 from .reference import REFERENCE_DIR, find_reference
+from .reliability import unreliable_reason
 
 KEY_FIELDS = ("benchmark", "method", "preset", "backend", "device", "dtype", "seed")
 MAX_DIAGNOSTIC_SIZE = 4096
@@ -55,6 +66,7 @@ ROW_KEYS = (
     "train_seconds",
     "sample_seconds",
     "total_seconds",
+    "cpu_seconds",
     "mag",
     "mag_err",
     "mag_ref",
@@ -63,6 +75,9 @@ ROW_KEYS = (
     "ess",
     "ess_fraction",
     "ess_per_second",
+    "n_islands",
+    "n_islands_effective",
+    "unreliable",
     "log_z",
     "log_z_err",
     "log_z_ref",
@@ -71,6 +86,10 @@ ROW_KEYS = (
     "reference_source",
     "param_count",
     "n_evaluations",
+    "n_network_evaluations",
+    "n_energy_evaluations",
+    "budget",
+    "budget_seconds",
     "checkpoint_reused",
     "source",
     "versions",
@@ -173,7 +192,32 @@ def _small_diagnostics(diagnostics: dict) -> dict:
     return out
 
 
-TRAINING_BUDGET = ("train_steps", "train_seconds")
+TRAINING_BUDGET = ("train_steps", "train_seconds", "seconds", "train_share")
+TRAIN_SHARE = 0.8
+"""Default share of a total time budget that training may use (``--train-share``)."""
+MIN_SAMPLE_SHARE = 0.05
+"""Sampling gets at least this share of a total budget, even after a training overrun."""
+
+
+def warm_up(specs) -> None:
+    """Import torch and its optimiser (seconds, once per process) before a grid with a method
+    that trains, so that the first run's time budget is not charged with the process's set-up."""
+    if any(make_method(s["method"], s["preset"], s["overrides"]).trains for s in specs):
+        import torch
+
+        torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # imports torch._dynamo
+
+
+def split_seconds(budget: Budget, train_seconds: float | None = None) -> Budget:
+    """The fit budget (``train_seconds`` None) or the sample budget (after ``train_seconds`` of
+    training) of a total time budget; other budgets are passed on unchanged."""
+    if budget.seconds is None:
+        return budget
+    total = budget.seconds
+    if train_seconds is None:
+        share = TRAIN_SHARE if budget.train_share is None else budget.train_share
+        return Budget(train_seconds=share * total)
+    return Budget(sample_seconds=max(total - train_seconds, MIN_SAMPLE_SHARE * total))
 
 
 def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> Path:
@@ -247,18 +291,21 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
+    cpu_start = time.process_time()
     if spec.get("checkpoint"):  # the authors' training: not ours, not timed (train_seconds None)
         fit_info = method.use_authors_checkpoint(spec["checkpoint"], model, spec["overrides"])
         train_seconds, reused, row["source"] = None, True, fit_info["source"]
     else:
         fit_info, train_seconds, reused = _fit(
-            method, spec, model, backend, fit_rng, budget, progress
+            method, spec, model, backend, fit_rng, split_seconds(budget), progress
         )
     backend.synchronize()
     start = time.perf_counter()
-    samples = method.sample(model, backend, sample_rng, budget, progress=progress)
+    sample_budget = split_seconds(budget, train_seconds or 0.0)
+    samples = method.sample(model, backend, sample_rng, sample_budget, progress=progress)
     backend.synchronize()
     sample_seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
 
     reference = find_reference(bench.name, model, spec["reference_dir"])
     source = row["source"]
@@ -268,9 +315,12 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         train_seconds=train_seconds,
         sample_seconds=sample_seconds,
         total_seconds=total,
+        cpu_seconds=cpu_seconds,
         ess_per_second=None if row["ess"] is None else row["ess"] / total,
         param_count=method.param_count,
         n_evaluations=int(samples.n_evaluations),
+        n_network_evaluations=int(samples.n_network_evaluations),
+        n_energy_evaluations=int(samples.n_evaluations - samples.n_network_evaluations),
         checkpoint_reused=reused,
         source=source,
         config=_to_json(method.config),
@@ -278,6 +328,7 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         diagnostics=_to_json(_small_diagnostics(samples.diagnostics)),
         mag_histogram=_to_json(magnetization_histogram(samples)),
     )
+    row["unreliable"] = unreliable_reason({**row, "status": "ok"})
     return row
 
 
@@ -288,6 +339,8 @@ def run_task(spec: dict, progress=None) -> dict:
     row.update(
         run_key=run_key(spec),
         overrides=_to_json(spec["overrides"]),
+        budget=_to_json(spec["budget"]),
+        budget_seconds=spec["budget"].get("seconds"),
         status="ok",
         versions=None,
         git_commit=git_commit(),
