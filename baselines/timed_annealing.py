@@ -1,19 +1,19 @@
 """AIS/SMC for a wall-time budget: the step count (and if need be the walkers) from a probe.
 
-A probe anneals B_p = PROBE_WALKERS walkers (whole islands) for k_p = min(K, PROBE_STEPS) steps
-(its samples are discarded; its time counts against the budget) and gives the time of one
-walker-step c, the mean time between its steps 1 and k_p over B_p (the start and the final
-observables excluded; an over-estimate for B > B_p, since a step has a fixed part).  The run
-then takes
+A probe anneals B_p = PROBE_WALKERS walkers (whole islands) for k_p = 5, 10, 20, … steps until
+one probe lasts PROBE_SHARE of the budget (or the probes together twice that: a short probe on a
+busy machine may fall into one time slice), its samples discarded, its time counted against the
+budget; it gives the time of one walker-step c = t_p / (k_p B_p) (an over-estimate for B > B_p,
+since a step has a fixed part).  The run then takes
 
     K = ⌊SAFETY · t_left / (c B)⌋ steps with the configured B walkers, if K ≥ MIN_STEPS;
     else K = MIN_STEPS and B' = ⌊SAFETY · t_left / (c · MIN_STEPS)⌋ walkers (whole islands),
 
 since an anneal of fewer than MIN_STEPS steps is no anneal.  The walkers then run as independent
 anneals of K steps in chunks (:func:`leapsbench.timed.sample_for`; AIS walkers are independent,
-SMC chunks are whole islands of B/G): the first chunk has half of the walkers chosen, the next
-ones are sized from its measured rate until the time is up (so a wrong probe costs at most about
-half the run), merged into one weighted sample.
+SMC chunks are whole islands of B/G): the first chunk has a quarter of the walkers chosen, the
+next ones are sized from the measured rate until the time is up (so a wrong probe costs at most
+about a quarter of the run), merged into one weighted sample.
 ``n_evaluations`` includes the probe's.  A budget too small for MIN_STEPS steps of one walker per
 island is refused (ValueError naming the time of one walker-step).  With an
 adaptive schedule (``adaptive_cess``) K is the cap of the steps taken.
@@ -30,6 +30,7 @@ from .annealing import AnnealingConfig, anneal
 
 PROBE_STEPS = 5
 PROBE_WALKERS = 100
+PROBE_SHARE = 0.1
 MIN_STEPS = 10
 
 
@@ -37,7 +38,7 @@ def anneal_for(model, backend, rng, config: AnnealingConfig, seconds: float, pro
     """AIS or SMC (``config``) sized to end within ``seconds`` (module docstring)."""
     deadline = Deadline(seconds, backend)
     probe_rng, run_rng = backend.rng(rng).spawn(2)
-    walker_step, probe_evaluations = _probe(model, backend, probe_rng, config)
+    walker_step, probe_evaluations = _probe(model, backend, probe_rng, config, seconds)
     G = config.n_islands
     steps = units_that_fit(deadline.remaining(), 1, walker_step * config.n_walkers)
     walkers = config.n_walkers
@@ -56,7 +57,7 @@ def anneal_for(model, backend, rng, config: AnnealingConfig, seconds: float, pro
         chunk = replace(config, n_steps=steps, n_walkers=n, n_islands=islands)
         return anneal(model, backend, run_rng, chunk, progress)
 
-    first = max(island, walkers // 2 // island * island)  # the rest sized from its measured rate
+    first = max(island, walkers // 4 // island * island)  # the rest sized from its measured rate
     samples = sample_for(deadline.remaining(), draw, first, model.log_z0, island, backend)
     samples.n_evaluations += probe_evaluations
     samples.diagnostics.update(
@@ -65,19 +66,21 @@ def anneal_for(model, backend, rng, config: AnnealingConfig, seconds: float, pro
     return samples
 
 
-def _probe(model, backend, rng, config: AnnealingConfig) -> tuple[float, int]:
-    """(seconds per walker-step, evaluations) of a short anneal of PROBE_WALKERS walkers."""
+def _probe(model, backend, rng, config: AnnealingConfig, seconds: float) -> tuple[float, int]:
+    """(seconds per walker-step, evaluations): anneals of PROBE_WALKERS walkers for k = 5, 10,
+    20, … steps until one lasts PROBE_SHARE of ``seconds`` (a short probe on a busy machine may
+    fall into one time slice and see a fraction of the real cost)."""
     G = config.n_islands
     walkers = min(config.n_walkers, -(-PROBE_WALKERS // G) * G)
-    steps = min(config.n_steps, PROBE_STEPS)
-    probe = replace(config, n_steps=steps, n_walkers=walkers, adaptive_cess=None)
-    clock = [time.perf_counter()]
-
-    def tick(done, total, **_):
+    steps, evaluations, spent = PROBE_STEPS, 0, 0.0
+    while True:
+        probe = replace(config, n_steps=steps, n_walkers=walkers, adaptive_cess=None)
         backend.synchronize()
-        clock.append(time.perf_counter())
-
-    evaluations = anneal(model, backend, rng, probe, tick).n_evaluations
-    if len(clock) > 2 and clock[-1] > clock[1]:  # steps 1 … k_p: the start excluded
-        return (clock[-1] - clock[1]) / (len(clock) - 2) / walkers, evaluations
-    return (clock[-1] - clock[0]) / steps / walkers, evaluations
+        start = time.perf_counter()
+        evaluations += anneal(model, backend, rng, probe).n_evaluations
+        backend.synchronize()
+        took = time.perf_counter() - start
+        spent += took
+        if took >= PROBE_SHARE * seconds or spent >= 2 * PROBE_SHARE * seconds:
+            return took / steps / walkers, evaluations
+        steps *= 2

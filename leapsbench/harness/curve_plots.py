@@ -48,7 +48,8 @@ def plot_curves(
     paths = []
     for bench, part in points.groupby("benchmark", sort=False):
         fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 4.2))
-        colours = {m: f"C{k % 10}" for k, m in enumerate(part["method"].unique())}
+        palette = plt.get_cmap("tab20" if part["method"].nunique() > 10 else "tab10")
+        colours = {m: palette(k % palette.N) for k, m in enumerate(part["method"].unique())}
         for ax, (key, title) in zip(axes, PANELS, strict=True):
             _panel(ax, part, key, colours, x_key)
             ax.set(title=title, xlabel=x_label)
