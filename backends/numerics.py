@@ -21,16 +21,6 @@ def log_mean_exp(xp, a, axis=None, keepdims: bool = False):
     return logsumexp(xp, a, axis=axis, keepdims=keepdims) - math.log(n)
 
 
-def softplus(xp, a):
-    """log(1 + exp(a)), stable for both signs of ``a``."""
-    return xp.maximum(a, xp.zeros_like(a)) + xp.log1p(xp.exp(-xp.abs(a)))
-
-
-def relu(xp, a):
-    """[a]_+ = max(a, 0)."""
-    return xp.maximum(a, xp.zeros_like(a))
-
-
 def lookup(xp, table, index):
     """``table[index]`` for a 1-D ``table`` and a non-negative integer ``index`` of any shape.
 

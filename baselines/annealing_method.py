@@ -5,9 +5,10 @@ Presets (B walkers, K steps, M sweeps per step; cost B · K · (M + 1) energy ev
 * quick — B = 1000, K = 100, M = 1: about a second on a 4×4 lattice on one CPU core;
 * paper — B = 10⁴, K = 1000, M = 1: the strong baseline "at equal cost" (for a GPU).
 
-``budget.n_samples`` overrides B (the cost is fixed by K and M).  SMC resamples systematically
-when ESS / B < 0.5, in 10 islands (for its error bar; B must then be a multiple of 10), unless
-overridden; AIS takes no resampling keys.
+``budget.n_samples`` overrides B (the cost is fixed by K and M); ``budget.sample_seconds``
+chooses K (and, for very short budgets, B) from a timing probe (:mod:`.timed_annealing`).
+SMC resamples systematically when ESS / B < 0.5, in 10 islands (for its error bar; B must then
+be a multiple of 10), unless overridden; AIS takes no resampling keys.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from leapsbench.method import UntrainedMethod
 from leapsbench.presets import build_method, field_types
 
 from .annealing import AnnealingConfig, anneal
+from .timed_annealing import anneal_for
 
 PRESETS = {
     "quick": {"n_walkers": 1000, "n_steps": 100, "n_sweeps": 1},
@@ -49,6 +51,8 @@ class AnnealingMethod(UntrainedMethod):
         settings = self.settings
         if budget is not None and budget.n_samples is not None:
             settings = replace(settings, n_walkers=budget.n_samples)
+        if budget is not None and budget.sample_seconds is not None:
+            return anneal_for(model, backend, rng, settings, budget.sample_seconds, progress)
         return anneal(model, backend, rng, settings, progress)
 
 

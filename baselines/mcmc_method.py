@@ -7,8 +7,10 @@ thinning T):
 * quick — C = 64, W = 200, S = 500, T = 1: about a second on an 8×8 lattice on one CPU core;
 * paper — C = 1000, W = 1000, S = 10⁴, T = 1 (for a GPU).
 
-``budget.n_samples`` (chains × kept sweeps) sets S = n_samples // C.  Cost: ``n_evaluations`` =
-C · (W + S · T) sweeps in total (see :mod:`.chains`).  Nothing is trained.
+``budget.n_samples`` (chains × kept sweeps) sets S = ⌈n_samples / C⌉ (at least 2 kept sweeps
+per chain, so a budget below 2·C samples is refused); ``budget.sample_seconds`` runs sweeps until
+that time is up instead (:mod:`.timed_chains`: the first fifth of it warm-up).  Cost:
+``n_evaluations`` = C · (W + S · T) sweeps in total (see :mod:`.chains`).  Nothing is trained.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from leapsbench.method import UntrainedMethod
 from leapsbench.presets import build_method, field_types
 
 from .chains import run_chains
+from .timed_chains import run_chains_for
 
 PRESETS = {
     "quick": {"n_chains": 64, "n_warmup": 200, "n_samples": 500, "thin": 1},
@@ -63,11 +66,33 @@ class MCMCMethod(UntrainedMethod):
 
     def sample(self, model, backend, rng, budget, progress=None):
         settings = self.settings
+        if budget is not None and budget.sample_seconds is not None:
+            return run_chains_for(
+                model,
+                backend,
+                rng,
+                budget.sample_seconds,
+                settings.n_chains,
+                settings.thin,
+                rule=self.name,
+                progress=progress,
+            )
         if budget is not None and budget.n_samples is not None:
-            settings = replace(settings, n_samples=max(2, budget.n_samples // settings.n_chains))
+            kept = _kept_sweeps(budget.n_samples, settings.n_chains)
+            settings = replace(settings, n_samples=kept)
         return run_chains(
             model, backend, rng, rule=self.name, progress=progress, **settings.config()
         )
+
+
+def _kept_sweeps(n_samples: int, n_chains: int) -> int:
+    """⌈n_samples / C⌉ kept sweeps; refused below 2 per chain (no error bar from one sweep)."""
+    if n_samples < 2 * n_chains:
+        raise ValueError(
+            f"n_samples={n_samples} is fewer than 2 kept sweeps of n_chains={n_chains} chains "
+            f"(at least {2 * n_chains}); lower n_chains with --set n_chains=... or ask for more"
+        )
+    return -(-n_samples // n_chains)
 
 
 METHODS = {name: MCMCMethod for name in ("metropolis", "heatbath", "swendsen-wang", "wolff")}

@@ -72,6 +72,23 @@ def describe_model(config: dict) -> str:
     return " ".join(parts)
 
 
+def _with_groups(host: dict, arrays: dict[str, dict]) -> dict:
+    """The npz contents: the parameters and every group's arrays as ``<group>/<name>``."""
+    stored = dict(host)
+    for group, members in arrays.items():
+        names = [group, *members]
+        if any(not name or GROUP_SEPARATOR in name for name in names) or any(
+            GROUP_SEPARATOR in name for name in host
+        ):
+            raise ValueError(
+                f"array group and parameter names must be non-empty and free of "
+                f"{GROUP_SEPARATOR!r}; got group {group!r} with {sorted(members)}"
+            )
+        for name, value in params_to_numpy(members).items():
+            stored[f"{group}{GROUP_SEPARATOR}{name}"] = value
+    return stored
+
+
 def save_checkpoint(
     path,
     params: dict,
@@ -94,18 +111,7 @@ def save_checkpoint(
     got = {name: tuple(value.shape) for name, value in host.items()}
     if got != expected:
         raise ValueError(f"params do not fit the network: expected shapes {expected}, got {got}")
-    stored = dict(host)
-    for group, members in (arrays or {}).items():
-        names = [group, *members]
-        if any(not name or GROUP_SEPARATOR in name for name in names) or any(
-            GROUP_SEPARATOR in name for name in host
-        ):
-            raise ValueError(
-                f"array group and parameter names must be non-empty and free of "
-                f"{GROUP_SEPARATOR!r}; got group {group!r} with {sorted(members)}"
-            )
-        for name, value in params_to_numpy(members).items():
-            stored[f"{group}{GROUP_SEPARATOR}{name}"] = value
+    stored = _with_groups(host, arrays or {})
     if (model.kind, model.q, tuple(model.shape)) != (network.kind, network.q, network.shape):
         raise ValueError(
             f"network is for {network.kind} q={network.q} {network.shape}, "

@@ -149,6 +149,38 @@ def ti_grid(beta: float, d_beta: float) -> np.ndarray:
     return np.linspace(0.0, beta, n_intervals + 1)
 
 
+PROBE_SWEEPS = 5
+BUDGET_SLACK = 30.0
+"""A time budget is refused when its fixed minimum exceeds max(2 × seconds, seconds + 30 s)."""
+
+
+def minimum_sweeps(model, part: str, d_beta: float, timed_mag: bool, timed_ti: bool) -> int:
+    """Sweeps that a run spends whatever ``seconds`` says: warm-ups and the minimum kept sweeps
+    of the time-budgeted parts (⟨m⟩: MAG_WARMUP + 20; TI: TI_WARMUP + 20 per grid point)."""
+    sweeps = MAG_WARMUP + 20 if timed_mag and part != "log_z" else 0
+    if timed_ti and model.kind == "potts" and part != "mag":
+        sweeps += ti_grid(model.beta, d_beta).size * (TI_WARMUP + 20)
+    return sweeps
+
+
+def check_time_budget(model, rng, n_chains: int, seconds: float, sweeps: int) -> None:
+    """Refuse ``seconds`` when ``sweeps`` sweeps of ``n_chains`` SW chains (timed on a few) take
+    far longer (:data:`BUDGET_SLACK`): the run could not honour its time budget."""
+    if sweeps == 0:
+        return
+    state = init(model, rng.backend, rng, n_chains, "swendsen-wang")
+    start = time.perf_counter()
+    for _ in range(PROBE_SWEEPS):
+        state, _ = step(state, model.beta)
+    needed = sweeps * (time.perf_counter() - start) / PROBE_SWEEPS
+    if needed > max(2 * seconds, seconds + BUDGET_SLACK):
+        raise ValueError(
+            f"--seconds {seconds:g} cannot be honoured: warm-ups and minimum sweeps alone "
+            f"({sweeps:,} SW sweeps of {n_chains} chains) take about {needed:.0f} s here; give "
+            f"--seconds {needed:.0f} or more (or fewer --chains, a larger --d-beta)"
+        )
+
+
 def check_ti_plan(model, d_beta: float, ti_sweeps) -> None:
     """Before any sampling: the TI grid is allowed and ``ti_sweeps`` has one count per point."""
     betas = ti_grid(model.beta, d_beta)
@@ -271,6 +303,18 @@ def pool_log_z(model, old: dict, new: dict) -> dict:
 PARTS = ("all", "mag", "log_z")
 
 
+def check_plan(model, part, seconds, d_beta, n_sweeps, ti_sweeps, n_chains, probe_rng) -> None:
+    """Refuse, before any sampling, what :func:`compute_reference` could not do as asked."""
+    if part not in PARTS:
+        raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"seconds must be a finite number > 0, got {seconds!r}")
+    if model.kind == "potts" and part != "mag":
+        check_ti_plan(model, d_beta, ti_sweeps)
+    fixed = minimum_sweeps(model, part, d_beta, n_sweeps is None, ti_sweeps is None)
+    check_time_budget(model, probe_rng, n_chains, seconds, fixed)
+
+
 def compute_reference(
     model,
     backend,
@@ -290,14 +334,8 @@ def compute_reference(
     ``ti_sweeps`` (TI, an int or one count per grid point) fix the sweep counts instead of the
     time; the counts used are returned under ``"sweeps"``.
     """
-    if part not in PARTS:
-        raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise ValueError(f"seconds must be a finite number > 0, got {seconds!r}")
-    if model.kind == "potts" and part != "mag":
-        check_ti_plan(model, d_beta, ti_sweeps)
-    rng = backend.rng(seed)
-    mag_rng, ti_rng = rng.spawn(2)
+    mag_rng, ti_rng, probe_rng = backend.rng(seed).spawn(3)  # the first two as with spawn(2)
+    check_plan(model, part, seconds, d_beta, n_sweeps, ti_sweeps, n_chains, probe_rng)
     if part == "log_z":
         if model.kind == "ising":
             raise ValueError("Ising log Z is exact (Kaufman); part='log_z' applies to Potts only")

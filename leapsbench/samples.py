@@ -20,7 +20,9 @@ class Samples:
     ``observables`` maps a name (at least ``"m"`` and ``"E"``) to a numpy array.
     ``x`` holds final configurations when the sampler was asked to keep them (backend array).
     ``n_evaluations`` counts energy or network evaluations (one per configuration evaluated, the
-    total over the whole sample, sampling only), a machine-independent cost.  ``diagnostics``
+    total over the whole sample, sampling only), a machine-independent cost;
+    ``n_network_evaluations`` is the part of it that are network passes (the rest are energy
+    evaluations or sweeps).  ``diagnostics``
     holds per-step traces (ESS over t, jump counts...).  ``islands`` is set by samplers whose
     resampling correlated the walkers: they form that many independent, equal, contiguous islands,
     and error bars come from the spread between islands (:mod:`leapsbench.estimators`).
@@ -32,6 +34,7 @@ class Samples:
     log_z_err: float | None = None
     x: Any = None
     n_evaluations: int = 0
+    n_network_evaluations: int = 0
     seconds: float = 0.0
     diagnostics: dict[str, Any] = field(default_factory=dict)
     islands: int | None = None

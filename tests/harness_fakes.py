@@ -33,6 +33,10 @@ class FakeMethod:
     training_checkpoint: str | None = None
     trains: ClassVar[bool] = True
 
+    @property
+    def training_config(self) -> dict:
+        return self.config
+
     def fit(self, model, backend, rng, budget, progress=None):
         CALLS["fit"] += 1
         self.trained = True

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from leapsbench.cli import main
-from leapsbench.harness.runner import ROW_KEYS
+from leapsbench.harness.rows import ROW_KEYS
 
 RUN = ["run", "--benchmark", "ising-L4-b0.4", "--method", "metropolis", "--no-progress"]
 RUN += ["--results", "{tmp}/runs", "--cache", "{tmp}/cache"]
@@ -36,9 +36,9 @@ CASES = [
     ([*RUN, "--n-samples", "2.5"], "'2.5'", "an integer >= 1"),
     ([*RUN, "--n-samples", "nan"], "'nan'", "an integer >= 1"),
     ([*RUN, "--train-steps", "1e3"], "'1e3'", "an integer >= 1"),
-    ([*RUN, "--train-seconds", "nan"], "'nan'", NON_NEGATIVE),
-    ([*RUN, "--train-seconds", "inf"], "'inf'", NON_NEGATIVE),
-    ([*RUN, "--train-seconds", "-1"], "'-1'", NON_NEGATIVE),
+    ([*RUN, "--train-seconds", "nan"], "'nan'", POSITIVE),
+    ([*RUN, "--train-seconds", "inf"], "'inf'", POSITIVE),
+    ([*RUN, "--train-seconds", "-1"], "'-1'", POSITIVE),
     ([*RUN, "--jobs", "0"], "'0'", "an integer >= 1"),
     ([*RUN, "--dtype", "float16"], "'float16'", "float32"),
     ([*RUN, "--method", "nosuch"], "'nosuch'", "choose from"),
@@ -88,6 +88,9 @@ CASES = [
     ([*TRAIN, "--seconds", "-1"], "'-1'", POSITIVE),
     ([*TRAIN, "--seed", "x"], "'x'", "an integer >= 0"),
     ([*TRAIN, "--method", "metropolis"], "'metropolis'", "leaps-conv"),
+    ([*TRAIN, "--out", "{file}/sub"], "{file}", "not a directory"),
+    ([*TRAIN, "--cache", "{file}"], "{file}", "not a directory"),
+    ([*RUN, "--backend", "torch", "--device", "nosuch"], "nosuch", "cpu"),
     (["table", "{tmp}/nothing"], "nothing", "expected a results directory"),
     (["table", "{notrows}"], "notrows.json", "run_key, benchmark, method"),
     (["table", "{garbage}"], "garbage.json", "as JSON"),
@@ -138,3 +141,30 @@ def test_bad_input_is_a_clear_error(argv, bad, allowed, places, capsys):
     assert bad.format(**places) in message, message
     assert allowed in message, message
     assert not list(Path(places["tmp"]).glob("runs/rows/*"))  # no row from a usage error
+
+
+def _typed_options():
+    import argparse
+
+    from leapsbench.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            if action.type is not None:
+                yield f"{name} {action.option_strings or action.dest}", action.type
+
+
+TYPED = list(_typed_options())
+
+
+@pytest.mark.parametrize(("option", "parse"), TYPED, ids=[option for option, _ in TYPED])
+def test_every_typed_option_refuses_nan_and_infinity(option, parse):
+    """No bare int/float parser anywhere: NaN, infinity and 2.7 for a count are refused."""
+    import argparse
+
+    assert parse not in (int, float), option
+    for text in ("nan", "inf", "-inf"):
+        with pytest.raises((argparse.ArgumentTypeError, ValueError)):
+            parse(text)

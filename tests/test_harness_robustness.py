@@ -19,7 +19,8 @@ from leapsbench.commands import run as run_command
 from leapsbench.harness import report
 from leapsbench.harness.compare import compare_results
 from leapsbench.harness.grid import make_grid, run_grid
-from leapsbench.harness.runner import make_spec, run_key, run_task
+from leapsbench.harness.rows import run_key
+from leapsbench.harness.runner import make_spec, run_task
 from leapsbench.harness.store import ResultStore, load_rows
 from leapsbench.harness.tables import benchmark_table, render, summarise
 
@@ -92,6 +93,7 @@ def test_committed_rows_keep_their_run_keys():
             dtype=row["dtype"],
             seed=row["seed"],
             overrides=json.loads(row["overrides"] or "{}"),
+            budget=json.loads(row.get("budget") or "{}"),
         )
         assert run_key(spec) == row["run_key"], path
 
@@ -170,7 +172,17 @@ def test_bracketed_errors_are_printed_verbatim(fakes, capsys):
     [
         (["--n-samples", "0"], "--n-samples: got '0'; expected an integer >= 1"),
         (["--train-steps", "-3"], "--train-steps: got '-3'; expected an integer >= 1"),
-        (["--train-seconds", "-1.5"], "--train-seconds: got '-1.5'; expected a finite number >= 0"),
+        (["--train-seconds", "-1.5"], "--train-seconds: got '-1.5'; expected a finite number > 0"),
+        (["--train-seconds", "0"], "--train-seconds: got '0'; expected a finite number > 0"),
+        (["--seconds", "0"], "--seconds: got '0'; expected a finite number > 0"),
+        (["--seconds", "1,nan"], "--seconds: got 'nan'; expected a finite number > 0"),
+        (["--seconds", "inf"], "--seconds: got 'inf'; expected a finite number > 0"),
+        (
+            ["--seconds", "5", "--n-samples", "9"],
+            "seconds (the total wall time) cannot be combined",
+        ),
+        (["--train-share", "0.5"], "budget train_share splits --seconds; give seconds too"),
+        (["--seconds", "5", "--train-share", "1"], "train_share must be in (0, 1), got 1.0"),
         (["--seed", "2", "--seed", "-1"], "--seed: got '-1'; expected an integer >= 0"),
     ],
 )

@@ -15,8 +15,9 @@ from leapsbench.estimators import kish_ess, log_z_estimate, weighted_mean
 from leapsbench.harness import store as store_module
 from leapsbench.harness.benchmarks import parse_benchmark
 from leapsbench.harness.compare import compare_results
-from leapsbench.harness.reference import find_reference
-from leapsbench.harness.runner import ROW_KEYS, cache_entry, make_spec, run_task
+from leapsbench.harness.reference_lookup import find_reference
+from leapsbench.harness.rows import ROW_KEYS
+from leapsbench.harness.runner import cache_entry, make_spec, run_task
 from leapsbench.harness.store import ResultStore, load_rows
 
 BENCH = "ising-L4-b0.4407"
@@ -199,3 +200,25 @@ def test_cache_entry_uses_the_canonical_name(fakes):
     method = make_method("fake-is")
     entry = cache_entry("c", method, parse_benchmark("ising-L04-b0.44070").name, {}, 0)
     assert entry.parts[2] == BENCH
+
+
+# --- time budgets that cannot be honoured are refused before the work ---
+
+
+def test_reference_time_budget_counts_the_fixed_sweeps_and_refuses_the_impossible():
+    from leapsbench.models import ising, potts
+    from leapsbench.reference import MAG_WARMUP, TI_WARMUP, check_time_budget, minimum_sweeps
+
+    model = potts(3, 4, 4, beta=1.0)
+    assert minimum_sweeps(model, "all", 0.25, True, True) == MAG_WARMUP + 20 + 5 * (TI_WARMUP + 20)
+    assert minimum_sweeps(model, "log_z", 0.25, True, False) == 0
+    assert minimum_sweeps(ising(4, 4, beta=0.4), "all", 0.25, True, True) == MAG_WARMUP + 20
+    rng = get_backend("numpy").rng(0)
+    check_time_budget(model, rng, 4, 1.0, 0)  # nothing fixed: nothing to refuse
+    with pytest.raises(ValueError, match="--seconds 1 cannot be honoured"):
+        check_time_budget(model, rng, 4, 1.0, 10**9)
+
+
+def test_a_name_of_any_length_is_one_short_canonical_name():
+    long = "ising-L0004-b0." + "4" * 300
+    assert parse_benchmark(long).name == "ising-L4-b0.4444444444444444"

@@ -58,13 +58,16 @@ def test_fnet_round_trips_through_the_npz_under_the_hash(tmp_path):
 
 def test_config_mismatch_names_each_differing_key_with_both_values(tmp_path):
     _fit({}, 1).save(tmp_path)
-    other = make("leaps-mlp", "quick", {**SMALL, "n_steps": 20, "train_lr": 0.01})
+    other = make("leaps-mlp", "quick", {**SMALL, "rate_floor": 0.01, "train_lr": 0.01})
     with pytest.raises(
         ValueError,
-        match=r"another leaps-mlp config: n_steps: checkpoint 50, this method 20; "
+        match=r"another leaps-mlp config: rate_floor: checkpoint 0.001, this method 0.01; "
         r"train_lr: checkpoint 0.003, this method 0.01$",
     ):
         other.load(tmp_path, ising(2, 2, beta=0.5))
+    sampling_only = make("leaps-mlp", "quick", {**SMALL, "n_steps": 20, "weights": "euler"})
+    sampling_only.load(tmp_path, ising(2, 2, beta=0.5))  # sampled with its own sampler settings
+    assert sampling_only.steps_done == 1 and sampling_only.config["n_steps"] == 20
 
 
 def test_resumed_checkpoint_continues_the_lr_schedule_and_curriculum(tmp_path, monkeypatch):
@@ -113,3 +116,27 @@ def test_train_command_writes_the_cache_entry_that_run_samples(tmp_path, capsys)
     )
     row = json.loads(capsys.readouterr().out)
     assert row["status"] == "ok" and row["checkpoint_reused"] is True and row["n_samples"] == 32
+
+
+def test_sampling_only_settings_reuse_the_checkpoint_and_no_train_never_trains(tmp_path, capsys):
+    from leapsbench.cli import main
+
+    common = ["--benchmark", "ising-L2-b0.5", "--method", "leaps-mlp", "--seed", "3"]
+    sets = ["--set", "train_walkers=4", "--set", "train_horizon=4"]
+    cache = str(tmp_path / "cache")
+    assert main(["train", *common, *sets, "--steps", "2", "--cache", cache]) == 0
+    capsys.readouterr()
+    run = ["run", *common, *sets, "--train-steps", "2", "--cache", cache, "--no-train"]
+    out = ["--no-progress", "--format", "json"]
+    sampling = ["--set", "weights=euler", "--set", "n_steps=7", "--set", "n_walkers=40"]
+    islands = ["--set", "resample_threshold=0.5", "--set", "n_islands=4"]
+    assert main([*run, *sampling, *islands, "--results", str(tmp_path / "a"), *out]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["status"] == "ok" and row["checkpoint_reused"] is True
+    assert row["n_samples"] == 40 and json.loads(row["config"])["weights"] == "euler"
+    # a training key or another training budget is another training: --no-train refuses it
+    for extra in (["--set", "train_lr=0.01"], ["--train-steps", "3"]):
+        assert main([*run, *extra, "--results", str(tmp_path / "b"), *out]) == 1
+        row = json.loads(capsys.readouterr().out)
+        assert row["status"] == "error" and "--no-train" in row["error"]
+        assert "fit.json does not exist" in row["error"]

@@ -13,7 +13,12 @@ from leapsbench.commands.reference import run
 from leapsbench.exact.enumerate import enumerate_model
 from leapsbench.exact.kaufman import ising_log_z
 from leapsbench.models import ising, potts
-from leapsbench.reference import bar_delta, simpson_weights, thermodynamic_integration
+from leapsbench.reference import (
+    PROBE_SWEEPS,
+    bar_delta,
+    simpson_weights,
+    thermodynamic_integration,
+)
 
 
 def test_simpson_is_exact_for_cubics_and_rejects_even_grids():
@@ -99,7 +104,7 @@ def test_reference_command_rejects_bad_seconds(tmp_path):
 
 def test_reference_parts_pool_independent_runs(tmp_path):
     """--part mag / log_z pool a second seed into the stored file; a reused seed is refused."""
-    name, args = "potts-q3-L3x4-b0.5", ["--chains", "16", "--out", str(tmp_path)]
+    name, args = "potts-q3-L3x4-b0.5", ["--chains", "16", "--d-beta", "0.1", "--out", str(tmp_path)]
     path = tmp_path / f"{name}.json"
     assert main(["reference", name, "--seconds", "1", "--seed", "0", *args]) == 0
     first = json.loads(path.read_text())
@@ -141,7 +146,7 @@ def test_interrupted_mag_sampling_keeps_its_sweeps(tmp_path, monkeypatch):
 
     def interrupting_step(state, beta):
         calls["n"] += 1
-        if calls["n"] > 1000 + 30:  # 1000 warm-up sweeps, then 30 kept
+        if calls["n"] > PROBE_SWEEPS + 1000 + 30:  # timing probe, 1000 warm-up sweeps, 30 kept
             raise KeyboardInterrupt
         return real_step(state, beta)
 

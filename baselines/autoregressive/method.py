@@ -6,6 +6,7 @@ Presets: quick — 300 REINFORCE steps of 256 samples (seconds on 4×4); paper �
 LEAPS's 3.30e5 parameters on 16×16 Ising: MADE width 64 depth 1 (3.28e5), PixelCNN width 64
 depth 9 kernel 3 (3.0e5), TwoBo width 20 (see ``param_count``).
 ``settings`` (:class:`AutoregressiveSettings`): network hyperparameters, z2, training, n_samples.
+``budget.sample_seconds``: independent chunks of samples until the time is up (``timed``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from leapsbench.method import Adapter, Budget
 from leapsbench.params import param_count, params_to
 from leapsbench.presets import build_method, field_types, value_types
 from leapsbench.samples import Samples
+from leapsbench.timed import sample_for
 
 from .network import check_hyper, make_net, net_from_config
 from .train import TrainConfig, train
@@ -59,6 +61,8 @@ PRESETS = {
     },
 }
 TRAIN_KEYS = ("steps", "batch", "lr", "anneal_fraction")
+FIRST_TIMED_CHUNK = 64
+"""Samples of the first chunk when sampling for a time budget (then sized from its rate)."""
 
 
 @dataclass(frozen=True)
@@ -154,9 +158,21 @@ class AutoregressiveMethod(Adapter):
     def sample(self, model, backend, rng, budget, progress=None) -> Samples:
         if self.params is None:
             raise RuntimeError(f"{self.name}: call fit (or load a checkpoint) before sample")
-        n = (budget or Budget()).n_samples or self.settings.n_samples
-        start = time.perf_counter()
         params = params_to(backend, self.params)
+        budget = budget or Budget()
+        if budget.sample_seconds is not None:
+            first = min(self.settings.n_samples, FIRST_TIMED_CHUNK)
+
+            def draw(n):
+                return self._draw(params, model, backend, rng, n)
+
+            return sample_for(budget.sample_seconds, draw, first, model.log_z0, backend=backend)
+        n = budget.n_samples or self.settings.n_samples
+        return self._draw(params, model, backend, rng, n)
+
+    def _draw(self, params, model, backend, rng, n: int) -> Samples:
+        """n independent samples from q with importance weights (module docstring)."""
+        start = time.perf_counter()
         x = self.net.sample(params, model, backend, rng, n)
         log_q = backend.to_numpy(self.net.log_prob(params, model, x))
         energy = backend.to_numpy(model.energy(x))
@@ -170,6 +186,7 @@ class AutoregressiveMethod(Adapter):
             log_z_err=log_z_err,
             x=x,
             n_evaluations=n * (model.n_sites + 1),  # N conditional passes + log q, per sample
+            n_network_evaluations=n * (model.n_sites + 1),
             seconds=time.perf_counter() - start,
             diagnostics={"free_energy": float(np.mean(model.beta * energy + log_q))},
         )

@@ -17,6 +17,7 @@ from leapsbench.backends import get_backend
 
 from leapsbench.estimators import kish_ess
 from leapsbench.params import params_to, params_to_numpy
+from leapsbench.timed import next_step_overruns
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,10 @@ def train(
 
     Returns ``(params, history)``; history has F_q per step taken.  The β ramp is a function of
     the global step, so a resumed run continues the same schedule (Adam restarts its moments).
+    ``max_seconds`` counts from the call (set-up included); training stops when a step as long
+    as the last would end past it.
     """
+    start = time.perf_counter()
     import torch
 
     backend = get_backend("torch", device=device)
@@ -63,8 +67,9 @@ def train(
     optimiser = torch.optim.Adam(list(weights.values()), lr=config.lr)
     steps = config.steps
     ramp = max(1, int(config.anneal_fraction * config.steps))
-    history, start = [], time.perf_counter()
+    history = []
     for step in range(start_step, steps):
+        step_start = time.perf_counter()
         ramped = (step + 1) / ramp
         if max_seconds:  # a time budget: the ramp also completes by anneal_fraction of it
             elapsed = time.perf_counter() - start
@@ -91,6 +96,6 @@ def train(
                 F_var=float(f.var()),
                 ess_fraction=kish_ess(log_w) / config.batch,
             )
-        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+        if max_seconds is not None and next_step_overruns(start, step_start, max_seconds):
             break
     return params_to_numpy(weights), {"free_energy": np.asarray(history)}

@@ -24,13 +24,19 @@ FORMATS = ("table", "json", "csv")
 
 
 def add_arguments(parser) -> None:
+    add_grid_arguments(parser)
+    parser.add_argument("--format", choices=FORMATS, default="table")
+
+
+def add_grid_arguments(parser) -> None:
+    """What selects and runs a grid (shared with ``leapsbench curve``)."""
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--suite", help="a named suite: quick, exact, paper or authors")
     target.add_argument("--benchmark", action="append", help="benchmark name (repeatable)")
     parser.add_argument(
         "--method",
         action="append",
-        help="method name (repeatable; default: all eleven suite methods)",
+        help="method name (repeatable; default: every suite method, i.e. all but wolff)",
     )
     parser.add_argument(
         "--backend",
@@ -54,14 +60,14 @@ def add_arguments(parser) -> None:
         help="sample the LEAPS authors' trained network (malbergo/leaps ckpts/*.ckpt) with "
         "leaps-conv instead of training; --set takes sampler keys",
     )
-    parser.add_argument(
-        "--n-samples", type=count(1), default=None, help="budget: number of samples"
-    )
-    parser.add_argument("--train-steps", type=count(1), default=None, help="budget: training steps")
-    parser.add_argument("--train-seconds", type=real(0), default=None, help="budget: train time")
-    parser.add_argument("--format", choices=FORMATS, default="table")
+    add_budget_arguments(parser)
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="results store directory")
     parser.add_argument("--cache", default=".leapsbench-cache", help="checkpoint cache dir")
+    parser.add_argument(
+        "--no-train",
+        action="store_true",
+        help="sample trained checkpoints from --cache only; a run that would train fails",
+    )
     parser.add_argument("--jobs", type=count(1), default=1, help="parallel runs (process pool)")
     # --- Dask executor (issue 11; leapsbench/harness/dask_executor.py) ---
     parser.add_argument(
@@ -78,6 +84,47 @@ def add_arguments(parser) -> None:
     )
     # --- end Dask ---
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--yes", action="store_true", help="start even a grid estimated to take hours on a CPU"
+    )
+
+
+def add_budget_arguments(parser) -> None:
+    """The budget flags: a budget replaces the preset's value for every method (it wins)."""
+    budget = parser.add_argument_group(
+        "budgets",
+        "A budget replaces the preset's value, for every method alike: --n-samples is the number "
+        "of samples (MCMC: chains x kept sweeps), --train-steps the total number of training "
+        "steps. --seconds T is the total wall time of a run, training included: training gets "
+        "at most --train-share x T (default 0.8; methods that do not train use none of it) and "
+        "sampling the rest; MCMC runs sweeps until the time is up, AIS/SMC size their steps from "
+        "a timing probe, trained methods draw sample chunks until the time is up. Several "
+        "--seconds make several budgets (a curve). --seconds replaces the other budgets.",
+    )
+    budget.add_argument("--n-samples", type=count(1), default=None, help="number of samples")
+    budget.add_argument("--train-steps", type=count(1), default=None, help="total training steps")
+    budget.add_argument(
+        "--train-seconds", type=real(0, low_open=True), default=None, help="training time (s)"
+    )
+    budget.add_argument(
+        "--seconds",
+        type=seconds_list,
+        action="extend",
+        default=None,
+        metavar="T[,T...]",
+        help="total wall time T of a run, training + sampling (repeatable or comma-separated)",
+    )
+    budget.add_argument(
+        "--train-share",
+        type=real(0, 1, low_open=True),
+        default=None,
+        help="share of --seconds that training may use (0 < share < 1; default 0.8)",
+    )
+
+
+def seconds_list(text: str) -> list[float]:
+    """``"1,3,10"`` → [1.0, 3.0, 10.0], each a finite number of seconds > 0."""
+    return [real(0, low_open=True)(part) for part in text.split(",")]
 
 
 def add_override_argument(parser) -> None:
@@ -108,7 +155,7 @@ def parse_overrides(items: list[str]) -> dict:
 
 def build_specs(args) -> list[dict]:
     """Validate names up front (errors list the valid choices) and expand the grid."""
-    from leapsbench.backends import KNOWN_BACKENDS
+    from leapsbench.backends import KNOWN_BACKENDS, get_backend
     from leapsbench.harness.benchmarks import get_benchmark, suite_benchmarks
     from leapsbench.harness.grid import make_grid
     from leapsbench.harness.methods import SUITE_METHODS, check_method, make_method
@@ -122,15 +169,8 @@ def build_specs(args) -> list[dict]:
     for name in backends:
         if name not in KNOWN_BACKENDS:
             raise ValueError(f"unknown backend {name!r}; choose from {', '.join(KNOWN_BACKENDS)}")
-    budget = {
-        k: v
-        for k, v in (
-            ("n_samples", args.n_samples),
-            ("train_steps", args.train_steps),
-            ("train_seconds", args.train_seconds),
-        )
-        if v is not None
-    }
+        if args.executor != "dask":  # a Dask worker may have a device that this client lacks
+            get_backend(name, device=args.device, dtype=args.dtype)
     preset = args.preset or ("paper" if args.suite == "paper" else "quick")
     overrides = parse_overrides(args.overrides)
     for method in methods:  # a typo in --set fails here, before any row is written
@@ -139,19 +179,42 @@ def build_specs(args) -> list[dict]:
         check_checkpoint(args.checkpoint, benchmarks, methods, overrides)
     check_writable_dir(args.results, "--results")
     check_writable_dir(args.cache, "--cache")
-    return make_grid(
-        benchmarks,
-        methods,
-        backends,
-        args.seed or [0],
-        preset=preset,
-        device=args.device,
-        dtype=args.dtype,
-        overrides=overrides,
-        budget=budget,
-        cache_dir=args.cache,
-        checkpoint=args.checkpoint,
-    )
+    specs = []
+    for budget in budgets(args):
+        specs += make_grid(
+            benchmarks,
+            methods,
+            backends,
+            args.seed or [0],
+            preset=preset,
+            device=args.device,
+            dtype=args.dtype,
+            overrides=overrides,
+            budget=budget,
+            cache_dir=args.cache,
+            no_train=args.no_train,
+            checkpoint=args.checkpoint,
+        )
+    return specs
+
+
+def budgets(args) -> list[dict]:
+    """The budget dicts of the grid: one per ``--seconds`` (shortest first, so that a stopped
+    grid has whole budgets done), else one; each checked by ``Budget`` (conflicting budgets,
+    e.g. --seconds with --n-samples, are refused before any run)."""
+    from leapsbench.method import Budget
+
+    given = {
+        "n_samples": args.n_samples,
+        "train_steps": args.train_steps,
+        "train_seconds": args.train_seconds,
+        "train_share": args.train_share,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    out = [{"seconds": t, **given} for t in sorted(set(args.seconds))] if args.seconds else [given]
+    for budget in out:
+        Budget(**budget)
+    return out
 
 
 def check_checkpoint(path: str, benchmarks: list[str], methods: list[str], overrides) -> None:
@@ -176,7 +239,7 @@ def _print(rows: list[dict], fmt: str) -> None:
     from rich.markup import escape
 
     from leapsbench.harness.report import failures, missing_references, summary_table
-    from leapsbench.harness.runner import ROW_KEYS
+    from leapsbench.harness.rows import ROW_KEYS
 
     if fmt == "json":
         print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, default=str))
@@ -191,15 +254,18 @@ def _print(rows: list[dict], fmt: str) -> None:
             console.print(f"[red]failed[/] {escape(line)}", highlight=False)
 
 
-def run(args) -> int:
+def execute(args) -> list[dict]:
+    """Run the grid of ``args`` (finished runs in the store are skipped); its rows, in order."""
     from concurrent.futures import ProcessPoolExecutor
 
     from leapsbench.harness.grid import InlineExecutor, run_grid
     from leapsbench.harness.report import RichReporter
+    from leapsbench.harness.runner import warm_up
     from leapsbench.harness.store import ResultStore
 
     specs = build_specs(args)
     store = ResultStore(args.results)
+    _check_cpu_hours(specs, store, args.yes)
     # --- Dask executor (issue 11) ---
     extra = {}
     if args.executor == "dask":
@@ -212,14 +278,51 @@ def run(args) -> int:
     else:
         executor = InlineExecutor() if args.jobs == 1 else ProcessPoolExecutor(args.jobs)
     # --- end Dask ---
+    if isinstance(executor, InlineExecutor):
+        warm_up(specs)
     try:
         if args.no_progress:
-            rows = run_grid(specs, store, executor, **extra)
-        else:
-            with RichReporter() as reporter:
-                rows = run_grid(specs, store, executor, reporter, **extra)
+            return run_grid(specs, store, executor, **extra)
+        with RichReporter() as reporter:
+            return run_grid(specs, store, executor, reporter, **extra)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         store.export_csv()
+
+
+def _check_cpu_hours(specs, store, confirmed: bool) -> None:
+    """Paper presets on a CPU: say how many hours the runs not yet stored would take (an
+    order-of-magnitude estimate, :mod:`leapsbench.harness.estimate`); refuse above HOURS_WARNING
+    unless ``--yes``."""
+    from leapsbench.harness.estimate import HOURS_WARNING, grid_hours
+    from leapsbench.harness.rows import run_key
+
+    done = store.done_keys()
+    on_cpu = [
+        s
+        for s in specs
+        if s["preset"] == "paper"
+        and s["backend"] != "cupy"
+        and not str(s["device"]).startswith("cuda")
+        and run_key(s) not in done
+    ]
+    hours = grid_hours(on_cpu) if on_cpu else 0.0
+    if hours <= HOURS_WARNING:
+        return
+    message = (
+        f"{len(on_cpu)} runs at the paper presets on a CPU would take roughly {hours:.0f} hours "
+        f"(an order-of-magnitude estimate from their evaluation counts; the paper presets are "
+        f"meant for a GPU)"
+    )
+    if not confirmed:
+        raise ValueError(
+            f"{message}. Start anyway with --yes, or give time budgets (--seconds T), "
+            "--preset quick, or a GPU (--backend torch --device cuda)"
+        )
+    print(f"leapsbench run: {message}; starting (--yes)", file=sys.stderr)
+
+
+def run(args) -> int:
+    rows = execute(args)
     _print(rows, args.format)
     return 0 if all(r["status"] in ("ok", "n/a") for r in rows) else 1

@@ -8,6 +8,8 @@
   :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported.
 * log Ẑ: the sampler's own ``log_z`` if it set one (SMC), else log Z_0 + log mean w.
 * ΔMag = |⟨m⟩ − m_ref|, log-Z error = |log Ẑ − log Z_ref| (and per site).
+* islands (resampled weighted samples): ``n_islands`` G and ``n_islands_effective``, the islands
+  whose own Kish ESS exceeds :data:`.reliability.ISLAND_MIN_ESS` (see :mod:`.reliability`).
 
 Honest numbers: ESS ≤ n (chains too short for an autocorrelation window are an error, not a
 number); an error bar that is not a finite positive number (one walker, one chain, no spread) is
@@ -16,11 +18,13 @@ None — no error bar — never "± 0" or NaN; a non-finite ⟨m⟩ or log Ẑ i
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
+from scipy.special import logsumexp
 
+from leapsbench import autocorr
 from leapsbench.estimators import island_weighted_mean, kish_ess, log_z_estimate, weighted_mean
+
+from .reliability import ISLAND_MIN_ESS
 
 HISTOGRAM_BINS = 20
 
@@ -40,15 +44,11 @@ def _finite(name: str, value) -> float | None:
     return _float(value)
 
 
-def chain_ess(observables: dict[str, np.ndarray]) -> float | None:
-    """n / τ_int of m and of E (chains × steps), the smaller of the two; None without autocorr.
+def chain_ess(observables: dict[str, np.ndarray]) -> float:
+    """n / τ_int of m and of E (chains × steps), the smaller of the two.
 
     Chains too short for an autocorrelation window raise a ValueError (:mod:`leapsbench.autocorr`).
     """
-    try:
-        autocorr = importlib.import_module("leapsbench.autocorr")
-    except ModuleNotFoundError:
-        return None
     return float(
         min(autocorr.chain_ess(np.asarray(observables[k]), strict=True) for k in ("m", "E"))
     )
@@ -65,6 +65,13 @@ def magnetization_histogram(samples) -> dict:
         m, bins=HISTOGRAM_BINS, range=(0.0, 1.0), weights=weights, density=True
     )
     return {"edges": edges.round(6).tolist(), "density": density.round(6).tolist()}
+
+
+def effective_islands(log_weights: np.ndarray, n_islands: int) -> int:
+    """How many of the G contiguous equal islands have Kish ESS (Σw)²/Σw² > ISLAND_MIN_ESS."""
+    log_w = np.reshape(np.asarray(log_weights, dtype=np.float64), (n_islands, -1))
+    ess = np.exp(2 * logsumexp(log_w, axis=1) - logsumexp(2 * log_w, axis=1))
+    return int(np.sum(ess > ISLAND_MIN_ESS))
 
 
 def compute_metrics(samples, model, reference) -> dict:
@@ -108,7 +115,11 @@ def compute_metrics(samples, model, reference) -> dict:
         "log_z_error": None,
         "log_z_error_per_site": None,
         "reference_source": reference.source,
+        "n_islands": samples.islands,
+        "n_islands_effective": None,
     }
+    if samples.islands is not None and samples.is_weighted:
+        row["n_islands_effective"] = effective_islands(samples.log_weights, samples.islands)
     if log_z is not None and reference.log_z is not None:
         row["log_z_error"] = abs(log_z - reference.log_z)
         row["log_z_error_per_site"] = row["log_z_error"] / model.n_sites

@@ -8,18 +8,28 @@ to the benchmark, :class:`.method.NotApplicable`).
 
 Timing: ``backend.synchronize()`` before each clock read.  A method that ``trains`` is cached
 under ``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` by its ``save``/``load``
-(``fit.json`` written last marks a complete checkpoint), so sampling on another backend reuses
-the same training; its ``training_checkpoint`` is a file there, so an interrupted training
-resumes.  ``ess_per_second`` = ESS /
-(train + sample seconds).  A run with ``checkpoint`` samples the LEAPS authors' trained network:
-its ``source`` is "authors", ``fit_info`` the checkpoint's provenance (sha256, global_step),
-``train_seconds`` None (their training, not timed here) and ESS/s counts sampling only.
+(``fit.json`` written last marks a complete checkpoint), so sampling on another backend, or with
+other sampling-only settings, reuses the same training; its ``training_checkpoint`` is a file
+there, so an interrupted training resumes.  A spec with ``no_train`` (``run --no-train``) samples
+cached checkpoints only: a run that would have to train fails, naming the missing entry.
+``ess_per_second`` = ESS / (train + sample seconds).  A run with ``checkpoint`` samples the LEAPS
+authors' trained network: its ``source`` is "authors", ``fit_info`` the checkpoint's provenance
+(sha256, global_step), ``train_seconds`` None (their training, not timed here) and ESS/s counts
+sampling only.
+
+A total time budget T (``budget["seconds"]``) is split by :func:`split_seconds`: ``fit`` gets
+``Budget(train_seconds=share · T)`` (share ``budget["train_share"]``, default
+:data:`TRAIN_SHARE`; methods that do not train return at once), and ``sample`` gets
+``Budget(sample_seconds=T − training time spent)`` (at least :data:`MIN_SAMPLE_SHARE` · T), so
+that train + sample ≈ T for every method.  The row records ``budget_seconds`` = T (None without
+one) and what was spent (``train_seconds``, ``sample_seconds``, ``total_seconds``); its cost in
+evaluations is split into ``n_network_evaluations`` and ``n_energy_evaluations``.
+``cpu_seconds`` is this process's CPU time over the run (on a shared machine it shows how much of
+the wall time the run actually computed).
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import time
 import traceback
@@ -36,71 +46,11 @@ from .benchmarks import get_benchmark
 from .methods import make_method
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
-from .reference import REFERENCE_DIR, find_reference
+from .reference_lookup import REFERENCE_DIR, find_reference
+from .reliability import unreliable_reason
+from .rows import config_hash, empty_row, to_json
 
-KEY_FIELDS = ("benchmark", "method", "preset", "backend", "device", "dtype", "seed")
 MAX_DIAGNOSTIC_SIZE = 4096
-ROW_KEYS = (
-    "run_key",
-    "benchmark",
-    "method",
-    "preset",
-    "backend",
-    "device",
-    "dtype",
-    "seed",
-    "n_samples",
-    "train_seconds",
-    "sample_seconds",
-    "total_seconds",
-    "mag",
-    "mag_err",
-    "mag_ref",
-    "mag_ref_err",
-    "delta_mag",
-    "ess",
-    "ess_fraction",
-    "ess_per_second",
-    "log_z",
-    "log_z_err",
-    "log_z_ref",
-    "log_z_error",
-    "log_z_error_per_site",
-    "reference_source",
-    "param_count",
-    "n_evaluations",
-    "checkpoint_reused",
-    "source",
-    "versions",
-    "git_commit",
-    "host",
-    "config",
-    "overrides",
-    "fit_info",
-    "diagnostics",
-    "mag_histogram",
-    "status",
-    "error",
-    "finished_at",
-)
-"""Every row has exactly these keys (None where a value does not apply)."""
-
-
-def _to_json(obj) -> str:
-    return json.dumps(obj, sort_keys=True, default=_plain)
-
-
-def _plain(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
-
-
-def config_hash(data: dict) -> str:
-    """First 12 hex digits of the SHA-256 of ``data`` as canonical JSON."""
-    return hashlib.sha256(_to_json(data).encode()).hexdigest()[:12]
 
 
 def make_spec(
@@ -116,12 +66,14 @@ def make_spec(
     budget=None,
     cache_dir=None,
     reference_dir=None,
+    no_train=False,
     checkpoint=None,
 ) -> dict:
     """The plain-data description of one run (validated lazily by :func:`run_task`).
 
-    ``checkpoint``: the path of an authors' trained network to sample instead of training
-    (leaps-conv only, :mod:`leapsbench.leaps.authors`)."""
+    ``no_train``: sample a checkpoint from ``cache_dir`` or fail, never train.  ``checkpoint``:
+    the path of an authors' trained network to sample instead of training (leaps-conv only,
+    :mod:`leapsbench.leaps.authors`)."""
     return {
         "benchmark": benchmark,
         "method": method,
@@ -134,28 +86,9 @@ def make_spec(
         "budget": dict(budget or {}),
         "cache_dir": None if cache_dir is None else str(cache_dir),
         "reference_dir": str(reference_dir or REFERENCE_DIR),
+        "no_train": bool(no_train),
         "checkpoint": None if checkpoint is None else str(Path(checkpoint).resolve()),
     }
-
-
-def run_key(spec: dict) -> str:
-    """benchmark/method/preset/backend/device/dtype/seed plus a hash of overrides and budget.
-
-    ``device`` is the spec's (``"default"`` unless one was asked for), not the resolved device
-    that the row's ``device`` column records, so the keys of stored rows stay valid.
-    """
-    parts = [str(spec[k]) for k in KEY_FIELDS]
-    keyed = {"overrides": spec["overrides"], "budget": spec["budget"]}
-    if spec.get("checkpoint"):  # absent from older specs: their keys stay as they were
-        keyed["checkpoint_sha256"] = file_sha256(spec["checkpoint"])
-    parts.append(config_hash(keyed))
-    return "|".join(parts)
-
-
-@functools.lru_cache(maxsize=16)
-def file_sha256(path: str) -> str:
-    """SHA-256 hex digest of the file at ``path``."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _small_diagnostics(diagnostics: dict) -> dict:
@@ -168,48 +101,100 @@ def _small_diagnostics(diagnostics: dict) -> dict:
     return out
 
 
-TRAINING_BUDGET = ("train_steps", "train_seconds")
+TRAINING_BUDGET = ("train_steps", "train_seconds", "seconds", "train_share")
+TRAIN_SHARE = 0.8
+"""Default share of a total time budget that training may use (``--train-share``)."""
+MIN_SAMPLE_SHARE = 0.05
+"""Sampling gets at least this share of a total budget, even after a training overrun."""
+
+
+def warm_up(specs) -> None:
+    """Import torch and its optimiser (seconds, once per process) before a grid with a method
+    that trains, so that the first run's time budget is not charged with the process's set-up."""
+    if any(make_method(s["method"], s["preset"], s["overrides"]).trains for s in specs):
+        import torch
+
+        torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # imports torch._dynamo
+
+
+def split_seconds(budget: Budget, train_seconds: float | None = None) -> Budget:
+    """The fit budget (``train_seconds`` None) or the sample budget (after ``train_seconds`` of
+    training) of a total time budget; other budgets are passed on unchanged."""
+    if budget.seconds is None:
+        return budget
+    total = budget.seconds
+    if train_seconds is None:
+        share = TRAIN_SHARE if budget.train_share is None else budget.train_share
+        return Budget(train_seconds=share * total)
+    return Budget(sample_seconds=max(total - train_seconds, MIN_SAMPLE_SHARE * total))
 
 
 def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> Path:
     """``<cache_dir>/<method>/<benchmark>/<hash>-seed<seed>``: where a trained method is cached.
 
-    The hash covers the method's config and its training budget only, so runs that differ in
-    backend, device, dtype or number of samples share one checkpoint."""
+    The hash covers the method's ``training_config`` (LEAPS: its config without the
+    sampling-only keys) and its training budget only, so runs that differ in backend, device,
+    dtype, number of samples or sampling-only settings share one checkpoint."""
     training = {k: v for k, v in dict(budget).items() if k in TRAINING_BUDGET and v is not None}
-    key = config_hash({"config": method.config, "budget": training})
+    key = config_hash({"config": method.training_config, "budget": training})
     return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
 
 
-def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
-    """(fit diagnostics, train seconds, reused?) — from the checkpoint cache when possible."""
-    cacheable = spec["cache_dir"] and method.trains
+def fit_into_cache(
+    method, entry, model, backend, rng, budget, progress=None, record=None, no_train=False
+) -> tuple[dict, float, bool]:
+    """(fit diagnostics, train seconds, reused?) of ``method``.
+
+    A method that ``trains`` is loaded from the cache directory ``entry`` when its ``fit.json``
+    marker exists; otherwise (a RuntimeError with ``no_train``) it is fitted (timed between
+    ``backend.synchronize()`` calls) with its training state in ``entry/training-state.pt``,
+    saved to ``entry`` and the marker, with ``record`` added, written last (a failed write
+    warns: the trained method is still usable).  ``entry`` None: nothing is cached."""
+    cacheable = entry is not None and method.trains
     if cacheable:
-        path = cache_entry(
-            spec["cache_dir"], method, spec["benchmark"], spec["budget"], spec["seed"]
-        )
-        marker = path / "fit.json"
+        entry = Path(entry)
+        marker = entry / "fit.json"
         if marker.is_file():
             saved = _read_marker(marker)
-            method.load(str(path), model)
+            method.load(str(entry), model)
             return saved["fit_info"], saved["train_seconds"], True
-        method.training_checkpoint = str(path / "training-state.pt")  # resumed from
+        method.training_checkpoint = str(entry / "training-state.pt")  # resumed from
+    if method.trains and no_train:
+        where = f"{marker} does not exist" if cacheable else "no cache directory given"
+        raise RuntimeError(
+            f"no trained {method.name} checkpoint for this run: {where} (--no-train samples "
+            "cached checkpoints only; make one with leapsbench train --cache, with the run's "
+            "--set and training budget)"
+        )
     backend.synchronize()
     start = time.perf_counter()
     fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}
     backend.synchronize()
     seconds = time.perf_counter() - start
     if cacheable:
-        marker_text = _to_json({"fit_info": fit_info, "train_seconds": seconds, "spec": spec})
+        marker_text = to_json({"fit_info": fit_info, "train_seconds": seconds, **(record or {})})
         try:
-            path.mkdir(parents=True, exist_ok=True)
-            method.save(str(path))
+            entry.mkdir(parents=True, exist_ok=True)
+            method.save(str(entry))
             atomic_write_text(marker, marker_text)
         except OSError as err:  # the trained method is still here: sample it, keep the row
             warnings.warn(
-                f"could not cache the trained {method.name} in {path}: {err}", stacklevel=2
+                f"could not cache the trained {method.name} in {entry}: {err}", stacklevel=2
             )
-    return json.loads(_to_json(fit_info)), seconds, False
+    return json.loads(to_json(fit_info)), seconds, False
+
+
+def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
+    """:func:`fit_into_cache` for a run: its cache entry, the fit share of its time budget."""
+    entry = None
+    if spec["cache_dir"]:
+        cache_dir, budget_spec = spec["cache_dir"], spec["budget"]
+        entry = cache_entry(cache_dir, method, spec["benchmark"], budget_spec, spec["seed"])
+    fit_budget, record = split_seconds(budget), {"spec": spec}
+    no_train = spec.get("no_train", False)
+    return fit_into_cache(
+        method, entry, model, backend, rng, fit_budget, progress, record, no_train=no_train
+    )
 
 
 def _read_marker(marker: Path) -> dict:
@@ -234,6 +219,7 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
+    cpu_start = time.process_time()
     if spec.get("checkpoint"):  # the authors' training: not ours, not timed (train_seconds None)
         fit_info = method.use_authors_checkpoint(spec["checkpoint"], model, spec["overrides"])
         train_seconds, reused, row["source"] = None, True, fit_info["source"]
@@ -243,9 +229,11 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         )
     backend.synchronize()
     start = time.perf_counter()
-    samples = method.sample(model, backend, sample_rng, budget, progress=progress)
+    sample_budget = split_seconds(budget, train_seconds or 0.0)
+    samples = method.sample(model, backend, sample_rng, sample_budget, progress=progress)
     backend.synchronize()
     sample_seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
 
     reference = find_reference(bench.name, model, spec["reference_dir"])
     source = row["source"]
@@ -255,31 +243,27 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         train_seconds=train_seconds,
         sample_seconds=sample_seconds,
         total_seconds=total,
+        cpu_seconds=cpu_seconds,
         ess_per_second=None if row["ess"] is None else row["ess"] / total,
         param_count=method.param_count,
         n_evaluations=int(samples.n_evaluations),
+        n_network_evaluations=int(samples.n_network_evaluations),
+        n_energy_evaluations=int(samples.n_evaluations - samples.n_network_evaluations),
         checkpoint_reused=reused,
         source=source,
-        config=_to_json(method.config),
-        fit_info=_to_json(fit_info),
-        diagnostics=_to_json(_small_diagnostics(samples.diagnostics)),
-        mag_histogram=_to_json(magnetization_histogram(samples)),
+        config=to_json(method.config),
+        fit_info=to_json(fit_info),
+        diagnostics=to_json(_small_diagnostics(samples.diagnostics)),
+        mag_histogram=to_json(magnetization_histogram(samples)),
     )
+    row["unreliable"] = unreliable_reason({**row, "status": "ok"})
     return row
 
 
 def run_task(spec: dict, progress=None) -> dict:
     """Run ``spec`` (from :func:`make_spec`) and return its result row (keys :data:`ROW_KEYS`)."""
-    row = dict.fromkeys(ROW_KEYS)
-    row.update({k: spec[k] for k in KEY_FIELDS})
-    row.update(
-        run_key=run_key(spec),
-        overrides=_to_json(spec["overrides"]),
-        status="ok",
-        versions=None,
-        git_commit=git_commit(),
-        host=_to_json(host()),
-    )
+    row = empty_row(spec, status="ok")
+    row.update(git_commit=git_commit(), host=to_json(host()))
     try:
         row.update(_execute(spec, progress, row))
     except NotApplicable as err:
@@ -288,7 +272,7 @@ def run_task(spec: dict, progress=None) -> dict:
     except Exception as err:  # a failing method becomes a row, never a crashed grid
         row["status"] = "error"
         row["error"] = f"{type(err).__name__}: {err}"
-        row["fit_info"] = _to_json({"traceback": traceback.format_exc(limit=6)})
-    row["versions"] = _to_json(versions())
+        row["fit_info"] = to_json({"traceback": traceback.format_exc(limit=6)})
+    row["versions"] = to_json(versions())
     row["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return row

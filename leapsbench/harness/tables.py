@@ -1,18 +1,23 @@
 """Result tables: one pivot per benchmark, rows methods, columns ΔMag / ESS / log-Z error / time.
 
-Runs are grouped by (benchmark, method, variant, backend, device, dtype) — a float32 and a float64
-run are two cells, never two "seeds" of one — and the method label names the variant, backend,
-device and dtype whenever they vary within a benchmark (a device still ``default``, of a run that
-stopped before its backend was resolved, is no variation).  Each cell is the mean over the group's
-distinct seeds (a seed stored twice counts once, its newest row) ± the standard error std/√n
-(n ≥ 2 seeds); with one seed the run's own error bar is shown (ΔMag: √(σ_m² + σ_ref²), log-Z
-error: σ_logẐ).  The best value of each column is marked (lowest ΔMag, log-Z error and time;
-highest ESS); training time is shown and compared only for methods with parameters.  Rows follow
-the method registry's order.  Runs of the LEAPS authors' trained network (``source`` "authors",
-``leapsbench run --checkpoint``) are their own variant, labelled ``leaps-conv (authors'
-checkpoint)``, with training time "not ours" (their training, not timed here).  For the six paper
-benchmarks the paper's ΔMag is shown beside ours
-(:mod:`leapsbench.harness.paper`).  LaTeX output is pdflatex-safe (Δ and — become math and dashes).
+Runs are grouped by (benchmark, method, variant, budget, backend, device, dtype) — a float32 and a
+float64 run, or runs at 1 s and at 10 s, are two cells, never two "seeds" of one — and the method
+label names the variant, budget, backend, device and dtype whenever they vary within a benchmark (a
+device still ``default``, of a run that stopped before its backend was resolved, is no variation).
+Each cell is the mean over the group's distinct seeds (a seed stored twice counts once, its newest
+row) ± the standard error std/√n (n ≥ 2 seeds); with one seed the run's own error bar is shown
+(ΔMag: √(σ_m² + σ_ref²), log-Z error: σ_logẐ). The best value of each column at each budget is
+marked (lowest ΔMag, log-Z error and time; highest ESS); training time is shown and compared only
+for methods with parameters. A cell any of whose runs is unreliable (:mod:`.reliability`: ESS < 10,
+or island error bars on too few islands) shows its value without ±, marked "(unreliable)", is never
+marked best, and an "unreliable" column (shown when a cell is) says why. The budget label is
+``T=10 s`` for a total time budget, the budget's keys otherwise, ``preset`` for none (rows stored
+before budgets were recorded: ``preset`` when their run key's hash says so, else ``budget?``). Rows
+follow the method registry's order. Runs of the LEAPS authors' trained network (``source``
+"authors", ``leapsbench run --checkpoint``) are their own variant, labelled ``leaps-conv (authors'
+checkpoint)``, with training time "not ours" (their training, not timed here). For the six paper
+benchmarks the paper's ΔMag is shown beside ours (:mod:`leapsbench.harness.paper`). LaTeX output
+is pdflatex-safe (Δ and — become math and dashes).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import pandas as pd
 
 from .methods import ALL_METHODS
 from .paper import PAPER_DELTA_MAG
+from .reliability import unreliable_reason
 
 COLUMNS = (
     # (header, row key, lower is better, own-error key)
@@ -36,10 +42,15 @@ COLUMNS = (
     ("sample s", "sample_seconds", True, None),
     ("ESS/s", "ess_per_second", False, None),
 )
-SUMMARY_ONLY = (("total s", "total_seconds", True, None),)
+SUMMARY_ONLY = (
+    ("total s", "total_seconds", True, None),
+    ("budget s", "budget_seconds", True, None),
+    ("cpu s", "cpu_seconds", True, None),
+    ("evaluations", "n_evaluations", True, None),
+)
 """Summarised (for :mod:`.compare`) but not displayed."""
 FORMATS = ("markdown", "csv", "latex")
-GROUP = ("benchmark", "method", "variant", "backend", "device", "dtype")
+GROUP = ("benchmark", "method", "variant", "budget_label", "backend", "device", "dtype")
 """The columns that tell runs apart; runs equal on all of them differ only in seed."""
 
 
@@ -64,6 +75,8 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
     """
     frame = pd.DataFrame(rows)
     frame["variant"] = [_variant(r) for r in rows]
+    frame["budget_label"] = [budget_label(r) for r in rows]
+    frame["unreliable"] = [unreliable_reason(r) for r in rows]
     for _, key, _, _ in COLUMNS + SUMMARY_ONLY:
         frame[key] = frame[key].map(_number) if key in frame else np.nan
     frame["delta_mag_own_err"] = np.hypot(
@@ -93,6 +106,12 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
                 record[f"{key}_err"] = ok.loc[values.index, own].iloc[0]
             else:
                 record[f"{key}_err"] = np.nan
+        flagged = ok["unreliable"].dropna()
+        record["unreliable"] = (
+            f"unreliable in {len(flagged)}/{len(ok)} seeds ({flagged.iloc[0]})"
+            if len(flagged)
+            else None
+        )
         record["paper_delta_mag"] = PAPER_DELTA_MAG.get(record["benchmark"], np.nan)
         out.append(record)
     summary = pd.DataFrame(out)
@@ -102,10 +121,41 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
         summary.index,
         key=lambda k: (
             benchmarks[summary.at[k, "benchmark"]],
+            _budget_order(summary.loc[k]),
             registry.get(summary.at[k, "method"], len(registry)),
         ),
     )
     return summary.loc[order].reset_index(drop=True)
+
+
+def _budget_order(record) -> tuple:
+    """Cells without a time budget first, then by increasing seconds."""
+    seconds = record["budget_seconds"]
+    return (0, 0.0, record["budget_label"]) if np.isnan(seconds) else (1, seconds, "")
+
+
+def budget_label(row: dict) -> str:
+    """``T=10 s``, ``n_samples=4000 train_steps=300``, ``preset`` (no budget) or ``budget?``
+    (a row stored before budgets were recorded whose run key does not match an empty one)."""
+    budget = row.get("budget")
+    if budget is None:
+        return "preset" if _key_has_no_budget(row) else "budget?"
+    budget = json.loads(budget) if isinstance(budget, str) else dict(budget)
+    if not budget:
+        return "preset"
+    if "seconds" in budget:
+        share = budget.get("train_share")
+        return f"T={budget['seconds']:g} s" + ("" if share is None else f" share={share:g}")
+    return " ".join(f"{k}={v:g}" for k, v in sorted(budget.items()))
+
+
+def _key_has_no_budget(row: dict) -> bool:
+    from .rows import config_hash
+
+    overrides = row.get("overrides") or "{}"
+    overrides = json.loads(overrides) if isinstance(overrides, str) else overrides
+    expected = config_hash({"overrides": overrides, "budget": {}})
+    return str(row.get("run_key", "")).endswith(expected)
 
 
 def _variant(row: dict) -> str:
@@ -115,6 +165,9 @@ def _variant(row: dict) -> str:
     source = [f"source={row['source']}"] if row.get("source") else []
     settings = [f"{k}={v}" for k, v in sorted(overrides.items())]
     return " ".join([str(row.get("preset")), *settings, *source])
+
+
+UNRELIABLE = " (unreliable)"
 
 
 def _cell(value: float, err: float) -> str:
@@ -137,24 +190,40 @@ def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.
                 for label, v in zip(labels, part[key], strict=True)
             ]
     table = pd.DataFrame(index=pd.Index(labels, name="method"))
-    for header, key, lower, _ in COLUMNS:
-        values = part[key].to_numpy(dtype=float)
-        errors = part[f"{key}_err"].to_numpy(dtype=float)
-        cells = [_cell(v, e) for v, e in zip(values, errors, strict=True)]
-        if key == "train_seconds":
-            sources = part["source"]
-            cells = [
-                NOT_OURS if src == "authors" else c for c, src in zip(cells, sources, strict=True)
-            ]
-        if np.isfinite(values).sum() >= 2:
-            best = np.nanargmin(values) if lower else np.nanargmax(values)
-            cells[best] = f"{mark[0]}{cells[best]}{mark[1]}"
+    flagged = part["unreliable"].notna().to_numpy()
+    for header, key, lower, own in COLUMNS:  # own: an estimate with an error bar
+        cells = _column_cells(part, key, lower, own is not None, flagged, mark)
         table[header] = cells
         if key == "delta_mag" and np.isfinite(part["paper_delta_mag"]).any():
             table["paper ΔMag (LEAPS)"] = [_cell(v, np.nan) for v in part["paper_delta_mag"]]
     table["seeds"] = part["n_seeds"].to_numpy()
     table["status"] = part["status"].to_numpy()
+    if flagged.any():
+        table["unreliable"] = ["" if pd.isna(r) else r for r in part["unreliable"]]
     return table
+
+
+def _column_cells(part, key: str, lower: bool, estimate: bool, flagged, mark) -> list[str]:
+    """One column's cells: value ± error; an unreliable estimate without ± and never best;
+    training time "not ours" for an imported network; the best at each budget in ``mark``."""
+    values = part[key].to_numpy(dtype=float)
+    errors = part[f"{key}_err"].to_numpy(dtype=float)
+    cells = [_cell(v, e) for v, e in zip(values, errors, strict=True)]
+    if estimate:
+        cells = [
+            _cell(v, np.nan) + UNRELIABLE if bad and np.isfinite(v) else c
+            for v, bad, c in zip(values, flagged, cells, strict=True)
+        ]
+    if key == "train_seconds":
+        sources = part["source"]
+        cells = [NOT_OURS if src == "authors" else c for c, src in zip(cells, sources, strict=True)]
+    candidates = np.where(flagged & estimate, np.nan, values)
+    for budget in part["budget_label"].unique():  # the best at each budget
+        here = np.where(part["budget_label"].to_numpy() == budget, candidates, np.nan)
+        if np.isfinite(here).sum() >= 2:
+            best = np.nanargmin(here) if lower else np.nanargmax(here)
+            cells[best] = f"{mark[0]}{cells[best]}{mark[1]}"
+    return cells
 
 
 def render(rows: list[dict], fmt: str = "markdown") -> str:

@@ -460,6 +460,7 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
         log_z_err=log_z_err,
         x=x,
         n_evaluations=B * (1 + n + (n - 1) * (config.mcmc_sweeps > 0) + n * config.mcmc_sweeps),
+        n_network_evaluations=B * (1 + n + (n - 1) * (config.mcmc_sweeps > 0)),
         seconds=time.perf_counter() - start,
         diagnostics={
             "ess_fraction": np.exp(2 * totals[:, 0] - totals[:, 1]) / B,

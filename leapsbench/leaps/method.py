@@ -21,6 +21,7 @@ that is sampled: it takes ``rate_floor``, ``schedule`` and ``mcmc_rule`` from th
 A checkpoint (``save``) records that config, the sampler and training configs, the schedule,
 preset, benchmark and steps done in its JSON, and the F-net next to the parameters in the npz
 (covered by the content hash).
+``budget.sample_seconds``: chunks of whole islands until the time is up (``timed.sample_for``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from leapsbench.method import Adapter, Budget
 from leapsbench.models.schedule import get_schedule
 from leapsbench.params import param_count, params_to
 from leapsbench.presets import build_method, field_types, value_types
+from leapsbench.timed import sample_for
 
 from .authors import read_authors_checkpoint
 from .checkpoint import load_checkpoint
@@ -47,8 +49,13 @@ resampled): the memory of its forward grows ~30 MB per walker at L = 15 in float
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
 SAMPLER_KEYS = tuple(f.name for f in fields(CTMCConfig))
 SHARED_KEYS = ("rate_floor", "schedule", "mcmc_rule")
+FIRST_TIMED_CHUNK = 16
+"""Walkers of the first chunk when sampling for a time budget (then sized from its rate)."""
 """TrainConfig fields taken from the sampler keys of the same name (one CTMC, one value)."""
 TRAIN_KEYS = tuple(f"train_{f.name}" for f in fields(TrainConfig) if f.name not in SHARED_KEYS)
+SAMPLING_ONLY_KEYS = tuple(k for k in SAMPLER_KEYS if k not in SHARED_KEYS)
+"""Sampler keys that leave the training unchanged (n_steps, n_walkers, weights, resampling, …):
+one trained network is sampled with any of their values."""
 PRESETS = {
     "quick": {"n_steps": 50, "n_walkers": 1000},
     "paper": {
@@ -99,6 +106,11 @@ class LeapsSettings:
         return {**self.network, **self.sampler.config(), **prefixed}
 
 
+def training_part(config: dict) -> dict:
+    """``config`` without :data:`SAMPLING_ONLY_KEYS`: everything that determines the training."""
+    return {k: v for k, v in config.items() if k not in SAMPLING_ONLY_KEYS}
+
+
 def config_differences(stored: dict, wanted: dict) -> str:
     """``key: checkpoint A, this method B`` for every key whose values differ (or is missing)."""
     missing = "(absent)"
@@ -109,6 +121,15 @@ def config_differences(stored: dict, wanted: dict) -> str:
         f"{k}: checkpoint {stored.get(k, missing)!r}, this method {wanted.get(k, missing)!r}"
         for k in keys
     )
+
+
+def budgeted_training(config: TrainConfig, train_steps: int | None) -> TrainConfig:
+    """``config`` with a step budget replacing its step count (the budget wins, as for every
+    method); the curriculum is scaled with it, so that it ends at the same fraction of training."""
+    if train_steps is None:
+        return config
+    curriculum = round(config.curriculum_steps * train_steps / config.steps)
+    return replace(config, steps=train_steps, curriculum_steps=curriculum)
 
 
 @dataclass
@@ -153,10 +174,18 @@ class LeapsMethod(Adapter):
             return None
         return param_count(self.params) + (param_count(self.fnet) if self.fnet else 0)
 
+    @property
+    def training_config(self) -> dict:
+        """The config without the sampling-only keys: the checkpoint cache's key
+        (``harness.runner.cache_entry``), and what a loaded checkpoint must match."""
+        return training_part(self.config)
+
     def fit(self, model, backend, rng, budget, progress=None) -> dict:
         """Train from scratch, or continue from loaded params (``load`` then ``fit`` resumes at
-        step ``steps_done``; ``budget.train_steps`` bounds the total step count)."""
+        step ``steps_done``); ``budget.train_steps`` replaces the preset's total step count
+        (:func:`budgeted_training`), ``budget.train_seconds`` stops training when it is up."""
         budget = budget or Budget()
+        train_config = budgeted_training(self.settings.training, budget.train_steps)
         if self.params is None:
             architecture = ARCHITECTURE_OF[self.name]
             self.network = make_network(architecture, model, **self.settings.network)
@@ -169,11 +198,10 @@ class LeapsMethod(Adapter):
             self.network,
             start_params,
             model,
-            self.settings.training,
+            train_config,
             seed,
             device,
             fnet=self.fnet,
-            max_steps=budget.train_steps,
             max_seconds=budget.train_seconds,
             progress=progress,
             checkpoint=self.training_checkpoint,
@@ -225,7 +253,23 @@ class LeapsMethod(Adapter):
         if budget is not None and budget.n_samples is not None:
             sampler = replace(sampler, n_walkers=budget.n_samples)
         params = params_to(backend, self.params)
-        return leaps_sample(self.network, params, model, backend, rng, sampler, progress)
+        seconds = getattr(budget, "sample_seconds", None)
+        if seconds is None:
+            return leaps_sample(self.network, params, model, backend, rng, sampler, progress)
+        return self._sample_for(seconds, params, model, backend, rng, sampler)
+
+    def _sample_for(self, seconds, params, model, backend, rng, sampler):
+        """Chunks of whole islands (``timed.sample_for``) until ``seconds`` have passed; the
+        first has min(B, FIRST_TIMED_CHUNK) walkers rounded up to an island."""
+        island = sampler.n_walkers // sampler.n_islands if sampler.resample_threshold else 1
+
+        def draw(n):
+            islands = n // island if sampler.resample_threshold else 1
+            chunk = replace(sampler, n_walkers=n, n_islands=islands)
+            return leaps_sample(self.network, params, model, backend, rng, chunk)
+
+        first = -(-min(sampler.n_walkers, FIRST_TIMED_CHUNK) // island) * island
+        return sample_for(seconds, draw, first, model.log_z0, island, backend)
 
     def save(self, path) -> None:
         sampler, training = self.settings.sampler, self.settings.training
@@ -249,13 +293,14 @@ class LeapsMethod(Adapter):
 
     def load(self, path, model) -> None:
         """Params, F-net and steps done from the checkpoint at ``path``; refused (naming every
-        differing key with both values) when it was made with another config."""
+        differing key with both values) when it was trained with another config.  Sampling-only
+        keys may differ: the checkpoint is then sampled with this method's sampler settings."""
         params, network, metadata = load_checkpoint(path, model)
-        stored = metadata["extra"].get("config") or {}
-        if stored != self.config:
+        stored = training_part(metadata["extra"].get("config") or {})
+        if stored != self.training_config:
             raise ValueError(
                 f"checkpoint {path} was trained with another {self.name} config: "
-                f"{config_differences(stored, self.config)}"
+                f"{config_differences(stored, self.training_config)}"
             )
         self.params, self.network, self.model = params, network, model
         self.fnet = metadata["arrays"].get("fnet")

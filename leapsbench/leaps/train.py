@@ -31,6 +31,7 @@ from leapsbench.backends import get_backend
 from leapsbench.baselines.local import RULES
 from leapsbench.models.schedule import get_schedule
 from leapsbench.params import params_to, params_to_numpy
+from leapsbench.timed import next_step_overruns
 
 from .ctmc import CTMCConfig, leaps_sample
 from .fnet import init_fnet
@@ -249,8 +250,10 @@ def train_leaps(
     final ESS fraction and log Ẑ of a ``eval_walkers``-walker run of the sampler (horizon
     steps) as rows (step, ess_fraction, log_z).  ``fnet`` continues a previous run (resume).
     ``checkpoint``: a file for the training state, written every ``checkpoint_every`` steps and
-    resumed from when it exists (module docstring).
+    resumed from when it exists (module docstring).  ``max_seconds`` counts from the call
+    (set-up included); training stops when a step as long as the last would end past it.
     """
+    start = time.perf_counter()
     if isinstance(start_step, bool) or not isinstance(start_step, int) or start_step < 0:
         raise ValueError(f"start_step must be an integer >= 0, got {start_step!r}")
     backend = get_backend("torch", device=device)
@@ -267,8 +270,8 @@ def train_leaps(
     if saved is not None:
         _restore(run, saved, backend)
     steps = config.steps if max_steps is None else min(config.steps, max_steps)
-    start = time.perf_counter()
     while run.step < steps:
+        step_start = time.perf_counter()
         metrics = _update(run, _loss(run, network, model, backend, config), config)
         if config.eval_every and run.step % config.eval_every == 0:
             metrics.update(_evaluate(network, run, model, backend, config))
@@ -277,7 +280,7 @@ def train_leaps(
                 save_training_state(checkpoint, _snapshot(run, signature))
         if progress is not None:
             progress(run.step, steps, **metrics)
-        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+        if max_seconds is not None and next_step_overruns(start, step_start, max_seconds):
             break
     history = {
         "loss": np.asarray(run.losses),

@@ -1,0 +1,43 @@
+"""When an estimate's error bar cannot be trusted: flagged instead of shown as a tight ±.
+
+A run is unreliable when
+
+* its ESS is below :data:`MIN_ESS` (Kish for weighted samples, n/τ_int for chains): the weighted
+  mean and its delta-method error rest on a handful of samples, and the error bar itself is
+  then as noisy as the estimate; or
+* its error bars come from the spread between resampling islands and fewer than
+  :data:`MIN_ISLANDS` islands carry weight, an island counting when its own Kish ESS exceeds
+  :data:`ISLAND_MIN_ESS` (more than one walker effectively; (Σw)²/Σw² ≥ 1 always): a spread
+  over two or three islands says little.
+
+Tables and plots show such an estimate without its ±, marked, and never as the best of a column.
+"""
+
+from __future__ import annotations
+
+import math
+
+MIN_ESS = 10.0
+MIN_ISLANDS = 5
+ISLAND_MIN_ESS = 1.5
+
+
+def _number(value) -> float:
+    try:
+        return math.nan if value is None else float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def unreliable_reason(row: dict) -> str | None:
+    """Why ``row``'s error bars are not to be trusted (module docstring), or None."""
+    if row.get("status") != "ok":
+        return None
+    ess = _number(row.get("ess"))
+    if ess < MIN_ESS:
+        return f"ESS {ess:.3g} < {MIN_ESS:g}"
+    islands = _number(row.get("n_islands"))
+    effective = _number(row.get("n_islands_effective"))
+    if islands >= 2 and effective < MIN_ISLANDS:
+        return f"{effective:.0f} of {islands:.0f} islands with ESS > {ISLAND_MIN_ESS:g}"
+    return None

@@ -1,0 +1,114 @@
+"""Wall-clock budgets shared by the samplers: a deadline, and anytime sampling in chunks.
+
+:class:`Deadline` runs from its creation; ``backend.synchronize()`` is called before each clock
+read that decides whether to go on, so queued device work is counted.
+
+:func:`sample_for` draws independent weighted chunks until the time is up: the first chunk has
+``first`` samples (small, so that even a slow machine ends it in time); every later chunk is
+sized from the rate measured so far, n = ⌊SAFETY · t_left · (samples drawn / seconds spent)⌋,
+at most GROWTH times the previous chunk (a rate measured on small chunks may be off), rounded
+down to a multiple of ``multiple``; none is started when fewer than ``multiple`` would fit.
+The chunks are independent importance samples of one target, so they merge exactly
+(:func:`merge_weighted`): observables and log weights are concatenated and
+log Ẑ = log Z_0 + log mean exp(log w) over all of them; chunks of equal islands stay independent
+islands of that size.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .estimators import island_log_z_error, log_z_estimate
+from .samples import Samples
+
+SAFETY = 0.9
+"""Fraction of the time left that the next chunk is sized to fill (timing noise margin)."""
+GROWTH = 4
+"""A chunk has at most this many times the samples of the previous one."""
+
+
+@dataclass
+class Deadline:
+    """``seconds`` of wall time from creation (``start`` is a ``time.perf_counter`` reading)."""
+
+    seconds: float
+    backend: object = None
+    start: float = field(default_factory=time.perf_counter)
+
+    def elapsed(self) -> float:
+        if self.backend is not None:
+            self.backend.synchronize()
+        return time.perf_counter() - self.start
+
+    def remaining(self) -> float:
+        return self.seconds - self.elapsed()
+
+
+def next_step_overruns(start: float, step_start: float, max_seconds: float) -> bool:
+    """Would one more step as long as the last (begun at ``step_start``) end more than
+    ``max_seconds`` after ``start``?  (perf_counter readings; training loops stop then.)"""
+    now = time.perf_counter()
+    return (now - start) + (now - step_start) > max_seconds
+
+
+def units_that_fit(seconds_left: float, units_done: float, seconds_spent: float) -> int:
+    """⌊SAFETY · seconds_left · units_done / seconds_spent⌋ (0 when no time is left)."""
+    if seconds_left <= 0:
+        return 0
+    rate = units_done / max(seconds_spent, 1e-9)
+    return int(SAFETY * seconds_left * rate)
+
+
+def sample_for(
+    seconds: float, draw, first: int, log_z0: float, multiple: int = 1, backend=None
+) -> Samples:
+    """Weighted samples from ``draw(n) -> Samples`` chunks for ``seconds`` (module docstring);
+    ``multiple`` is the island size when the sampler resamples within islands (else 1)."""
+    deadline = Deadline(seconds, backend)
+    parts, last = [draw(first)], first
+    while True:
+        done = sum(p.n_samples for p in parts)
+        n = min(units_that_fit(deadline.remaining(), done, deadline.elapsed()), GROWTH * last)
+        n -= n % multiple
+        if n < multiple:
+            break
+        parts.append(draw(n))
+        last = n
+    merged = merge_weighted(parts, log_z0, multiple)
+    merged.seconds = deadline.elapsed()
+    return merged
+
+
+def merge_weighted(parts: list[Samples], log_z0: float, island_size: int = 1) -> Samples:
+    """One weighted sample from independent chunks (module docstring); diagnostics are the first
+    chunk's plus ``n_time_chunks``; configurations ``x`` are not kept.  When any chunk resampled,
+    the merged sample has n / ``island_size`` islands (a chunk that did not resample holds
+    independent walkers, so its groups of ``island_size`` are independent islands too)."""
+    if len(parts) == 1:
+        return parts[0]
+    if any(not p.is_weighted for p in parts):
+        raise ValueError("only weighted samples merge by concatenation")
+    log_w = np.concatenate([np.asarray(p.log_weights, dtype=np.float64) for p in parts])
+    observables = {
+        key: np.concatenate([np.asarray(p.observables[key]).ravel() for p in parts])
+        for key in parts[0].observables
+    }
+    islands = log_w.size // island_size if any(p.islands for p in parts) else None
+    log_z, log_z_err = log_z_estimate(log_w, log_z0)
+    if islands is not None:
+        log_z_err = island_log_z_error(log_w, islands)
+    return replace(
+        parts[0],
+        observables=observables,
+        log_weights=log_w,
+        log_z=None if parts[0].log_z is None else log_z,
+        log_z_err=None if parts[0].log_z is None else log_z_err,
+        x=None,
+        n_evaluations=sum(p.n_evaluations for p in parts),
+        n_network_evaluations=sum(p.n_network_evaluations for p in parts),
+        diagnostics={**parts[0].diagnostics, "n_time_chunks": len(parts)},
+        islands=islands,
+    )
