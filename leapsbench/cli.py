@@ -17,13 +17,9 @@ SIGPIPE_EXIT = 141
 COMMANDS = ("run", "exact", "reference", "train", "table", "compare", "plot", "curve")
 
 
-def _available_commands():
+def _commands():
     for name in COMMANDS:
-        try:
-            yield name, importlib.import_module(f"leapsbench.commands.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"leapsbench.commands.{name}":
-                raise
+        yield name, importlib.import_module(f"leapsbench.commands.{name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"leapsbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, module in _available_commands():
+    for name, module in _commands():
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
         command.set_defaults(handler=module.run)

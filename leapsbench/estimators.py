@@ -70,14 +70,6 @@ def weighted_mean(
     return mean, float(np.sqrt(np.sum(w**2 * (values - mean) ** 2)))
 
 
-def bootstrap_error(statistic, *arrays: np.ndarray, n_boot: int = 200, seed: int = 0) -> float:
-    """Standard deviation of ``statistic`` over ``n_boot`` bootstrap resamples of ``arrays``."""
-    rng = np.random.default_rng(seed)
-    n = len(arrays[0])
-    draws = [statistic(*(a[idx] for a in arrays)) for idx in rng.integers(0, n, size=(n_boot, n))]
-    return float(np.std(draws, ddof=1))
-
-
 def island_log_z_error(log_weights: np.ndarray, n_islands: int) -> float | None:
     """Standard error of log Ẑ from the spread of the islands' total weights (module docstring)."""
     if n_islands < 2:

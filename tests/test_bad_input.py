@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from leapsbench.cli import main
-from leapsbench.harness.runner import ROW_KEYS
+from leapsbench.harness.rows import ROW_KEYS
 
 RUN = ["run", "--benchmark", "ising-L4-b0.4", "--method", "metropolis", "--no-progress"]
 RUN += ["--results", "{tmp}/runs", "--cache", "{tmp}/cache"]
@@ -141,3 +141,30 @@ def test_bad_input_is_a_clear_error(argv, bad, allowed, places, capsys):
     assert bad.format(**places) in message, message
     assert allowed in message, message
     assert not list(Path(places["tmp"]).glob("runs/rows/*"))  # no row from a usage error
+
+
+def _typed_options():
+    import argparse
+
+    from leapsbench.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            if action.type is not None:
+                yield f"{name} {action.option_strings or action.dest}", action.type
+
+
+TYPED = list(_typed_options())
+
+
+@pytest.mark.parametrize(("option", "parse"), TYPED, ids=[option for option, _ in TYPED])
+def test_every_typed_option_refuses_nan_and_infinity(option, parse):
+    """No bare int/float parser anywhere: NaN, infinity and 2.7 for a count are refused."""
+    import argparse
+
+    assert parse not in (int, float), option
+    for text in ("nan", "inf", "-inf"):
+        with pytest.raises((argparse.ArgumentTypeError, ValueError)):
+            parse(text)

@@ -9,7 +9,7 @@ import pytest
 
 from leapsbench.cli import main
 from leapsbench.harness import methods
-from leapsbench.harness.runner import ROW_KEYS
+from leapsbench.harness.rows import ROW_KEYS
 from leapsbench.harness.store import load_rows
 
 

@@ -12,8 +12,9 @@ from leapsbench.harness import methods
 from leapsbench.harness.benchmarks import SUITES, get_benchmark, suite_benchmarks
 from leapsbench.harness.compare import compare_results
 from leapsbench.harness.grid import make_grid, run_grid
-from leapsbench.harness.reference import find_reference
-from leapsbench.harness.runner import ROW_KEYS, make_spec, run_key, run_task
+from leapsbench.harness.reference_lookup import find_reference
+from leapsbench.harness.rows import ROW_KEYS, run_key
+from leapsbench.harness.runner import make_spec, run_task
 from leapsbench.harness.store import ResultStore, load_rows
 from leapsbench.harness.tables import benchmark_table, render, summarise
 

@@ -19,7 +19,8 @@ from leapsbench.commands import run as run_command
 from leapsbench.harness import report
 from leapsbench.harness.compare import compare_results
 from leapsbench.harness.grid import make_grid, run_grid
-from leapsbench.harness.runner import make_spec, run_key, run_task
+from leapsbench.harness.rows import run_key
+from leapsbench.harness.runner import make_spec, run_task
 from leapsbench.harness.store import ResultStore, load_rows
 from leapsbench.harness.tables import benchmark_table, render, summarise
 

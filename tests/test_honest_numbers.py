@@ -15,8 +15,9 @@ from leapsbench.estimators import kish_ess, log_z_estimate, weighted_mean
 from leapsbench.harness import store as store_module
 from leapsbench.harness.benchmarks import parse_benchmark
 from leapsbench.harness.compare import compare_results
-from leapsbench.harness.reference import find_reference
-from leapsbench.harness.runner import ROW_KEYS, cache_entry, make_spec, run_task
+from leapsbench.harness.reference_lookup import find_reference
+from leapsbench.harness.rows import ROW_KEYS
+from leapsbench.harness.runner import cache_entry, make_spec, run_task
 from leapsbench.harness.store import ResultStore, load_rows
 
 BENCH = "ising-L4-b0.4407"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import array_api_compat
 import array_api_extra as xpx
 import numpy as np
+from leapsbench.backends.numerics import logsumexp
 
 from . import made, pixelcnn, twobo
 
@@ -83,9 +84,7 @@ class AutoregressiveNet:
         }
         onehot = xpx.one_hot(xp.astype(values, xp.int64), self.q, dtype=dtype, xp=xp)
         out = self.module.logits(xp, params, onehot, consts, self)
-        return out - xp.reshape(
-            _logsumexp_last(xp, out), (values.shape[0], self.n_sites, 1)
-        ), onehot
+        return out - logsumexp(xp, out, axis=-1, keepdims=True), onehot
 
     def _log_q_values(self, xp, params, values):
         log_cond, onehot = self._log_conditionals(xp, params, values)
@@ -115,11 +114,6 @@ class AutoregressiveNet:
             values = xp.where(flip, 1 - values, values)
         values = xp.reshape(xp.astype(values, backend.state_dtype), (n, *self.shape))
         return model.from_values(values)
-
-
-def _logsumexp_last(xp, a):
-    amax = xp.max(a, axis=-1, keepdims=True)
-    return xp.log(xp.sum(xp.exp(a - amax), axis=-1, keepdims=True)) + amax
 
 
 def architecture_module(architecture: str):

@@ -65,7 +65,7 @@ def run(args) -> int:
 
 
 def _stored_rows(args, specs) -> list[dict]:
-    from leapsbench.harness.runner import run_key
+    from leapsbench.harness.rows import run_key
     from leapsbench.harness.store import ResultStore
 
     by_key = {row["run_key"]: row for row in ResultStore(args.results).rows()}

@@ -36,7 +36,7 @@ def add_grid_arguments(parser) -> None:
     parser.add_argument(
         "--method",
         action="append",
-        help="method name (repeatable; default: all eleven suite methods)",
+        help="method name (repeatable; default: every suite method, i.e. all but wolff)",
     )
     parser.add_argument(
         "--backend",
@@ -239,7 +239,7 @@ def _print(rows: list[dict], fmt: str) -> None:
     from rich.markup import escape
 
     from leapsbench.harness.report import failures, missing_references, summary_table
-    from leapsbench.harness.runner import ROW_KEYS
+    from leapsbench.harness.rows import ROW_KEYS
 
     if fmt == "json":
         print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, default=str))
@@ -295,7 +295,7 @@ def _check_cpu_hours(specs, store, confirmed: bool) -> None:
     order-of-magnitude estimate, :mod:`leapsbench.harness.estimate`); refuse above HOURS_WARNING
     unless ``--yes``."""
     from leapsbench.harness.estimate import HOURS_WARNING, grid_hours
-    from leapsbench.harness.runner import run_key
+    from leapsbench.harness.rows import run_key
 
     done = store.done_keys()
     on_cpu = [

@@ -9,8 +9,9 @@ run with the same benchmark, method, preset, ``--set`` overrides, seed and train
 (``run --train-steps N`` / ``--train-seconds S``; the key ignores backend and ``--n-samples``)
 would use, ``<cache>/<method>/<benchmark>/<hash>-seed<seed>/`` (``runner.cache_entry``), with the
 ``fit.json`` marker: that run then samples this checkpoint (on any backend) instead of
-training.  The training itself is the one such a run does: same method config, same seed stream
-(the first of ``backend.rng(seed).spawn(2)``).  ``--out DIR`` writes elsewhere (``run`` does not
+training.  The training itself is the one such a run does (``runner.fit_into_cache``): same
+method config, same seed stream (the first of ``backend.rng(seed).spawn(2)``); an entry that
+already has its marker is not trained again.  ``--out DIR`` writes elsewhere (``run`` does not
 look there).  ``--resume CHECKPOINT`` starts from a saved checkpoint and continues its learning
 rate schedule and curriculum at its step count; ``--steps`` counts the total, resumed steps
 included.  While training, the state is saved every ``train_checkpoint_every`` steps to
@@ -49,16 +50,14 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    import json
     from pathlib import Path
 
     from rich.progress import Progress
 
-    from leapsbench.atomic import atomic_write_text
     from leapsbench.backends import get_backend
     from leapsbench.harness.benchmarks import get_benchmark
-    from leapsbench.harness.runner import cache_entry, make_spec
-    from leapsbench.leaps.method import make
+    from leapsbench.harness.methods import make_method
+    from leapsbench.harness.runner import cache_entry, fit_into_cache, make_spec
     from leapsbench.method import Budget
 
     from .run import parse_overrides
@@ -66,7 +65,7 @@ def run(args) -> int:
 
     spec = get_benchmark(args.benchmark)
     overrides = parse_overrides(args.overrides)
-    method = make(args.method, args.preset, overrides)
+    method = make_method(args.method, args.preset, overrides)
     method.benchmark = spec.name
     budget = {"train_steps": args.steps, "train_seconds": args.seconds}
     budget = {k: v for k, v in budget.items() if v is not None}  # as leapsbench run's budget
@@ -75,18 +74,8 @@ def run(args) -> int:
         method.load(args.resume, spec.model)
         print(f"resuming from {args.resume} at step {method.steps_done}")
     check_writable_dir(out, "--out" if args.out else "--cache")  # before the training
-    method.training_checkpoint = str(out / "training-state.pt")
     backend = get_backend("torch", device=args.device)
     fit_rng = backend.rng(args.seed).spawn(2)[0]  # as harness.runner: (fit, sample) streams
-    with Progress(transient=True) as bar:
-        task = bar.add_task(f"training {args.method} on {spec.name}", total=None)
-
-        def progress(done, total, **metrics):
-            text = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
-            bar.update(task, completed=done, total=total, description=f"training {text}")
-
-        info = method.fit(spec.model, backend, fit_rng, Budget(**budget), progress)
-    method.save(out)
     run_spec = make_spec(
         spec.name,
         args.method,
@@ -98,14 +87,22 @@ def run(args) -> int:
         budget=budget,
         cache_dir=args.cache,
     )
-    marker = {
-        "fit_info": info,
-        "train_seconds": info["train_seconds"],
-        "spec": run_spec,
-        "resumed_from": args.resume,
-    }
-    text = json.dumps(marker, sort_keys=True, default=str)
-    atomic_write_text(out / "fit.json", text)
+    record = {"spec": run_spec, "resumed_from": args.resume}
+    with Progress(transient=True) as bar:
+        task = bar.add_task(f"training {args.method} on {spec.name}", total=None)
+
+        def progress(done, total, **metrics):
+            text = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
+            bar.update(task, completed=done, total=total, description=f"training {text}")
+
+        info, _, reused = fit_into_cache(
+            method, out, spec.model, backend, fit_rng, Budget(**budget), progress, record
+        )
+    if reused:
+        print(f"{out} already holds this trained {args.method} (fit.json): nothing to train")
+        return 0
+    if not (out / "fit.json").is_file():
+        raise RuntimeError(f"trained {args.method}, but could not write its checkpoint to {out}")
     loss = "n/a" if info["final_loss"] is None else f"{info['final_loss']:.4g}"
     print(
         f"trained {args.method} on {spec.name}: {info['train_steps']} steps "

@@ -23,10 +23,9 @@ cluster).
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import Executor
 
-from .runner import KEY_FIELDS, ROW_KEYS, run_key
+from .rows import empty_row, run_key
 
 EXTRA_HINT = "pip install 'leapsbench[dask]'"
 GPU_RESOURCE = "GPU"
@@ -49,14 +48,8 @@ def needs_gpu(spec: dict) -> bool:
 
 def failed_row(spec: dict, err: BaseException) -> dict:
     """The result row of a task that never returned one (worker lost, retries spent)."""
-    row = dict.fromkeys(ROW_KEYS)
-    row.update({k: spec[k] for k in KEY_FIELDS})
-    row.update(
-        run_key=run_key(spec),
-        overrides=json.dumps(spec["overrides"], sort_keys=True),
-        status="error",
-        error=f"{type(err).__name__} on the Dask cluster: {err}",
-    )
+    row = empty_row(spec, status="error")
+    row["error"] = f"{type(err).__name__} on the Dask cluster: {err}"
     return row
 
 

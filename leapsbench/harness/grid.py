@@ -12,7 +12,8 @@ from __future__ import annotations
 import itertools
 from concurrent.futures import Executor, Future, as_completed
 
-from .runner import make_spec, run_key, run_task
+from .rows import run_key
+from .runner import make_spec, run_task
 
 
 class InlineExecutor(Executor):

@@ -18,11 +18,10 @@ None — no error bar — never "± 0" or NaN; a non-finite ⟨m⟩ or log Ẑ i
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 from scipy.special import logsumexp
 
+from leapsbench import autocorr
 from leapsbench.estimators import island_weighted_mean, kish_ess, log_z_estimate, weighted_mean
 
 from .reliability import ISLAND_MIN_ESS
@@ -45,15 +44,11 @@ def _finite(name: str, value) -> float | None:
     return _float(value)
 
 
-def chain_ess(observables: dict[str, np.ndarray]) -> float | None:
-    """n / τ_int of m and of E (chains × steps), the smaller of the two; None without autocorr.
+def chain_ess(observables: dict[str, np.ndarray]) -> float:
+    """n / τ_int of m and of E (chains × steps), the smaller of the two.
 
     Chains too short for an autocorrelation window raise a ValueError (:mod:`leapsbench.autocorr`).
     """
-    try:
-        autocorr = importlib.import_module("leapsbench.autocorr")
-    except ModuleNotFoundError:
-        return None
     return float(
         min(autocorr.chain_ess(np.asarray(observables[k]), strict=True) for k in ("m", "E"))
     )

@@ -1,8 +1,8 @@
 """The LEAPS paper's published ΔMag on its six benchmarks (shown beside ours in tables).
 
 Source: Holderrieth, Albergo, Jaakkola, "LEAPS: A discrete neural sampler via locally equivariant
-networks" (2025), benchmark listing in /work/shared/papers/leaps-benchmark-listing.txt
-(Ising L = 24, J = 1; Potts q = 4, L = 16, J = 1; ΔMag of LEAPS).
+networks" (2025), benchmark listing in ../shared/papers/leaps-benchmark-listing.txt (from the
+repository root; Ising L = 24, J = 1; Potts q = 4, L = 16, J = 1; ΔMag of LEAPS).
 """
 
 from __future__ import annotations

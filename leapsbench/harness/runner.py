@@ -30,8 +30,6 @@ the wall time the run actually computed).
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import time
 import traceback
@@ -48,80 +46,11 @@ from .benchmarks import get_benchmark
 from .methods import make_method
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
-from .reference import REFERENCE_DIR, find_reference
+from .reference_lookup import REFERENCE_DIR, find_reference
 from .reliability import unreliable_reason
+from .rows import config_hash, empty_row, to_json
 
-KEY_FIELDS = ("benchmark", "method", "preset", "backend", "device", "dtype", "seed")
 MAX_DIAGNOSTIC_SIZE = 4096
-ROW_KEYS = (
-    "run_key",
-    "benchmark",
-    "method",
-    "preset",
-    "backend",
-    "device",
-    "dtype",
-    "seed",
-    "n_samples",
-    "train_seconds",
-    "sample_seconds",
-    "total_seconds",
-    "cpu_seconds",
-    "mag",
-    "mag_err",
-    "mag_ref",
-    "mag_ref_err",
-    "delta_mag",
-    "ess",
-    "ess_fraction",
-    "ess_per_second",
-    "n_islands",
-    "n_islands_effective",
-    "unreliable",
-    "log_z",
-    "log_z_err",
-    "log_z_ref",
-    "log_z_error",
-    "log_z_error_per_site",
-    "reference_source",
-    "param_count",
-    "n_evaluations",
-    "n_network_evaluations",
-    "n_energy_evaluations",
-    "budget",
-    "budget_seconds",
-    "checkpoint_reused",
-    "source",
-    "versions",
-    "git_commit",
-    "host",
-    "config",
-    "overrides",
-    "fit_info",
-    "diagnostics",
-    "mag_histogram",
-    "status",
-    "error",
-    "finished_at",
-)
-"""Every row has exactly these keys (None where a value does not apply)."""
-
-
-def _to_json(obj) -> str:
-    return json.dumps(obj, sort_keys=True, default=_plain)
-
-
-def _plain(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
-
-
-def config_hash(data: dict) -> str:
-    """First 12 hex digits of the SHA-256 of ``data`` as canonical JSON."""
-    return hashlib.sha256(_to_json(data).encode()).hexdigest()[:12]
 
 
 def make_spec(
@@ -160,26 +89,6 @@ def make_spec(
         "no_train": bool(no_train),
         "checkpoint": None if checkpoint is None else str(Path(checkpoint).resolve()),
     }
-
-
-def run_key(spec: dict) -> str:
-    """benchmark/method/preset/backend/device/dtype/seed plus a hash of overrides and budget.
-
-    ``device`` is the spec's (``"default"`` unless one was asked for), not the resolved device
-    that the row's ``device`` column records, so the keys of stored rows stay valid.
-    """
-    parts = [str(spec[k]) for k in KEY_FIELDS]
-    keyed = {"overrides": spec["overrides"], "budget": spec["budget"]}
-    if spec.get("checkpoint"):  # absent from older specs: their keys stay as they were
-        keyed["checkpoint_sha256"] = file_sha256(spec["checkpoint"])
-    parts.append(config_hash(keyed))
-    return "|".join(parts)
-
-
-@functools.lru_cache(maxsize=16)
-def file_sha256(path: str) -> str:
-    """SHA-256 hex digest of the file at ``path``."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _small_diagnostics(diagnostics: dict) -> dict:
@@ -231,20 +140,26 @@ def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> P
     return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
 
 
-def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
-    """(fit diagnostics, train seconds, reused?) — from the checkpoint cache when possible."""
-    cacheable = spec["cache_dir"] and method.trains
+def fit_into_cache(
+    method, entry, model, backend, rng, budget, progress=None, record=None, no_train=False
+) -> tuple[dict, float, bool]:
+    """(fit diagnostics, train seconds, reused?) of ``method``.
+
+    A method that ``trains`` is loaded from the cache directory ``entry`` when its ``fit.json``
+    marker exists; otherwise (a RuntimeError with ``no_train``) it is fitted (timed between
+    ``backend.synchronize()`` calls) with its training state in ``entry/training-state.pt``,
+    saved to ``entry`` and the marker, with ``record`` added, written last (a failed write
+    warns: the trained method is still usable).  ``entry`` None: nothing is cached."""
+    cacheable = entry is not None and method.trains
     if cacheable:
-        path = cache_entry(
-            spec["cache_dir"], method, spec["benchmark"], spec["budget"], spec["seed"]
-        )
-        marker = path / "fit.json"
+        entry = Path(entry)
+        marker = entry / "fit.json"
         if marker.is_file():
             saved = _read_marker(marker)
-            method.load(str(path), model)
+            method.load(str(entry), model)
             return saved["fit_info"], saved["train_seconds"], True
-        method.training_checkpoint = str(path / "training-state.pt")  # resumed from
-    if method.trains and spec.get("no_train"):
+        method.training_checkpoint = str(entry / "training-state.pt")  # resumed from
+    if method.trains and no_train:
         where = f"{marker} does not exist" if cacheable else "no cache directory given"
         raise RuntimeError(
             f"no trained {method.name} checkpoint for this run: {where} (--no-train samples "
@@ -257,16 +172,29 @@ def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, flo
     backend.synchronize()
     seconds = time.perf_counter() - start
     if cacheable:
-        marker_text = _to_json({"fit_info": fit_info, "train_seconds": seconds, "spec": spec})
+        marker_text = to_json({"fit_info": fit_info, "train_seconds": seconds, **(record or {})})
         try:
-            path.mkdir(parents=True, exist_ok=True)
-            method.save(str(path))
+            entry.mkdir(parents=True, exist_ok=True)
+            method.save(str(entry))
             atomic_write_text(marker, marker_text)
         except OSError as err:  # the trained method is still here: sample it, keep the row
             warnings.warn(
-                f"could not cache the trained {method.name} in {path}: {err}", stacklevel=2
+                f"could not cache the trained {method.name} in {entry}: {err}", stacklevel=2
             )
-    return json.loads(_to_json(fit_info)), seconds, False
+    return json.loads(to_json(fit_info)), seconds, False
+
+
+def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, float, bool]:
+    """:func:`fit_into_cache` for a run: its cache entry, the fit share of its time budget."""
+    entry = None
+    if spec["cache_dir"]:
+        cache_dir, budget_spec = spec["cache_dir"], spec["budget"]
+        entry = cache_entry(cache_dir, method, spec["benchmark"], budget_spec, spec["seed"])
+    fit_budget, record = split_seconds(budget), {"spec": spec}
+    no_train = spec.get("no_train", False)
+    return fit_into_cache(
+        method, entry, model, backend, rng, fit_budget, progress, record, no_train=no_train
+    )
 
 
 def _read_marker(marker: Path) -> dict:
@@ -297,7 +225,7 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         train_seconds, reused, row["source"] = None, True, fit_info["source"]
     else:
         fit_info, train_seconds, reused = _fit(
-            method, spec, model, backend, fit_rng, split_seconds(budget), progress
+            method, spec, model, backend, fit_rng, budget, progress
         )
     backend.synchronize()
     start = time.perf_counter()
@@ -323,10 +251,10 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         n_energy_evaluations=int(samples.n_evaluations - samples.n_network_evaluations),
         checkpoint_reused=reused,
         source=source,
-        config=_to_json(method.config),
-        fit_info=_to_json(fit_info),
-        diagnostics=_to_json(_small_diagnostics(samples.diagnostics)),
-        mag_histogram=_to_json(magnetization_histogram(samples)),
+        config=to_json(method.config),
+        fit_info=to_json(fit_info),
+        diagnostics=to_json(_small_diagnostics(samples.diagnostics)),
+        mag_histogram=to_json(magnetization_histogram(samples)),
     )
     row["unreliable"] = unreliable_reason({**row, "status": "ok"})
     return row
@@ -334,18 +262,8 @@ def _execute(spec: dict, progress, row: dict) -> dict:
 
 def run_task(spec: dict, progress=None) -> dict:
     """Run ``spec`` (from :func:`make_spec`) and return its result row (keys :data:`ROW_KEYS`)."""
-    row = dict.fromkeys(ROW_KEYS)
-    row.update({k: spec[k] for k in KEY_FIELDS})
-    row.update(
-        run_key=run_key(spec),
-        overrides=_to_json(spec["overrides"]),
-        budget=_to_json(spec["budget"]),
-        budget_seconds=spec["budget"].get("seconds"),
-        status="ok",
-        versions=None,
-        git_commit=git_commit(),
-        host=_to_json(host()),
-    )
+    row = empty_row(spec, status="ok")
+    row.update(git_commit=git_commit(), host=to_json(host()))
     try:
         row.update(_execute(spec, progress, row))
     except NotApplicable as err:
@@ -354,7 +272,7 @@ def run_task(spec: dict, progress=None) -> dict:
     except Exception as err:  # a failing method becomes a row, never a crashed grid
         row["status"] = "error"
         row["error"] = f"{type(err).__name__}: {err}"
-        row["fit_info"] = _to_json({"traceback": traceback.format_exc(limit=6)})
-    row["versions"] = _to_json(versions())
+        row["fit_info"] = to_json({"traceback": traceback.format_exc(limit=6)})
+    row["versions"] = to_json(versions())
     row["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return row

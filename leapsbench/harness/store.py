@@ -19,7 +19,7 @@ from pathlib import Path
 
 from leapsbench.atomic import atomic_write_text
 
-from .runner import ROW_KEYS
+from .rows import ROW_KEYS
 
 DEFAULT_RESULTS_DIR = Path("results") / "runs"
 

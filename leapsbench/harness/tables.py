@@ -150,7 +150,7 @@ def budget_label(row: dict) -> str:
 
 
 def _key_has_no_budget(row: dict) -> bool:
-    from .runner import config_hash
+    from .rows import config_hash
 
     overrides = row.get("overrides") or "{}"
     overrides = json.loads(overrides) if isinstance(overrides, str) else overrides

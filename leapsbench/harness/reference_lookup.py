@@ -7,10 +7,11 @@ docs/CONTRACTS.md); whatever is still missing stays None and the run reports no 
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from leapsbench.exact import exact_reference
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "results" / "reference"
 
@@ -26,16 +27,6 @@ class Reference:
     source: str = "none"
 
 
-def _exact(model):
-    try:
-        exact = importlib.import_module("leapsbench.exact")
-    except ModuleNotFoundError as err:
-        if err.name not in ("leapsbench.exact",):
-            raise
-        return None
-    return exact.exact_reference(model)
-
-
 def _stored(name: str, directory: Path) -> dict:
     path = Path(directory) / f"{name}.json"
     return json.loads(path.read_text()) if path.is_file() else {}
@@ -45,7 +36,7 @@ def find_reference(name: str, model, directory: Path | str = REFERENCE_DIR) -> R
     """The best available reference of benchmark ``name`` (module docstring)."""
     values: dict = {}
     sources: list[str] = []
-    exact = _exact(model)
+    exact = exact_reference(model)
     if exact is not None:
         values["log_z"] = (exact.log_z, 0.0)
         if exact.mag is not None:
