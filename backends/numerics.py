@@ -24,12 +24,15 @@ def log_mean_exp(xp, a, axis=None, keepdims: bool = False):
 def lookup(xp, table, index):
     """``table[index]`` for a 1-D ``table`` and a non-negative integer ``index`` of any shape.
 
-    ``take`` wants 1-D int64 indices; on torch this calls ``index_select`` directly, since
-    array_api_compat's ``take`` first rewrites negative indices, a whole extra pass over the
-    indices that costs several times the gather itself.
+    ``take`` wants 1-D int64 indices; numpy's takes any shape and integer dtype (one call, no
+    reshapes or casts: the per-call overhead matters for small arrays); on torch this calls
+    ``index_select`` directly, since array_api_compat's ``take`` first rewrites negative
+    indices, a whole extra pass that costs several times the gather itself.
     """
     import array_api_compat
 
+    if array_api_compat.is_numpy_namespace(xp):
+        return xp.take(table, index)
     flat = xp.astype(xp.reshape(index, (-1,)), xp.int64)
     if array_api_compat.is_torch_namespace(xp):
         gathered = table.index_select(0, flat)

@@ -261,18 +261,26 @@ def has_planes(lattice) -> bool:
     return lattice.periodic and lattice.Lx % 2 == 0 and lattice.Ly % 2 == 0
 
 
+_NEW_AXIS_1 = (slice(None), None, ...)
+
+
 def _pair(xp, a, b):
     """a and b stacked on a new axis 1 (one concat: cheaper per call than ``stack``)."""
-    return xp.concat([a[:, None, ...], b[:, None, ...]], axis=1)
+    return xp.concat([a[_NEW_AXIS_1], b[_NEW_AXIS_1]], axis=1)
+
+
+def _roll_slices(shift: int, axis: int):
+    cut, head = -1 if shift == 1 else 1, (slice(None),) * axis
+    return (*head, slice(cut, None), ...), (*head, slice(None, cut), ...)
+
+
+_ROLL_SLICES = {(shift, axis): _roll_slices(shift, axis) for shift in (1, -1) for axis in (1, 2)}
 
 
 def _roll(xp, a, shift: int, axis: int):
     """``roll`` by ±1 of a (B, h, w) array along axis 1 or 2 (one concat of two slices)."""
-    cut = -1 if shift == 1 else 1
-    head = (slice(None),) * axis
-    return xp.concat(
-        [a[(*head, slice(cut, None), ...)], a[(*head, slice(None, cut), ...)]], axis=axis
-    )
+    first, second = _ROLL_SLICES[shift, axis]
+    return xp.concat([a[first], a[second]], axis=axis)
 
 
 def to_planes(xp, x):
@@ -304,7 +312,7 @@ def plane_neighbours(xp, other, colour: int):
     o0, o1 = other[:, 0, ...], other[:, 1, ...]
     shift = 1 if colour == 0 else -1
     return (
-        xp.flip(other, axis=1),
+        _pair(xp, o1, o0),
         other,
         _pair(xp, _roll(xp, o1, 1, 1), _roll(xp, o0, -1, 1)),
         _pair(xp, _roll(xp, o0, shift, 2), _roll(xp, o1, -shift, 2)),

@@ -1,5 +1,6 @@
-"""The ratio-gate machinery itself (leapsbench.perf), in the normal test run: sleep-based kernels
-give known ratios, so these checks hold on any machine load."""
+"""The ratio-gate machinery itself (leapsbench.perf), in the normal test run: kernels that spin
+for a known amount of this process's CPU time, timed with ``time.process_time``, give known
+ratios whatever else the machine runs (sleep-based kernels overshoot by milliseconds under load)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,27 @@ def _sleeper(seconds):
     return lambda: time.sleep(seconds)
 
 
+def _spinner(cpu_seconds):
+    """A kernel that burns ``cpu_seconds`` of this process's CPU time."""
+
+    def spin():
+        start = time.process_time()
+        while time.process_time() - start < cpu_seconds:
+            pass
+
+    return spin
+
+
+def _cpu_ratio(name, kernel, reference, repeats):
+    return measure_ratio(
+        name, kernel, reference, repeats=repeats, min_seconds=0.01, clock=time.process_time
+    )
+
+
 def test_measure_ratio_recovers_a_known_ratio():
-    m = measure_ratio("sleep", _sleeper(0.004), _sleeper(0.002), repeats=5, min_seconds=0.01)
+    m = _cpu_ratio("spin", _spinner(0.004), _spinner(0.002), repeats=5)
     assert len(m.ratios) == 5
-    assert 1.5 < m.median < 2.6  # sleep overshoot is a few 0.1 ms at most
+    assert 1.5 < m.median < 2.6  # the overshoot of a spin is one clock read
     assert m.spread >= 1.0
     assert "median ratio" in gate_message(m, 1.5)
 
@@ -29,10 +47,8 @@ def test_slowed_doubles_the_ratio():
     twice = slowed(lambda: calls.append(1), 2)
     twice()
     assert len(calls) == 2
-    base = measure_ratio("b", _sleeper(0.002), _sleeper(0.002), repeats=3, min_seconds=0.01)
-    slow = measure_ratio(
-        "s", slowed(_sleeper(0.002)), _sleeper(0.002), repeats=3, min_seconds=0.01
-    )
+    base = _cpu_ratio("b", _spinner(0.002), _spinner(0.002), repeats=3)
+    slow = _cpu_ratio("s", slowed(_spinner(0.002)), _spinner(0.002), repeats=3)
     assert slow.median > 1.6 * base.median
 
 
