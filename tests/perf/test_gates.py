@@ -57,13 +57,6 @@ def potts_delta_energy_numpy():
     return lambda: model.delta_energy(x), lambda: ref.numpy_potts_delta_energy(x, 3)
 
 
-def ising_delta_energy_vs_matmul():
-    """Ising ΔE on numpy (L = 64) vs a 256 × 256 numpy matmul: a machine-speed yardstick."""
-    model, backend = ising(64, beta=0.44), _backend("numpy")
-    x = _states(model, backend)
-    return lambda: model.delta_energy(x), ref.matmul(256)
-
-
 def leaps_conv_torch():
     """Array-API LE-conv forward (paper preset, Ising L = 8, 8 states) on torch vs the same
     network written directly in torch (tests/perf/test_leaps_networks_perf.py)."""
@@ -234,15 +227,14 @@ def swendsen_wang_numpy_vs_c_l64():
 
 # name -> (builder, threshold on the median ratio); see docs/perf.md for the measured spread.
 GATES = {
-    "ising_delta_energy_numpy": (ising_delta_energy_numpy, 1.3),
+    "ising_delta_energy_numpy": (ising_delta_energy_numpy, 1.8),
     "ising_delta_energy_torch": (ising_delta_energy_torch, 1.5),
-    "potts_delta_energy_numpy": (potts_delta_energy_numpy, 1.3),
-    "ising_delta_energy_vs_matmul": (ising_delta_energy_vs_matmul, 5.0),
-    "leaps_conv_torch": (leaps_conv_torch, 0.75),
-    "leaps_mlp_numpy_vs_matmul": (leaps_mlp_numpy_vs_matmul, 13.0),
+    "potts_delta_energy_numpy": (potts_delta_energy_numpy, 1.5),
+    "leaps_conv_torch": (leaps_conv_torch, 0.95),
+    "leaps_mlp_numpy_vs_matmul": (leaps_mlp_numpy_vs_matmul, 6.5),
     "leaps_attention_numpy_vs_matmul": (leaps_attention_numpy_vs_matmul, 55.0),
-    "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 14.0),
-    "made_sampling_numpy_vs_matmul": (made_sampling_numpy_vs_matmul, 32.0),
+    "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 8.4),
+    "made_sampling_numpy_vs_matmul": (made_sampling_numpy_vs_matmul, 20.0),
     "metropolis_numpy_l64": (metropolis_numpy_l64, 1.4),
     "metropolis_numpy_l256": (metropolis_numpy_l256, 1.5),
     "metropolis_torch_l64": (metropolis_torch_l64, 1.35),
@@ -253,33 +245,33 @@ GATES = {
 }
 
 
-# measure_ratio options per gate: the sweep gates (CPU kernels only) time this process's CPU
-# time, since wall-time ratios of these pairs swing 0.04-7 on a loaded machine (docs/perf.md).
-CPU_TIMED = ("metropolis_", "swendsen_wang_")
-OPTIONS = {
-    name: {"clock": time.process_time, "min_seconds": 0.1}
-    for name in GATES
-    if name.startswith(CPU_TIMED)
-}
+# measure_ratio options: every gate here times CPU kernels only (numpy, torch CPU), so all time
+# this process's CPU time; wall-time ratios swing 0.04-7 on a loaded machine (docs/perf.md).
+OPTIONS = {"clock": time.process_time, "min_seconds": 0.1}
 
 
 @pytest.mark.parametrize("name", list(GATES))
 def test_gate(name, ratio_gate):
     builder, threshold = GATES[name]
     kernel, reference = builder()
-    ratio_gate(name, kernel, reference, threshold, **OPTIONS.get(name, {}))
+    ratio_gate(name, kernel, reference, threshold, **OPTIONS)
+
+
+# The injected slowdown of each gate's twin: 2x, but 3x for the gates against C, whose threshold
+# (0.6x of C, issue 18) sits more than 2x above a kernel that already beats C (ratios 0.8-1.0).
+SLOWDOWN = {name: 3 if "_vs_c_" in name else 2 for name in GATES}
 
 
 @pytest.mark.parametrize("name", list(GATES))
-def test_gate_fires_on_2x_slowdown(name, ratio_gate):
+def test_gate_fires_on_slowdown(name, ratio_gate):
     builder, threshold = GATES[name]
     kernel, reference = builder()
     ratio_gate(
-        name + "[2x]",
-        slowed(kernel, 2),
+        f"{name}[{SLOWDOWN[name]}x]",
+        slowed(kernel, SLOWDOWN[name]),
         reference,
         threshold,
         repeats=7,
         expect="fire",
-        **OPTIONS.get(name, {}),
+        **OPTIONS,
     )
