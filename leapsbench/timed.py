@@ -36,7 +36,7 @@ class Deadline:
 
     seconds: float
     backend: object = None
-    start: float = field(default_factory=time.perf_counter)
+    start: float = field(default_factory=lambda: time.perf_counter())
 
     def elapsed(self) -> float:
         if self.backend is not None:
@@ -63,17 +63,24 @@ def units_that_fit(seconds_left: float, units_done: float, seconds_spent: float)
 
 
 def sample_for(
-    seconds: float, draw, first: int, log_z0: float, multiple: int = 1, backend=None
+    seconds: float,
+    draw,
+    first: int,
+    log_z0: float,
+    multiple: int = 1,
+    backend=None,
+    smallest: int = 1,
 ) -> Samples:
     """Weighted samples from ``draw(n) -> Samples`` chunks for ``seconds`` (module docstring);
-    ``multiple`` is the island size when the sampler resamples within islands (else 1)."""
+    ``multiple`` is the island size when the sampler resamples within islands (else 1);
+    ``smallest`` is the fewest samples ``draw`` accepts (no smaller chunk is started)."""
     deadline = Deadline(seconds, backend)
     parts, last = [draw(first)], first
     while True:
         done = sum(p.n_samples for p in parts)
         n = min(units_that_fit(deadline.remaining(), done, deadline.elapsed()), GROWTH * last)
         n -= n % multiple
-        if n < multiple:
+        if n < max(multiple, smallest):
             break
         parts.append(draw(n))
         last = n

@@ -55,6 +55,8 @@ from leapsbench.samples import Samples
 
 WEIGHT_MODES = ("exact", "euler")
 SITE_MODES = ("all", "checkerboard")
+MIN_WALKERS = 2
+"""The fewest walkers a sample may have (one walker has no weight spread to estimate)."""
 
 
 def _check_int(name: str, value, minimum: int) -> None:
@@ -88,7 +90,7 @@ class CTMCConfig:
 
     def __post_init__(self):
         _check_int("n_steps", self.n_steps, 1)
-        _check_int("n_walkers", self.n_walkers, 2)
+        _check_int("n_walkers", self.n_walkers, MIN_WALKERS)
         if self.weights not in WEIGHT_MODES:
             known = ", ".join(WEIGHT_MODES)
             raise ValueError(f"unknown weight mode {self.weights!r}; known: {known}")

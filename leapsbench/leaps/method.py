@@ -39,7 +39,7 @@ from leapsbench.timed import sample_for
 
 from .authors import read_authors_checkpoint
 from .checkpoint import load_checkpoint
-from .ctmc import CTMCConfig, leaps_sample
+from .ctmc import MIN_WALKERS, CTMCConfig, leaps_sample
 from .networks import checked_hyper, default_hyper, make_network
 from .train import TrainConfig, train_leaps
 
@@ -269,7 +269,7 @@ class LeapsMethod(Adapter):
             return leaps_sample(self.network, params, model, backend, rng, chunk)
 
         first = -(-min(sampler.n_walkers, FIRST_TIMED_CHUNK) // island) * island
-        return sample_for(seconds, draw, first, model.log_z0, island, backend)
+        return sample_for(seconds, draw, first, model.log_z0, island, backend, MIN_WALKERS)
 
     def save(self, path) -> None:
         sampler, training = self.settings.sampler, self.settings.training
