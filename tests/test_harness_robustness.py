@@ -340,3 +340,22 @@ def test_summary_table_prints_error_bars():
     console.print(summary_table([row]))
     text = console.export_text()
     assert "0.0123 ± 0.0041" in text and "0.5 " in text and "0.5 ±" not in text
+
+
+def test_summary_table_shows_no_training_time_for_methods_that_do_not_train():
+    from rich.console import Console
+
+    from leapsbench.harness.report import summary_table
+
+    base = {"benchmark": "b", "backend": "numpy", "seed": 0, "status": "ok"}
+    rows = [
+        base | {"method": "metropolis", "param_count": None, "train_seconds": 0.0},
+        base | {"method": "van-made", "param_count": 120, "train_seconds": 3.25},
+    ]
+    console = Console(width=200, record=True)
+    console.print(summary_table(rows))
+    lines = console.export_text().splitlines()
+    metropolis = next(line for line in lines if "metropolis" in line)
+    train_cell = metropolis.split("│")[8]  # benchmark, method, backend, seed, ΔMag, ESS/n, ΔlogZ
+    assert train_cell.strip() == "—"
+    assert any("van-made" in line and "3.2" in line for line in lines)

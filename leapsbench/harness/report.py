@@ -108,6 +108,8 @@ def summary_table(rows: list[dict], title: str = "results") -> Table:
                 text = method_label(value, row.get("source"))
             elif key == "train_seconds" and row.get("source") == "authors":
                 text = NOT_OURS
+            elif key == "train_seconds" and not (_shown(row.get("param_count")) or 0) > 0:
+                text = "—"  # a method that does not train (as in the tables)
             cells.append(escape(text))
         if row.get("status") not in ("ok", "n/a"):
             cells[-1] = "[red]error[/]"
