@@ -4,8 +4,9 @@
 seconds spent, training + sampling; the process's CPU seconds; or the evaluations, sampling +
 training network passes, a point whose training count is unknown left out; mean over seeds),
 log-log, one line per method (:func:`.curves.curve_points`), error bars the standard error over
-seeds.  A point whose runs are unreliable (:mod:`.reliability`) is drawn hollow and without error
-bar.  Results measured elsewhere are marks in their own units, never placed on our CPU-seconds
+seeds (a method with fewer than :data:`.curves.MIN_SEEDS` seeds says so in the legend).  A
+point whose runs are unreliable (:mod:`.reliability`) is drawn hollow and without error bar.
+Results measured elsewhere are marks in their own units, never placed on our CPU-seconds
 axis: horizontal dashed lines for the LEAPS paper listing's ΔMag (:data:`.paper.PAPER_MARK_LABEL`)
 and, given ``marks`` rows (runs of the authors' released checkpoints), a dotted line per
 sampler setting at its ΔMag and log-Z error, labelled with the authors' training steps.
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .curves import curve_points
+from .curves import MIN_SEEDS, curve_points
 from .paper import PAPER_DELTA_MAG, PAPER_MARK_LABEL
 from .plots import _pyplot, _save
 from .tables import summarise
@@ -95,11 +96,18 @@ def _panel(ax, part, key: str, colours: dict, x_key: str) -> None:
         good = shown & ~bad
         err = np.where(good, cells[f"{key}_err"].to_numpy(float), np.nan)
         colour = colours[method]
-        ax.plot(x[shown], y[shown], "-", lw=1, color=colour, label=method)
+        label = method if cells["n_seeds"].min() >= MIN_SEEDS else f"{method} ({_seeds(cells)})"
+        ax.plot(x[shown], y[shown], "-", lw=1, color=colour, label=label)
         ax.errorbar(x[good], y[good], yerr=np.nan_to_num(err[good]), fmt="o", color=colour, ms=4)
         ax.plot(x[bad], y[bad], "o", mfc="none", color=colour, ms=6)
     ax.set_xscale("log")
     ax.set_yscale("log")
+
+
+def _seeds(cells) -> str:
+    """How few seeds a method's points rest on, for its legend entry."""
+    fewest = int(cells["n_seeds"].min())
+    return f"{fewest} seed{'s' if fewest > 1 else ''}; error bar the run's own"
 
 
 def authors_marks(rows: list[dict]) -> dict[str, list[tuple[str, dict]]]:
