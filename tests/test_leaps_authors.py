@@ -105,6 +105,18 @@ def test_every_backend_gives_the_numpy_output(saved, backend):
     np.testing.assert_allclose(backend.to_numpy(got), expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("block", [1, 300, 10**9])  # one site per block, uneven blocks, whole
+def test_blocked_kernel_matches_their_forward(saved, monkeypatch, block):
+    """The state-dependent kernel formed in blocks of sites gives their output for any block size
+    (conv.BLOCK_ELEMENTS elements of K at once; 300 splits every layer's sites unevenly)."""
+    from leapsbench.leaps import conv
+
+    monkeypatch.setattr(conv, "BLOCK_ELEMENTS", block)
+    checkpoint, path = saved
+    network, params, model = load_authors_checkpoint(path)
+    assert_matches_theirs(checkpoint, network, params, model, n=3)
+
+
 # --- bad files ----------------------------------------------------------------------------
 
 

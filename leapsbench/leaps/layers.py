@@ -1,8 +1,8 @@
 """Array-API building blocks of the locally equivariant networks (one code path, every backend).
 
 Everything here is a pure function of arrays through the namespace ``xp`` (numpy, torch with
-autograd, cupy, array-api-strict): no library is imported, every array is created with an
-explicit ``dtype=`` and ``device=``.
+autograd, cupy, array-api-strict): no array library is imported (numpy only builds index
+tables on the host), every array is created with an explicit ``dtype=`` and ``device=``.
 
 - ``silu(z) = z σ(z)``, written as ``z (1 + tanh(z/2)) / 2`` (no overflow for large |z|); on
   torch its fused kernel (the one place a library function is called directly: the formula's
@@ -11,9 +11,10 @@ explicit ``dtype=`` and ``device=``.
   cancels exactly but costs a third of the attention backward pass).
 - ``time_features``: τ(t) = silu(t w + b), a width-T embedding of t ∈ [0, 1] shared by the layers.
 - ``state_one_hot``: e_i = one-hot of the value index of site i (Ising value a ↔ spin 1 − 2a).
-- ``kernel_offsets`` / ``unfold``: the k × k periodic neighbourhood without its centre, as a stack
-  of rolled copies u_{i+d}; offsets d ≡ 0 modulo the lattice (a kernel wider than the lattice
-  wraps onto the site itself) are dropped, so the centre stays masked on every lattice.
+- ``kernel_offsets`` / ``unfold``: the k × k periodic neighbourhood without its centre, as the
+  neighbours u_{i+d} (one gather with a host-side numpy index table); offsets d ≡ 0 modulo the
+  lattice (a kernel wider than the lattice wraps onto the site itself) are dropped, so the centre
+  stays masked on every lattice.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import functools
 
 import array_api_compat
+import numpy as np
 
 ISING_LEVELS = (1, -1)  # spin of value index 0 and 1
 
@@ -72,6 +74,21 @@ def kernel_offsets(kernel_size: int, shape: tuple[int, int]) -> tuple[tuple[int,
     )
 
 
-def unfold(xp, u, offsets, axis: int = 3):
-    """Stack of u_{i+d} (periodic) over ``offsets`` along a new ``axis``; u is (B, Lx, Ly, C)."""
-    return xp.stack([xp.roll(u, shift=(-dx, -dy), axis=(1, 2)) for dx, dy in offsets], axis=axis)
+@functools.lru_cache(maxsize=256)
+def neighbour_index(shape: tuple[int, int], offsets) -> np.ndarray:
+    """(Lx·Ly·|D|,) flat index of the periodic neighbour i + d of every site i, offset d."""
+    ix, iy = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
+    d = np.asarray(offsets).reshape(1, 1, -1, 2)
+    jx, jy = (ix[..., None] + d[..., 0]) % shape[0], (iy[..., None] + d[..., 1]) % shape[1]
+    return (jx * shape[1] + jy).reshape(-1)
+
+
+def unfold(xp, u, offsets):
+    """u_{i+d} (periodic) for every site i and offset d, (B, Lx, Ly, |D|, C); u is (B, Lx, Ly, C).
+
+    One gather with a cached index (224 rolled copies stacked cost 10 % of the authors' 15 × 15
+    forward)."""
+    batch, lx, ly, c = u.shape
+    index = xp.asarray(neighbour_index((lx, ly), offsets), device=array_api_compat.device(u))
+    neighbours = xp.take(xp.reshape(u, (batch, lx * ly, c)), index, axis=1)
+    return xp.reshape(neighbours, (batch, lx, ly, len(offsets), c))

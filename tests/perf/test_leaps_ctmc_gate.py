@@ -19,7 +19,7 @@ from __future__ import annotations
 import pytest
 from leapsbench.backends import BackendUnavailable, get_backend
 
-from leapsbench.leaps import ctmc
+from leapsbench.leaps import conv, ctmc
 from leapsbench.leaps.layers import kernel_offsets
 from leapsbench.leaps.networks import make_network
 from leapsbench.models import ising
@@ -49,8 +49,8 @@ def _ising_delta(torch, s, J=1.0, field=0.0):
 
 def direct_ising_le_conv(torch, params, net, spins, t):
     """The Ising LE-conv scores g (B, Lx, Ly) of :mod:`leapsbench.leaps.conv` (same algorithm:
-    rolled neighbour stacks, [silu(h), 1] @ [A; b1], the kernel contracted by matmuls), in
-    plain torch."""
+    rolled neighbour stacks, [silu(h), 1] @ [A; b1] in blocks of ``conv.BLOCK_ELEMENTS``, the
+    kernel contracted by matmuls), in plain torch."""
     silu = torch.nn.functional.silu
     batch, n_sites, c = spins.shape[0], net.n_sites, net.hyper["channels"]
     sizes = net.hyper["kernel_sizes"]
@@ -69,7 +69,7 @@ def direct_ising_le_conv(torch, params, net, spins, t):
         p = f"layer{layer}."
         n = len(kernel_offsets(k, net.shape))
         weight = torch.cat([params[p + "A"].reshape(c, n * c), params[p + "b1"].reshape(1, n * c)])
-        state_part = silu((torch.cat([silu(h), ones], dim=-1) @ weight).reshape(-1, n, c))
+        hidden = torch.cat([silu(h), ones], dim=-1).reshape(-1, c + 1)
         phi = (
             silu(
                 silu(tcol * params[p + "t1.w"] + params[p + "t1.b"]) @ params[p + "t2.w"]
@@ -79,7 +79,10 @@ def direct_ising_le_conv(torch, params, net, spins, t):
             + params[p + "t3.b"]
         )
         s_nb = unfold(u, k).reshape(batch, n_sites, n)
-        h = (s_nb.reshape(-1, 1, n) @ state_part).reshape(batch, n_sites, c)
+        rows = max(1, conv.BLOCK_ELEMENTS // (n * c))  # K in cache-sized blocks of sites
+        blocks = zip(hidden.split(rows), s_nb.reshape(-1, 1, n).split(rows), strict=True)
+        h = torch.cat([s @ silu((z @ weight).reshape(-1, n, c)) for z, s in blocks])
+        h = h.reshape(batch, n_sites, c)
         h = (h + s_nb @ (params[p + "b2"] + phi[..., None])).reshape(batch, *net.shape, c)
         h = h / n**0.5
     return (h @ params["out.w"]) * (1 + tcol)[:, :, None]
