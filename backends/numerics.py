@@ -39,3 +39,17 @@ def lookup(xp, table, index):
     else:
         gathered = xp.take(table, flat)
     return xp.reshape(gathered, tuple(index.shape))
+
+
+def count_true(xp, mask, axis):
+    """The number of True entries of the boolean ``mask`` along ``axis``.
+
+    numpy and torch sum the booleans with an int32 accumulator: numpy's ``count_nonzero``
+    (a bool conversion and an intp sum) is twice as slow, torch's (and its int64 sum of bools)
+    15× slower on CPU; other libraries use ``count_nonzero``.
+    """
+    import array_api_compat
+
+    if array_api_compat.is_numpy_namespace(xp) or array_api_compat.is_torch_namespace(xp):
+        return xp.sum(mask, axis=axis, dtype=xp.int32)
+    return xp.count_nonzero(mask, axis=axis)

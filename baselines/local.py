@@ -21,24 +21,29 @@ How it is fast (one array-API code path for numpy, torch, cupy and array-api-str
   sweep from :func:`metropolis_acceptance`, :func:`heatbath_flip_probability` and
   :func:`heatbath_weights` (the formulas of :func:`site_kernel`), and looked up per site with
   ``take`` on small int8 indices (the tables are cached per (model, β, rule)).
+* Integer thresholds instead of float uniforms (Ising, Potts Metropolis).  A move with
+  probability p is accepted where b ≤ T, b a raw random 32-bit pattern read as int32
+  (``Rng.bits32``, the cheapest draw of every library) and T = ⌈2³² p⌉ − 1 − 2³¹
+  (:func:`threshold_table`), so P(accept) = ⌈2³² p⌉ / 2³² ∈ [p, p + 2⁻³²) (2⁻³² where p = 0).
+  The Potts heat-bath draws float32 uniforms for its inverse CDF over float32 weights (each
+  value's probability within ~2⁻²³ of the exact one).
 * Colour planes.  On a periodic lattice with even Lx and Ly the kernel stores the four
   sublattices Q_rc[I, J] = s[2I + r, 2J + c] (r, c ∈ {0, 1}) as two colour arrays (B, 2, Lx/2,
   Ly/2): black = (Q_00, Q_11), white = (Q_01, Q_10).  Every neighbour of a site of one colour
   is a site of the other colour's planes, at the same (I, J) or one step away along I or J
-  (:func:`plane_neighbours`: two planes, two rolls per plane).  So ΔE, the uniforms and the
-  acceptances are computed for the sites being updated only (half of the lattice), and the
-  conversion to and from the (B, Lx, Ly) states callers see happens once per sweep.  Other
-  lattices (odd periodic axes, open boundaries) use the masked update of the whole lattice
-  (:func:`_ising_update`, :func:`_potts_update`), which shares the tables and decisions.
-* float32 uniforms: against float32 tables (Ising, Potts Metropolis) a site accepts with
-  probability P(u < p₃₂) = ⌈2²⁴ p₃₂⌉ / 2²⁴, within 2⁻²³ of the exact p (site_kernel's float64
-  value); the Potts heat-bath inverse CDF (float32 weights, a loop over the q values, no
-  (…, q) arrays) is likewise within ~2⁻²³ per value; int8 arithmetic for states, indices and
-  the flips (s ← s (1 − 2·accept)); rolls and stacks as single concatenations (less per-call
-  overhead at small L).
+  (:func:`plane_neighbours`: two planes, two rolls per plane).  So ΔE, the random numbers and
+  the acceptances are computed for the sites being updated only (half of the lattice), the
+  random numbers of both colours come from one draw per sweep, and the conversion to and from
+  the (B, Lx, Ly) states callers see happens once per sweep.  Other lattices (odd periodic
+  axes, open boundaries) use the masked update of the whole lattice (:func:`_ising_update`,
+  :func:`_potts_update`), which shares the tables and decisions.  (A layout that reflects one
+  plane of each colour, so that both planes' neighbours are the same two rolls, was measured
+  slower on numpy: arithmetic on reversed, negatively strided int8 arrays is ~15× slower.)
+* int8 arithmetic for states, indices and the flips; rolls and stacks as single
+  concatenations (less per-call overhead at small L).
 
 Random streams are reproducible per (seed, backend); they differ between the two layouts (the
-planes draw uniforms for the updated colour only).
+planes draw random numbers for the updated colour only).
 
 Caveat (measured by exact transition matrices): Ising Metropolis flips every site with ΔE ≤ 0
 with certainty, and on tiny tori (2×2, 3×3, 3×4) the sweep then has several invariant sets, so
@@ -53,7 +58,7 @@ import functools
 import array_api_compat
 import array_api_extra as xpx
 import numpy as np
-from leapsbench.backends.numerics import lookup
+from leapsbench.backends.numerics import count_true, lookup
 
 RULES = ("metropolis", "heatbath")
 MAX_NEIGHBOURS = 4
@@ -173,18 +178,33 @@ def backend_table(model, beta: float, rule: str, backend):
     return backend.asarray(table, dtype=xp.float64 if wide else xp.float32)
 
 
+@functools.lru_cache(maxsize=256)
+def threshold_table(model, beta: float, rule: str) -> np.ndarray:
+    """int32 thresholds T = ⌈2³² p⌉ − 1 − 2³¹ of :func:`acceptance_table`'s probabilities p
+    (Ising, Potts Metropolis): an int32 of uniform random bits is ≤ T with probability
+    ⌈2³² p⌉ / 2³² (clipped: p = 0 gives 2⁻³², p = 1 gives 1)."""
+    p = acceptance_table(model, beta, rule)
+    thresholds = np.ceil(np.ldexp(p, 32)) - 1.0 - 2.0**31
+    return np.clip(thresholds, -(2.0**31), 2.0**31 - 1).astype(np.int32)
+
+
+def backend_thresholds(model, beta: float, rule: str, backend):
+    """:func:`threshold_table` on ``backend`` (int32)."""
+    return backend.asarray(threshold_table(model, float(beta), rule), dtype=backend.xp.int32)
+
+
 # -- decisions, shared by the colour-plane and the masked layouts -------------------------------
 
 
-def ising_decide(xp, s, n, u, table):
-    """New spins and the flip mask: flip where u < table[s (n + 5) + 9]."""
-    flip = u < lookup(xp, table, ising_table_index(s, n))
+def ising_decide(xp, s, n, bits, thresholds):
+    """New spins and the flip mask: flip where bits ≤ thresholds[s (n + 5) + 9]."""
+    flip = bits <= lookup(xp, thresholds, ising_table_index(s, n))
     return s * (1 - 2 * xp.astype(flip, s.dtype)), flip
 
 
-def potts_metropolis_decide(xp, s, proposal, d, u, table):
-    """Accept ``proposal`` where u < table[d + 4], d = n(proposal) − n(s)."""
-    accept = u < lookup(xp, table, d + MAX_NEIGHBOURS)
+def potts_metropolis_decide(xp, s, proposal, d, bits, thresholds):
+    """Accept ``proposal`` where bits ≤ thresholds[d + 4], d = n(proposal) − n(s)."""
+    accept = bits <= lookup(xp, thresholds, d + MAX_NEIGHBOURS)
     return s + xp.astype(accept, s.dtype) * (proposal - s), accept
 
 
@@ -201,17 +221,21 @@ def potts_heatbath_draw(xp, s, counts, u, table):
     return new, new != s
 
 
-def potts_proposal(s, rng, q: int):
-    """Metropolis proposal (s + r) mod q with r uniform on {1, …, q − 1}, in int8 (no overflow:
+def proposal_shifts(rng, q: int, shape):
+    """The r ∈ {1, …, q − 1} of Metropolis proposals, uniform, int8 of ``shape``."""
+    return rng.backend.xp.astype(rng.integers(1, q, tuple(shape)), rng.backend.xp.int8)
+
+
+def potts_proposal(xp, s, r, q: int):
+    """Metropolis proposal (s + r) mod q for int8 shifts r ∈ {1, …, q − 1} (no int8 overflow:
     t = s − (q − r) ∈ [1 − q, q − 2], then t + q where t < 0)."""
-    xp = rng.backend.xp
-    t = s - (q - xp.astype(rng.integers(1, q, tuple(s.shape)), s.dtype))
+    t = s - (q - r)
     return t + q * xp.astype(t < 0, s.dtype)
 
 
 def _changed_sites(xp, new, old):
     """Per chain, the number of sites whose value changed (each site is updated once a sweep)."""
-    return xp.count_nonzero(new != old, axis=(1, 2))
+    return count_true(xp, new != old, axis=(1, 2))
 
 
 # -- the masked layout: any lattice, the whole lattice computed per colour class ---------------
@@ -221,8 +245,8 @@ def _ising_update(model, x, beta, rng, rule, active):
     """Update the sites where ``active`` (one colour class) of Ising chains x (B, Lx, Ly)."""
     xp = rng.backend.xp
     n = model.lattice.neighbour_sum(x)
-    u = rng.uniform(tuple(x.shape), dtype=xp.float32)
-    new, flip = ising_decide(xp, x, n, u, backend_table(model, beta, rule, rng.backend))
+    bits = rng.bits32(tuple(x.shape))
+    new, flip = ising_decide(xp, x, n, bits, backend_thresholds(model, beta, rule, rng.backend))
     moved = flip & active
     return xp.where(moved, new, x), moved
 
@@ -231,13 +255,14 @@ def _potts_update(model, x, beta, rng, rule, active):
     """The same for Potts chains; neighbour counts n(a) from ``Potts.neighbour_counts``."""
     xp = rng.backend.xp
     counts = xp.astype(model.neighbour_counts(x), xp.int8)
-    table = backend_table(model, beta, rule, rng.backend)
     if rule == "metropolis":
-        proposal = potts_proposal(x, rng, model.q)
+        proposal = potts_proposal(xp, x, proposal_shifts(rng, model.q, x.shape), model.q)
         d = xp.sum(counts * (model.one_hot(proposal, xp.int8) - model.one_hot(x, xp.int8)), axis=-1)
-        u = rng.uniform(tuple(x.shape), dtype=xp.float32)
-        new, moved = potts_metropolis_decide(xp, x, proposal, d, u, table)
+        bits = rng.bits32(tuple(x.shape))
+        thresholds = backend_thresholds(model, beta, rule, rng.backend)
+        new, moved = potts_metropolis_decide(xp, x, proposal, d, bits, thresholds)
     else:
+        table = backend_table(model, beta, rule, rng.backend)
         u = rng.uniform(tuple(x.shape), dtype=xp.float32)
         per_value = [counts[..., a] for a in range(model.q)]
         new, moved = potts_heatbath_draw(xp, x, per_value, u, table)
@@ -328,40 +353,52 @@ def _count_equal(xp, neighbours, values):
     return total
 
 
+def _per_colour(draws):
+    """The two colours' slices of a draw stacked on axis 0."""
+    return draws[0, ...], draws[1, ...]
+
+
 def _plane_updater(model, beta, rule, rng):
-    """``update(own, neighbours) → new own`` for one colour's planes."""
+    """``(draw, update)``: ``draw(shape)`` the random numbers of one sweep (one draw for both
+    colours), a pair indexed by colour; ``update(own, neighbours, draws)`` the new own planes."""
     xp, q = rng.backend.xp, model.q
-    table = backend_table(model, beta, rule, rng.backend)
     if model.kind == "ising":
+        thresholds = backend_thresholds(model, beta, rule, rng.backend)
 
-        def update(s, nbs):
-            u = rng.uniform(tuple(s.shape), dtype=xp.float32)
-            return ising_decide(xp, s, nbs[0] + nbs[1] + nbs[2] + nbs[3], u, table)[0]
+        def update(s, nbs, bits):
+            return ising_decide(xp, s, nbs[0] + nbs[1] + nbs[2] + nbs[3], bits, thresholds)[0]
 
-    elif rule == "metropolis":
+        return lambda shape: _per_colour(rng.bits32((2, *shape))), update
+    if rule == "metropolis":
+        thresholds = backend_thresholds(model, beta, rule, rng.backend)
 
-        def update(s, nbs):
-            proposal = potts_proposal(s, rng, q)
+        def update(s, nbs, draws):
+            proposal = potts_proposal(xp, s, draws[0], q)
             d = _count_equal(xp, nbs, proposal) - _count_equal(xp, nbs, s)
-            u = rng.uniform(tuple(s.shape), dtype=xp.float32)
-            return potts_metropolis_decide(xp, s, proposal, d, u, table)[0]
+            return potts_metropolis_decide(xp, s, proposal, d, draws[1], thresholds)[0]
 
-    else:
+        def draw(shape):
+            shifts, bits = proposal_shifts(rng, q, (2, *shape)), rng.bits32((2, *shape))
+            return tuple(zip(_per_colour(shifts), _per_colour(bits), strict=True))
 
-        def update(s, nbs):
-            counts = [_count_equal(xp, nbs, a) for a in range(q)]
-            u = rng.uniform(tuple(s.shape), dtype=xp.float32)
-            return potts_heatbath_draw(xp, s, counts, u, table)[0]
+        return draw, update
+    table = backend_table(model, beta, rule, rng.backend)
 
-    return update
+    def update(s, nbs, u):
+        counts = [_count_equal(xp, nbs, a) for a in range(q)]
+        return potts_heatbath_draw(xp, s, counts, u, table)[0]
+
+    return lambda shape: _per_colour(rng.uniform((2, *shape), dtype=xp.float32)), update
 
 
 def _planes_sweep(model, x, beta, rng, rule):
     xp = rng.backend.xp
-    update = _plane_updater(model, beta, rule, rng)
+    draw, update = _plane_updater(model, beta, rule, rng)
     planes = list(to_planes(xp, x))
+    draws = draw(tuple(planes[0].shape))
     for colour in (0, 1):
-        planes[colour] = update(planes[colour], plane_neighbours(xp, planes[1 - colour], colour))
+        nbs = plane_neighbours(xp, planes[1 - colour], colour)
+        planes[colour] = update(planes[colour], nbs, draws[colour])
     new = from_planes(xp, *planes)
     return new, _changed_sites(xp, new, x)
 

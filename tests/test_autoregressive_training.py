@@ -40,4 +40,7 @@ def test_resume_continues_the_schedule():
     first = method.fit(model, backend, backend.rng(0), Budget(train_steps=4))
     second = method.fit(model, backend, backend.rng(1), Budget())
     assert (first["steps_done"], second["train_steps"], second["steps_done"]) == (4, 6, 10)
+    # every step: 16 samples × (6 conditional passes + one scoring pass), all steps so far
+    counted = (first["train_network_evaluations"], second["train_network_evaluations"])
+    assert counted == (4 * 16 * 7, 10 * 16 * 7)
     assert np.isfinite(second["final_free_energy"])

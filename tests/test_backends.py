@@ -42,6 +42,23 @@ def test_categorical_frequencies(backend):
     assert np.all(np.abs(np.bincount(picks, minlength=4) / n - probs) <= 5 * sigma + 1e-12)
 
 
+@pytest.mark.parametrize("shape", [(3, 5), (4, 1001)])
+def test_bits32_are_uniform_reproducible_int32(backend, shape):
+    """Every one of the 32 bits is 1 with probability 1/2 (5σ), the int32 patterns are spread
+    over the whole range (both signs, |mean| / 2³¹ within 5σ), and a seed repeats its draws;
+    odd sizes too (the draws are 64-bit words viewed as int32 pairs)."""
+    bits = backend.rng(3).bits32(shape)
+    assert bits.dtype == backend.xp.int32 and tuple(bits.shape) == shape
+    np.testing.assert_array_equal(
+        backend.to_numpy(bits), backend.to_numpy(backend.rng(3).bits32(shape))
+    )
+    draws = backend.to_numpy(backend.rng(4).bits32((200_000,))).astype(np.int64)
+    sigma = 0.5 / np.sqrt(draws.size)
+    ones = ((draws[:, None] & 0xFFFFFFFF) >> np.arange(32)) & 1
+    assert np.all(np.abs(ones.mean(axis=0) - 0.5) < 5 * sigma)
+    assert abs(draws.mean() / 2**31) < 5 * 2 * sigma / np.sqrt(3)
+
+
 def test_arrays_live_on_the_backend_device(backend):
     x = backend.zeros((2, 3))
     assert str(x.device) == str(backend.device) or backend.name == "numpy"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from leapsbench.cli import main
+from leapsbench.harness.curve_plots import authors_marks
 from leapsbench.harness.curves import best_per_budget, curve_points
 from leapsbench.harness.reliability import unreliable_reason
 from leapsbench.harness.runner import make_spec, run_task
@@ -45,6 +47,10 @@ def test_unreliable_below_ten_effective_samples_or_five_islands():
     assert unreliable_reason({**islands, "n_islands_effective": 4}).startswith("4 of 10 islands")
     assert unreliable_reason({**islands, "n_islands_effective": 5}) is None
     assert unreliable_reason({"status": "error", "ess": 1.0}) is None
+    timed = {"status": "ok", "ess": 500.0, "budget_seconds": 30.0}
+    assert unreliable_reason({**timed, "total_seconds": 35.0}) is None  # within 10 % + 2 s
+    over = unreliable_reason({**timed, "total_seconds": 55.8})
+    assert over == "over budget: 55.8 s spent of T = 30 s"
 
 
 def test_unreliable_cells_lose_their_error_bar_and_are_never_best(fakes):
@@ -93,3 +99,32 @@ def test_curve_command_writes_figures_and_tables_from_the_store(fakes, tmp_path,
 def test_curve_needs_time_budgets(fakes, tmp_path, capsys):
     assert main(["curve", "--benchmark", BENCH, "--method", "fake-is"]) == 2
     assert "curve needs time budgets: --seconds" in capsys.readouterr().err
+
+
+def test_authors_checkpoint_runs_are_marks_labelled_with_their_training_steps(fakes):
+    provenance = json.dumps({"source": "authors", "global_step": 400_000})
+    euler = [dict(r, source="authors", fit_info=provenance) for r in _rows(seeds=(0,))]
+    noisy = [dict(r, method="fake-chain", ess=3.0) for r in euler]
+    marks = authors_marks(euler + noisy + _rows(seeds=(0,)))
+    assert list(marks) == [BENCH] and len(marks[BENCH]) == 1  # the unreliable one is left out
+    label, values = marks[BENCH][0]
+    assert label.startswith("authors' checkpoint (400,000 training steps, GPU)")
+    assert values["delta_mag"] == pytest.approx(euler[0]["delta_mag"])
+
+
+def test_curve_marks_must_be_a_results_store(fakes, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    args = ["curve", "--benchmark", BENCH, "--method", "fake-is", "--seconds", "1"]
+    args += ["--results", str(tmp_path / "runs"), "--output", str(tmp_path / "out")]
+    assert main([*args, "--no-progress", "--marks", str(tmp_path)]) == 2
+    assert f"--marks {tmp_path}: not a results store" in capsys.readouterr().err
+
+
+def test_total_evaluations_count_training_and_are_unknown_when_it_was_not_counted(fakes):
+    row = dict(_rows(seeds=(0,))[0], param_count=None, n_train_evaluations=0)  # untrained
+    trained = dict(row, method="fake-trained", param_count=10, n_train_evaluations=500)
+    unknown = dict(row, method="fake-unknown", param_count=10, n_train_evaluations=None)
+    summary = summarise([row, trained, unknown]).set_index("method")["n_total_evaluations"]
+    assert summary["fake-is"] == row["n_evaluations"]
+    assert summary["fake-trained"] == row["n_evaluations"] + 500
+    assert np.isnan(summary["fake-unknown"])

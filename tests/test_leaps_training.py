@@ -159,6 +159,47 @@ def test_periodic_evaluation_reports_ess_and_log_z():
     assert "ess_fraction" in seen[1] and "ess_fraction" not in seen[0]
 
 
+@pytest.mark.parametrize(
+    ("loss", "expected"),
+    # PINN: rollouts at steps 0, 2, 4 (16 walkers × 4 steps) + 10 pairs per step; log-variance:
+    # every step a rollout (64) and its exact weights (G at x_k and x'_{k+1}: 128)
+    [("pinn", 3 * 16 * 4 + 5 * 10), ("log_variance", 5 * (16 * 4 + 2 * 16 * 4))],
+)
+def test_training_counts_its_network_passes(loss, expected):
+    from leapsbench.leaps.train import train_leaps
+
+    model = ising(2, 3, beta=0.4)
+    network = make_network("mlp", model)
+    config = TrainConfig(steps=5, walkers=16, horizon=4, refresh_every=2, pairs=10, loss=loss)
+    history = train_leaps(network, network.init_params(0), model, config, 3)[2]
+    assert history["network_evaluations"] == expected
+
+
+def test_adapter_accumulates_training_passes_over_continued_fits(tmp_path):
+    model = ising(2, 3, beta=0.4)
+    numpy = get_backend("numpy")
+    overrides = {"train_steps": 2, "train_walkers": 8, "train_pairs": 10, "train_refresh_every": 2}
+    method = make("leaps-mlp", "quick", overrides)
+    first = method.fit(model, numpy, numpy.rng(0), Budget())["train_network_evaluations"]
+    assert first == 8 * method.settings.training.horizon + 2 * 10  # one rollout, 2 × 10 pairs
+    method.save(tmp_path / "ckpt")
+    loaded = make("leaps-mlp", "quick", overrides)
+    loaded.load(tmp_path / "ckpt", model)
+    assert loaded.network_evaluations == first
+    more = loaded.fit(model, numpy, numpy.rng(0), Budget(train_steps=4))
+    assert more["steps_done"] == 4 and more["train_network_evaluations"] > first
+
+
+def test_curriculum_under_a_time_budget_follows_the_clock():
+    from leapsbench.leaps.train import curriculum_step, horizon_at
+
+    config = TrainConfig(steps=1000, horizon=101, curriculum_steps=200)
+    assert curriculum_step(10, config, elapsed=5.0, max_seconds=None) == 10
+    reached = curriculum_step(10, config, elapsed=10.0, max_seconds=100.0)  # 10 % of the time
+    assert reached == 100 and horizon_at(reached, config) == 51
+    assert curriculum_step(300, config, elapsed=10.0, max_seconds=100.0) == 300
+
+
 def test_bad_training_loss_is_refused():
     with pytest.raises(ValueError, match="unknown training loss 'kl'; choose from pinn"):
         TrainConfig(loss="kl")
@@ -208,6 +249,7 @@ def test_interrupted_training_resumes_from_its_checkpoint(tmp_path, loss):
     )
     straight = train_leaps(network, params, model, config, 3)
     assert seen == [5, 6, 7, 8] and len(resumed[2]["loss"]) == 8
+    assert resumed[2]["network_evaluations"] == straight[2]["network_evaluations"] > 0
     np.testing.assert_array_equal(resumed[2]["loss"][:4], straight[2]["loss"][:4])
     if loss == "log_variance":
         np.testing.assert_array_equal(resumed[2]["loss"], straight[2]["loss"])

@@ -152,6 +152,10 @@ class AutoregressiveMethod(Adapter):
             "train_seconds": time.perf_counter() - start,
             "train_steps": len(free_energy),
             "steps_done": self.steps_done,
+            # every step samples a batch (N conditional passes) and scores it (one more pass)
+            "train_network_evaluations": (
+                self.steps_done * self.settings.training.batch * (model.n_sites + 1)
+            ),
             "final_free_energy": float(free_energy[-1]) if len(free_energy) else None,
         }
 

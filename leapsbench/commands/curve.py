@@ -10,7 +10,8 @@ stored), then writes into ``--output``: ``curve_<benchmark>.png`` (ΔMag, log-Z 
 against the seconds spent — or, with ``--x cpu`` / ``--x evaluations``, ``curve_cpu_…`` against
 the CPU seconds or ``curve_evaluations_…`` against the evaluations — one line per method, error
 bars from the spread over seeds;
-:mod:`leapsbench.harness.curve_plots`), ``best.md`` (the best method per budget;
+:mod:`leapsbench.harness.curve_plots`; ``--marks DIR`` adds the runs of the LEAPS authors'
+checkpoints stored in DIR as lines), ``best.md`` (the best method per budget;
 :mod:`leapsbench.harness.curves`) and ``table.md`` (every cell, budgets apart).  Needs matplotlib
 (``pip install 'leapsbench[plot]'``).
 """
@@ -36,6 +37,12 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--no-run", action="store_true", help="run nothing: draw the grid's stored rows"
     )
+    parser.add_argument(
+        "--marks",
+        metavar="DIR",
+        help="a results store with runs of the LEAPS authors' checkpoints (run --checkpoint): "
+        "drawn as lines at their error, labelled with the authors' training steps",
+    )
 
 
 def run(args) -> int:
@@ -53,9 +60,10 @@ def run(args) -> int:
     if not rows:
         raise ValueError(f"no stored rows of this grid in {args.results}; run it without --no-run")
     output = Path(args.output)
+    marks = _marks(args.marks)
     paths = []
     for x in args.x or ["wall"]:
-        paths += plot_curves(rows, output, args.figure_format, x)
+        paths += plot_curves(rows, output, args.figure_format, x, marks)
     (output / "best.md").write_text(render_best(curve_points(rows)))
     (output / "table.md").write_text(render(rows, "markdown"))
     for path in [*paths, output / "best.md", output / "table.md"]:
@@ -70,3 +78,16 @@ def _stored_rows(args, specs) -> list[dict]:
 
     by_key = {row["run_key"]: row for row in ResultStore(args.results).rows()}
     return [by_key[key] for key in map(run_key, specs) if key in by_key]
+
+
+def _marks(directory) -> list[dict]:
+    """The rows of the store ``directory`` (``--marks``), or none without one."""
+    from pathlib import Path
+
+    from leapsbench.harness.store import ResultStore
+
+    if directory is None:
+        return []
+    if not (Path(directory) / "rows").is_dir():
+        raise ValueError(f"--marks {directory}: not a results store (no rows/ directory in it)")
+    return ResultStore(directory).rows()

@@ -1,28 +1,33 @@
 """Figures of error against cost (matplotlib, imported lazily: ``pip install leapsbench[plot]``).
 
 ``curve_<benchmark>.<fmt>``: ΔMag, log-Z error and ESS/n against the cost (``x``: the wall
-seconds spent, training + sampling; the process's CPU seconds; or the evaluations; mean over
-seeds), log-log, one line per method (:func:`.curves.curve_points`), error
-bars the standard error over seeds.  A point whose runs are unreliable (:mod:`.reliability`) is
-drawn hollow and without error bar.  Results measured elsewhere are marks in their own units,
-never placed on our CPU-seconds axis: the LEAPS paper listing's ΔMag is a horizontal dashed line
-labelled :data:`.paper.PAPER_MARK_LABEL`.
+seconds spent, training + sampling; the process's CPU seconds; or the evaluations, sampling +
+training network passes, a point whose training count is unknown left out; mean over seeds),
+log-log, one line per method (:func:`.curves.curve_points`), error bars the standard error over
+seeds (a method with fewer than :data:`.curves.MIN_SEEDS` seeds says so in the legend).  A
+point whose runs are unreliable (:mod:`.reliability`) is drawn hollow and without error bar.
+Results measured elsewhere are marks in their own units, never placed on our CPU-seconds
+axis: horizontal dashed lines for the LEAPS paper listing's ΔMag (:data:`.paper.PAPER_MARK_LABEL`)
+and, given ``marks`` rows (runs of the authors' released checkpoints), a dotted line per
+sampler setting at its ΔMag and log-Z error, labelled with the authors' training steps.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from .curves import curve_points
+from .curves import MIN_SEEDS, curve_points
 from .paper import PAPER_DELTA_MAG, PAPER_MARK_LABEL
 from .plots import _pyplot, _save
+from .tables import summarise
 
 X_AXES = {
     "wall": ("total_seconds", "seconds spent (train + sample, wall clock)"),
     "cpu": ("cpu_seconds", "CPU seconds of the run's process"),
-    "evaluations": ("n_evaluations", "evaluations (energy + network, sampling)"),
+    "evaluations": ("n_total_evaluations", "evaluations (sampling + training network passes)"),
 }
 PANELS = (
     ("delta_mag", "ΔMag (lower is better)"),
@@ -32,16 +37,22 @@ PANELS = (
 
 
 def plot_curves(
-    rows: list[dict], outdir: Path | str, fmt: str = "png", x: str = "wall"
+    rows: list[dict],
+    outdir: Path | str,
+    fmt: str = "png",
+    x: str = "wall",
+    marks: list[dict] | None = None,
 ) -> list[Path]:
     """Write one curve figure per benchmark of ``rows`` (module docstring); returns the paths
-    (``curve_<benchmark>.<fmt>``, or ``curve_<x>_<benchmark>.<fmt>`` for another ``x``)."""
+    (``curve_<benchmark>.<fmt>``, or ``curve_<x>_<benchmark>.<fmt>`` for another ``x``).
+    ``marks``: rows of runs of the authors' checkpoints, drawn as lines (:func:`authors_marks`)."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"unknown figure format {fmt!r}; choose from png, svg")
     if x not in X_AXES:
         raise ValueError(f"unknown x axis {x!r}; choose from {', '.join(X_AXES)}")
     x_key, x_label = X_AXES[x]
     points = curve_points(rows)
+    authors = authors_marks(marks or [])
     plt = _pyplot()
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -53,14 +64,23 @@ def plot_curves(
         for ax, (key, title) in zip(axes, PANELS, strict=True):
             _panel(ax, part, key, colours, x_key)
             ax.set(title=title, xlabel=x_label)
-            if key == "delta_mag" and bench in PAPER_DELTA_MAG:
-                ax.axhline(PAPER_DELTA_MAG[bench], color="k", ls="--", lw=1, label=PAPER_MARK_LABEL)
+            _marks(ax, key, bench, authors.get(bench, []))
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=6)
         fig.suptitle(f"{bench}: error against cost (hollow: unreliable, no error bar)")
         name = f"curve_{bench}" if x == "wall" else f"curve_{x}_{bench}"
         paths.append(_save(fig, outdir / f"{name}.{fmt}", plt))
     return paths
+
+
+def _marks(ax, key: str, bench: str, authors: list) -> None:
+    """The results measured elsewhere, as horizontal lines: the paper listing's ΔMag (dashed)
+    and the authors' checkpoint runs (dotted, grey shades)."""
+    if key == "delta_mag" and bench in PAPER_DELTA_MAG:
+        ax.axhline(PAPER_DELTA_MAG[bench], color="k", ls="--", lw=1, label=PAPER_MARK_LABEL)
+    for k, (label, values) in enumerate(authors):
+        if np.isfinite(values[key]) and values[key] > 0:
+            ax.axhline(values[key], color=f"{0.2 + 0.15 * (k % 4):.2f}", ls=":", label=label)
 
 
 def _panel(ax, part, key: str, colours: dict, x_key: str) -> None:
@@ -76,8 +96,35 @@ def _panel(ax, part, key: str, colours: dict, x_key: str) -> None:
         good = shown & ~bad
         err = np.where(good, cells[f"{key}_err"].to_numpy(float), np.nan)
         colour = colours[method]
-        ax.plot(x[shown], y[shown], "-", lw=1, color=colour, label=method)
+        label = method if cells["n_seeds"].min() >= MIN_SEEDS else f"{method} ({_seeds(cells)})"
+        ax.plot(x[shown], y[shown], "-", lw=1, color=colour, label=label)
         ax.errorbar(x[good], y[good], yerr=np.nan_to_num(err[good]), fmt="o", color=colour, ms=4)
         ax.plot(x[bad], y[bad], "o", mfc="none", color=colour, ms=6)
     ax.set_xscale("log")
     ax.set_yscale("log")
+
+
+def _seeds(cells) -> str:
+    """How few seeds a method's points rest on, for its legend entry."""
+    fewest = int(cells["n_seeds"].min())
+    return f"{fewest} seed{'s' if fewest > 1 else ''}; error bar the run's own"
+
+
+def authors_marks(rows: list[dict]) -> dict[str, list[tuple[str, dict]]]:
+    """Per benchmark, ``(label, {metric: mean})`` for each sampler setting of the authors'
+    checkpoint runs among ``rows`` that is reliable (:mod:`.reliability`); the label names the
+    authors' training steps (their GPU training, not our seconds) and the setting."""
+    ours = [r for r in rows if r.get("source") == "authors" and r.get("status") == "ok"]
+    if not ours:
+        return {}
+    steps = {r["benchmark"]: json.loads(r.get("fit_info") or "{}").get("global_step") for r in ours}
+    marks: dict[str, list] = {}
+    for _, cell in summarise(ours).iterrows():
+        if isinstance(cell["unreliable"], str) or cell["n_seeds"] == 0:
+            continue
+        trained = f"{steps[cell['benchmark']]:,} training steps" if steps[cell["benchmark"]] else ""
+        setting = cell["variant"].removeprefix("quick ").replace(" source=authors", "")
+        label = f"authors' checkpoint ({trained}, GPU): {setting}, {cell['budget_label']}"
+        values = {key: float(cell[key]) for key, _ in PANELS}
+        marks.setdefault(cell["benchmark"], []).append((label, values))
+    return marks

@@ -50,6 +50,7 @@ ROW_KEYS = (
     "n_evaluations",
     "n_network_evaluations",
     "n_energy_evaluations",
+    "n_train_evaluations",
     "budget",
     "budget_seconds",
     "checkpoint_reused",

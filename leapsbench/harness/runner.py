@@ -23,7 +23,9 @@ A total time budget T (``budget["seconds"]``) is split by :func:`split_seconds`:
 ``Budget(sample_seconds=T − training time spent)`` (at least :data:`MIN_SAMPLE_SHARE` · T), so
 that train + sample ≈ T for every method.  The row records ``budget_seconds`` = T (None without
 one) and what was spent (``train_seconds``, ``sample_seconds``, ``total_seconds``); its cost in
-evaluations is split into ``n_network_evaluations`` and ``n_energy_evaluations``.
+evaluations is split into ``n_network_evaluations`` and ``n_energy_evaluations`` (sampling), and
+``n_train_evaluations`` counts the network passes of the training (0 for methods that do not
+train, None where not known: the authors' training, or a checkpoint saved before counting).
 ``cpu_seconds`` is this process's CPU time over the run (on a shared machine it shows how much of
 the wall time the run actually computed).
 """
@@ -249,6 +251,7 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         n_evaluations=int(samples.n_evaluations),
         n_network_evaluations=int(samples.n_network_evaluations),
         n_energy_evaluations=int(samples.n_evaluations - samples.n_network_evaluations),
+        n_train_evaluations=_train_evaluations(method, fit_info, source),
         checkpoint_reused=reused,
         source=source,
         config=to_json(method.config),
@@ -276,3 +279,12 @@ def run_task(spec: dict, progress=None) -> dict:
     row["versions"] = to_json(versions())
     row["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return row
+
+
+def _train_evaluations(method, fit_info: dict, source) -> int | None:
+    """Network passes the method's training took (0 if it does not train, None if unknown)."""
+    if not method.trains:
+        return 0
+    if source == "authors":
+        return None
+    return (fit_info or {}).get("train_network_evaluations")

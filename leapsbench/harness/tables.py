@@ -47,6 +47,7 @@ SUMMARY_ONLY = (
     ("budget s", "budget_seconds", True, None),
     ("cpu s", "cpu_seconds", True, None),
     ("evaluations", "n_evaluations", True, None),
+    ("total evaluations", "n_total_evaluations", True, None),
 )
 """Summarised (for :mod:`.compare`) but not displayed."""
 FORMATS = ("markdown", "csv", "latex")
@@ -67,6 +68,13 @@ def _number(value) -> float:
     return float("nan") if value is None else float(value)
 
 
+def _total_evaluations(row: dict) -> float:
+    """Sampling + training evaluations (NaN when the training's are not known)."""
+    trains = (_number(row.get("param_count")) or 0) > 0
+    training = row.get("n_train_evaluations") if trains else 0
+    return _number(row.get("n_evaluations")) + _number(training)
+
+
 def summarise(rows: list[dict]) -> pd.DataFrame:
     """Mean and error over seeds per :data:`GROUP`; failed runs keep a status.
 
@@ -77,6 +85,7 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
     frame["variant"] = [_variant(r) for r in rows]
     frame["budget_label"] = [budget_label(r) for r in rows]
     frame["unreliable"] = [unreliable_reason(r) for r in rows]
+    frame["n_total_evaluations"] = [_total_evaluations(r) for r in rows]
     for _, key, _, _ in COLUMNS + SUMMARY_ONLY:
         frame[key] = frame[key].map(_number) if key in frame else np.nan
     frame["delta_mag_own_err"] = np.hypot(

@@ -142,6 +142,8 @@ class LeapsMethod(Adapter):
     model: object = None
     steps_done: int = 0
     """Training steps the params have had; ``fit`` continues the LR schedule and curriculum."""
+    network_evaluations: int | None = 0
+    """Network passes the params' training took (None: not known, e.g. an older checkpoint)."""
     trains: ClassVar[bool] = True
     KEY_HINTS: ClassVar[dict[str, str]] = {
         f"train_{k}": f"training uses the sampler's {k} (set that instead)" for k in SHARED_KEYS
@@ -186,9 +188,11 @@ class LeapsMethod(Adapter):
         (:func:`budgeted_training`), ``budget.train_seconds`` stops training when it is up."""
         budget = budget or Budget()
         train_config = budgeted_training(self.settings.training, budget.train_steps)
+        before = self.network_evaluations
         if self.params is None:
             architecture = ARCHITECTURE_OF[self.name]
             self.network = make_network(architecture, model, **self.settings.network)
+            before = 0
         self.model = model
         seed = int(rng.seed_sequence.generate_state(1)[0])
         start_params = self.params if self.params is not None else self.network.init_params(seed)
@@ -208,11 +212,14 @@ class LeapsMethod(Adapter):
             start_step=self.steps_done,
         )
         self.steps_done = history["steps_done"]
+        counted = (before, history["network_evaluations"])
+        self.network_evaluations = None if None in counted else sum(counted)
         loss = history["loss"]
         return {
             "train_seconds": time.perf_counter() - start,
             "train_steps": len(loss),
             "steps_done": self.steps_done,
+            "train_network_evaluations": self.network_evaluations,
             "final_loss": float(loss[-1]) if len(loss) else None,
             "eval": history["eval"].tolist(),  # rows (step, ess_fraction, log_z)
         }
@@ -287,6 +294,7 @@ class LeapsMethod(Adapter):
                 "training": training.config(),
                 "schedule": get_schedule(sampler.schedule).config(),
                 "steps_done": self.steps_done,
+                "network_evaluations": self.network_evaluations,
             },
             arrays={"fnet": self.fnet} if self.fnet else None,
         )
@@ -305,6 +313,7 @@ class LeapsMethod(Adapter):
         self.params, self.network, self.model = params, network, model
         self.fnet = metadata["arrays"].get("fnet")
         self.steps_done = int(metadata["extra"]["steps_done"])
+        self.network_evaluations = metadata["extra"].get("network_evaluations")
 
 
 METHODS = {name: LeapsMethod for name in ARCHITECTURE_OF}

@@ -17,6 +17,10 @@ call resumes from it, ending bitwise equal to an uninterrupted run with the same
 
 Every tensor is made on the device of the training backend (``device``), so training runs on
 CUDA as on the CPU.
+
+Cost: ``history["network_evaluations"]`` counts the configurations passed through the rate
+network (rollouts, loss, evaluations; a backward pass is not counted apart), from the start of
+the training state (a resumed state carries its count on).
 """
 
 from __future__ import annotations
@@ -116,7 +120,7 @@ class TrainConfig:
         return asdict(self)
 
 
-def horizon_at(step: int, config: TrainConfig) -> int:
+def horizon_at(step: float, config: TrainConfig) -> int:
     """Rollout length (steps of h = 1/horizon) at a training step: the curriculum grows it
     linearly from 1 to ``horizon`` over ``curriculum_steps`` (0: the full horizon at once)."""
     if config.curriculum_steps == 0:
@@ -125,9 +129,37 @@ def horizon_at(step: int, config: TrainConfig) -> int:
     return 1 + int(fraction * (config.horizon - 1))
 
 
+def curriculum_step(step: int, config: TrainConfig, elapsed: float, max_seconds) -> float:
+    """The step the curriculum has reached: ``step``, or under a time budget the share of it
+    spent times ``config.steps`` when that is further, max(s, steps · elapsed / max_seconds), so
+    that a run stopped by the clock still ends its curriculum at the same share of training."""
+    if not max_seconds:
+        return step
+    return max(step, config.steps * elapsed / max_seconds)
+
+
 def learning_rate(step: int, config: TrainConfig) -> float:
     """lr_s = lr · decay^⌊s / decay_every⌋ at the absolute training step s."""
     return config.lr * config.decay ** (step // config.decay_every)
+
+
+class CountingNetwork:
+    """``network`` whose ``apply(params, x, t)`` adds the batch size of ``x`` to ``calls``; every
+    other attribute (and ``repr``, part of the training-state signature) is the network's."""
+
+    def __init__(self, network):
+        self.network = network
+        self.calls = 0
+
+    def apply(self, params, x, t):
+        self.calls += int(x.shape[0])
+        return self.network.apply(params, x, t)
+
+    def __getattr__(self, name):
+        return getattr(self.network, name)
+
+    def __repr__(self) -> str:
+        return repr(self.network)
 
 
 @dataclass
@@ -142,6 +174,7 @@ class _Run:
     losses: list
     evaluations: list
     step: int
+    network_evaluations: int = 0
 
     @property
     def trained(self) -> list:
@@ -174,6 +207,7 @@ def _restore(run: _Run, state: dict, backend) -> None:
     run.rng.generator.set_state(state["rng"])
     run.buffer = [(x.to(backend.device), t.to(backend.device)) for x, t in state["buffer"]]
     run.losses, run.evaluations, run.step = state["losses"], state["evaluations"], state["step"]
+    run.network_evaluations = state.get("network_evaluations")  # None: a state from before counts
 
 
 def _snapshot(run: _Run, signature: dict) -> dict:
@@ -187,15 +221,17 @@ def _snapshot(run: _Run, signature: dict) -> dict:
         "buffer": run.buffer,
         "losses": run.losses,
         "evaluations": run.evaluations,
+        "network_evaluations": run.network_evaluations,
     }
 
 
-def _loss(run: _Run, network, model, backend, config: TrainConfig):
-    """The loss of training step ``run.step`` (a fresh rollout or the replay buffer)."""
+def _loss(run: _Run, network, model, backend, config: TrainConfig, reached: float):
+    """The loss of training step ``run.step`` (a fresh rollout or the replay buffer), with
+    rollouts as long as the curriculum has ``reached`` (:func:`curriculum_step`)."""
     import torch
 
     schedule, h = get_schedule(config.schedule), 1.0 / config.horizon
-    n_steps = horizon_at(run.step, config)
+    n_steps = horizon_at(reached, config)
     if config.loss == "log_variance":
         path = rollout(network, run.weights, model, backend, run.rng, config, n_steps)
         log_w = path_log_weights(network, run.weights, model, path, h, config.rate_floor, schedule)
@@ -270,11 +306,16 @@ def train_leaps(
     if saved is not None:
         _restore(run, saved, backend)
     steps = config.steps if max_steps is None else min(config.steps, max_steps)
+    counting = CountingNetwork(network)
     while run.step < steps:
         step_start = time.perf_counter()
-        metrics = _update(run, _loss(run, network, model, backend, config), config)
+        reached = curriculum_step(run.step, config, step_start - start, max_seconds)
+        metrics = _update(run, _loss(run, counting, model, backend, config, reached), config)
         if config.eval_every and run.step % config.eval_every == 0:
-            metrics.update(_evaluate(network, run, model, backend, config))
+            metrics.update(_evaluate(counting, run, model, backend, config))
+        if run.network_evaluations is not None:
+            run.network_evaluations += counting.calls
+        counting.calls = 0
         if checkpoint is not None and config.checkpoint_every:
             if run.step % config.checkpoint_every == 0:
                 save_training_state(checkpoint, _snapshot(run, signature))
@@ -286,6 +327,7 @@ def train_leaps(
         "loss": np.asarray(run.losses),
         "eval": np.asarray(run.evaluations).reshape(-1, 3),
         "steps_done": run.step,
+        "network_evaluations": run.network_evaluations,
     }
     return params_to_numpy(run.weights), params_to_numpy(run.fweights), history
 
