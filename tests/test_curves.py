@@ -47,6 +47,10 @@ def test_unreliable_below_ten_effective_samples_or_five_islands():
     assert unreliable_reason({**islands, "n_islands_effective": 4}).startswith("4 of 10 islands")
     assert unreliable_reason({**islands, "n_islands_effective": 5}) is None
     assert unreliable_reason({"status": "error", "ess": 1.0}) is None
+    timed = {"status": "ok", "ess": 500.0, "budget_seconds": 30.0}
+    assert unreliable_reason({**timed, "total_seconds": 35.0}) is None  # within 10 % + 2 s
+    over = unreliable_reason({**timed, "total_seconds": 55.8})
+    assert over == "over budget: 55.8 s spent of T = 30 s"
 
 
 def test_unreliable_cells_lose_their_error_bar_and_are_never_best(fakes):

@@ -8,7 +8,10 @@ A run is unreliable when
 * its error bars come from the spread between resampling islands and fewer than
   :data:`MIN_ISLANDS` islands carry weight, an island counting when its own Kish ESS exceeds
   :data:`ISLAND_MIN_ESS` (more than one walker effectively; (Σw)²/Σw² ≥ 1 always): a spread
-  over two or three islands says little.
+  over two or three islands says little; or
+* it ran past its time budget T by more than the tolerance every method is held to,
+  spent > (1 + :data:`BUDGET_SLACK`) T + :data:`BUDGET_GRACE_SECONDS` (e.g. one training step
+  longer than the budget): it is not a result at cost T, and is not compared with those.
 
 Tables and plots show such an estimate without its ±, marked, and never as the best of a column.
 """
@@ -20,6 +23,8 @@ import math
 MIN_ESS = 10.0
 MIN_ISLANDS = 5
 ISLAND_MIN_ESS = 1.5
+BUDGET_SLACK = 0.1
+BUDGET_GRACE_SECONDS = 2.0
 
 
 def _number(value) -> float:
@@ -40,4 +45,7 @@ def unreliable_reason(row: dict) -> str | None:
     effective = _number(row.get("n_islands_effective"))
     if islands >= 2 and effective < MIN_ISLANDS:
         return f"{effective:.0f} of {islands:.0f} islands with ESS > {ISLAND_MIN_ESS:g}"
+    budget, spent = _number(row.get("budget_seconds")), _number(row.get("total_seconds"))
+    if spent > (1 + BUDGET_SLACK) * budget + BUDGET_GRACE_SECONDS:
+        return f"over budget: {spent:.3g} s spent of T = {budget:g} s"
     return None

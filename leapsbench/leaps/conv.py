@@ -17,9 +17,11 @@ Ising g_i = (1 + t) h_i^L · w (the readout multiplies by s_i), Potts P_i = h_i^
 The 1/√|D| factor keeps features O(1) for wide kernels; masked centre weights are not stored,
 so every parameter influences G (the authors' count includes the masked entries). The
 convolution is periodic even on an open lattice (G stays locally equivariant there too).
-For Ising, Σ_d K_{i,d,c} s_{i+d} is contracted by matmuls without materialising K + b2 + φ.
-The state-dependent part of K is computed in blocks of sites that fit the CPU cache
-(``BLOCK_ELEMENTS``): 3× faster than forming it whole at the authors' 15 × 15 size.
+Σ_d K_{i,d,c} u_{i+d,c} is contracted by small matmuls, without materialising K + b2 + φ or
+(Potts) u_{i+d} per channel: u_{i+d,c} = Σ_a [x_{i+d} = a] E[a, c], so the sum over d runs on
+the one-hot states and E is applied after it (3× faster for the authors' 15 × 15 Potts).  The
+state-dependent part of K is computed in blocks of sites that fit the CPU cache
+(``BLOCK_ELEMENTS``; 3× faster than forming it whole for the authors' 15 × 15 Ising).
 
 Three optional hyperparameters reproduce the authors' released networks exactly
 (:mod:`.authors`); each keeps G locally equivariant, since none lets h_i see u_i:
@@ -43,7 +45,7 @@ import array_api_compat
 import numpy as np
 
 from . import hyper as H
-from .layers import kernel_offsets, silu, unfold
+from .layers import kernel_offsets, neighbour_index, silu, unfold
 
 OPTIONAL = {"feature_norm": True, "first_padding": "circular", "embed_max_norm": None}
 """Optional hyperparameters and their defaults (stored only when set otherwise)."""
@@ -146,8 +148,7 @@ BLOCK_ELEMENTS = 2**18
 """Elements of K (sites × |D| × C) computed at once in a state-dependent layer: K is formed,
 passed through silu and contracted block by block (rows of sites), so its temporaries stay in
 the CPU cache instead of being written to and read back from memory (K is 1.7 M numbers per
-walker at the authors' 15 × 15 size).  Blocking changes neither the formula nor its order of
-summation over d and c; only the speed."""
+walker at the authors' 15 × 15 size).  The block size changes no result, only the speed."""
 
 
 def _blocks(total: int, width: int):
@@ -156,13 +157,18 @@ def _blocks(total: int, width: int):
     return [slice(start, min(start + rows, total)) for start in range(0, total, rows)]
 
 
-def _state_layer(xp, params, prefix, hidden, u_nb, tcol):
-    """h^l from ``hidden`` = [silu(h^{l−1}), 1] (B, N, C + 1) and u_{i+d} ``u_nb`` (B, N, n, c_in):
+def _state_layer(xp, params, prefix, hidden, code, table, tcol):
+    """h^l from ``hidden`` = [silu(h^{l−1}), 1] (B, N, C + 1) and the input at the neighbours
+    coded as u_{i+d} = Σ_a v_{i+d,a} E[a]: ``code`` = v_{i+d,a} (B, N, m, n), ``table`` = E
+    (m, C) (Potts: v one-hot, E the embedding) or None (Ising: v = s, m = 1, E = 1):
 
-        h_{i,c} = Σ_d (silu([silu(h), 1] [[A], [b1]])_{i,d,c} + b2_{d,c} + φ(t)_d) u_{i+d, c'}
+        h_{i,c} = Σ_a E[a, c] Σ_d v_{i+d,a} (silu([silu(h), 1] [[A], [b1]])_{i,d,c}
+                                              + b2_{d,c} + φ(t)_d)
 
-    with c' = c for c_in = C (Potts) and c' = 0 for c_in = 1 (Ising).  Returns (B, N, C)."""
-    batch, n_sites, n, c_in = u_nb.shape
+    — Σ_d K_{i,d,c} u_{i+d,c} as batched (m × n) @ (n × C) matmuls, never forming u_{i+d} per
+    channel.  Returns (B, N, C).
+    """
+    batch, n_sites, m, n = code.shape
     c = params[f"{prefix}.A"].shape[0]
     weight = xp.concat(
         [
@@ -171,21 +177,38 @@ def _state_layer(xp, params, prefix, hidden, u_nb, tcol):
         ],
         axis=0,
     )
-    rows, u_rows = xp.reshape(hidden, (batch * n_sites, c + 1)), xp.reshape(u_nb, (-1, n, c_in))
+    rows, code_rows = xp.reshape(hidden, (-1, c + 1)), xp.reshape(code, (-1, m, n))
     parts = []
     for block in _blocks(batch * n_sites, n * c):
         kernel = xp.reshape(silu(xp, rows[block, ...] @ weight), (-1, n, c))  # (P, n, C)
-        if c_in == 1:  # Σ_d K_{i,d,c} s_{i+d} as a batched (1 × n) @ (n × C) matmul
-            parts.append(
-                xp.reshape(xp.permute_dims(u_rows[block, ...], (0, 2, 1)) @ kernel, (-1, c))
-            )
-        else:
-            parts.append(xp.sum(kernel * u_rows[block, ...], axis=1))
+        parts.append(_decode(xp, code_rows[block, ...] @ kernel, table))
     h = xp.reshape(xp.concat(parts, axis=0), (batch, n_sites, c))
     rest = params[f"{prefix}.b2"] + xp.expand_dims(_time_mlp(xp, params, prefix, tcol), axis=-1)
-    if c_in == 1:  # Σ_d (b2 + φ(t))_{d,c} s_{i+d}: one (N × n) @ (n × C) matmul per walker
-        return h + xp.reshape(u_nb, (batch, n_sites, n)) @ rest
-    return h + xp.sum(xp.expand_dims(rest, axis=1) * u_nb, axis=2)
+    coded_rest = xp.reshape(xp.reshape(code, (batch, -1, n)) @ rest, (-1, m, c))
+    return h + xp.reshape(_decode(xp, coded_rest, table), (batch, n_sites, c))
+
+
+def _decode(xp, coded, table):
+    """Σ_a coded[..., a, c] E[a, c] for coded (P, m, C): (P, C); E = None means m = 1, E = 1."""
+    if table is None:
+        return xp.reshape(coded, (coded.shape[0], coded.shape[2]))
+    return xp.sum(coded * table, axis=1)
+
+
+@functools.lru_cache(maxsize=64)
+def _code_index(shape: tuple[int, int], offsets, m: int) -> np.ndarray:
+    """(N·m·|D|,) flat index into (N, m) of (site i + d, code a), ordered (i, a, d)."""
+    neighbour = neighbour_index(shape, offsets).reshape(-1, 1, len(offsets))
+    return (neighbour * m + np.arange(m).reshape(1, m, 1)).reshape(-1)
+
+
+def _neighbour_code(xp, code, offsets):
+    """v_{i+d,a} as (B, N, m, |D|) from v (B, Lx, Ly, m), by one gather (the layout of the
+    kernel contraction)."""
+    batch, lx, ly, m = code.shape
+    index = xp.asarray(_code_index((lx, ly), offsets, m), device=array_api_compat.device(code))
+    values = xp.take(xp.reshape(code, (batch, lx * ly * m)), index, axis=1)
+    return xp.reshape(values, (batch, lx * ly, m, len(offsets)))
 
 
 def scores(xp, params, net, onehot, spins, tcol):
@@ -193,17 +216,18 @@ def scores(xp, params, net, onehot, spins, tcol):
     batch, n_sites = onehot.shape[0], net.n_sites
     dtype, device = onehot.dtype, array_api_compat.device(onehot)
     if net.kind == "ising":
-        u = xp.expand_dims(spins, axis=-1)
+        u, code, table = xp.expand_dims(spins, axis=-1), xp.expand_dims(spins, axis=-1), None
     else:
-        u = onehot @ _embedding(xp, params, net)
+        code, table = onehot, _embedding(xp, params, net)
+        u = onehot @ table
     scale = xp.reshape(1.0 + tcol, (batch, 1, 1, 1))
     offsets = _offsets(net)
     h = xp.reshape(_first_layer(xp, params, net, u, scale, offsets[0]), (batch, n_sites, -1))
     ones = xp.ones((batch, n_sites, 1), dtype=dtype, device=device)
     for layer, offs in enumerate(offsets[1:], start=1):
-        u_nb = xp.reshape(unfold(xp, u, offs), (batch, n_sites, len(offs), u.shape[-1]))
         hidden = xp.concat([silu(xp, h), ones], axis=-1)
-        h = _state_layer(xp, params, f"layer{layer}", hidden, u_nb, tcol)
+        code_nb = _neighbour_code(xp, code, offs)
+        h = _state_layer(xp, params, f"layer{layer}", hidden, code_nb, table, tcol)
         if _option(net, "feature_norm"):
             h = h / math.sqrt(len(offs))
     out = xp.reshape(h, (batch, *net.shape, -1)) @ params["out.w"]
