@@ -199,7 +199,7 @@ def backend_thresholds(model, beta: float, rule: str, backend):
 def ising_decide(xp, s, n, bits, thresholds):
     """New spins and the flip mask: flip where bits ≤ thresholds[s (n + 5) + 9]."""
     flip = bits <= lookup(xp, thresholds, ising_table_index(s, n))
-    return s * (1 - 2 * xp.astype(flip, s.dtype)), flip
+    return s ^ (xp.astype(flip, s.dtype) * -2), flip  # int8 ±1: s ^ −2 = −s
 
 
 def potts_metropolis_decide(xp, s, proposal, d, bits, thresholds):
@@ -289,8 +289,17 @@ def has_planes(lattice) -> bool:
 _NEW_AXIS_1 = (slice(None), None, ...)
 
 
+def _one_call_shifts(xp) -> bool:
+    """Whether ``stack`` and ``roll`` are single cheap calls (torch: one dispatch each, 2.2 and
+    3.6 µs at L = 16 against 4.7 and 5.9 µs for concatenations of slices; numpy's are Python
+    functions, slower than the concatenations)."""
+    return array_api_compat.is_torch_namespace(xp)
+
+
 def _pair(xp, a, b):
-    """a and b stacked on a new axis 1 (one concat: cheaper per call than ``stack``)."""
+    """a and b stacked on a new axis 1 (one concat on numpy: cheaper per call than ``stack``)."""
+    if _one_call_shifts(xp):
+        return xp.stack([a, b], axis=1)
     return xp.concat([a[_NEW_AXIS_1], b[_NEW_AXIS_1]], axis=1)
 
 
@@ -303,7 +312,10 @@ _ROLL_SLICES = {(shift, axis): _roll_slices(shift, axis) for shift in (1, -1) fo
 
 
 def _roll(xp, a, shift: int, axis: int):
-    """``roll`` by ±1 of a (B, h, w) array along axis 1 or 2 (one concat of two slices)."""
+    """``roll`` by ±1 of a (B, h, w) array along axis 1 or 2 (on numpy one concat of two
+    slices)."""
+    if _one_call_shifts(xp):
+        return xp.roll(a, shift, axis=axis)
     first, second = _ROLL_SLICES[shift, axis]
     return xp.concat([a[first], a[second]], axis=axis)
 
