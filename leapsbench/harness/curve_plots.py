@@ -21,7 +21,7 @@ import numpy as np
 
 from .curves import MIN_SEEDS, curve_points
 from .paper import PAPER_DELTA_MAG, PAPER_MARK_LABEL
-from .plots import _pyplot, _save
+from .plots import _pyplot
 from .tables import summarise
 
 X_AXES = {
@@ -58,19 +58,32 @@ def plot_curves(
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []
     for bench, part in points.groupby("benchmark", sort=False):
-        fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 4.2))
+        fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 7))
         palette = plt.get_cmap("tab20" if part["method"].nunique() > 10 else "tab10")
         colours = {m: palette(k % palette.N) for k, m in enumerate(part["method"].unique())}
         for ax, (key, title) in zip(axes, PANELS, strict=True):
             _panel(ax, part, key, colours, x_key)
             ax.set(title=title, xlabel=x_label)
             _marks(ax, key, bench, authors.get(bench, []))
-            if ax.get_legend_handles_labels()[0]:
-                ax.legend(fontsize=6)
+        _legend(fig, axes)
         fig.suptitle(f"{bench}: error against cost (hollow: unreliable, no error bar)")
         name = f"curve_{bench}" if x == "wall" else f"curve_{x}_{bench}"
-        paths.append(_save(fig, outdir / f"{name}.{fmt}", plt))
+        fig.savefig(outdir / f"{name}.{fmt}")
+        plt.close(fig)
+        paths.append(outdir / f"{name}.{fmt}")
     return paths
+
+
+def _legend(fig, axes) -> None:
+    """One legend for the figure, below the panels: every line of every panel, once."""
+    entries = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    if entries:
+        fig.legend(entries.values(), entries.keys(), loc="lower center", ncol=2, fontsize=7)
+    rows = -(-len(entries) // 2)
+    fig.tight_layout(rect=(0, 0.01 + 0.021 * rows, 1, 0.95))
 
 
 def _marks(ax, key: str, bench: str, authors: list) -> None:
