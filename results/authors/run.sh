@@ -11,7 +11,8 @@ OUT=results/authors/runs
 ising() {  # seed walkers --set ...
     local seed=$1 n=$2; shift 2
     leapsbench run --benchmark ising-L15-b0.4407 --method leaps-conv \
-        --checkpoint "$CKPTS/ising_final.ckpt" --backend numpy --dtype float32 --seed "$seed" \
+        --checkpoint "$CKPTS/ising_final.ckpt" --backend "${BACKEND:-numpy}" --dtype float32 \
+        --seed "$seed" \
         --n-samples "$n" --results "$OUT" --no-progress --format csv "$@"
 }
 potts() {
@@ -34,3 +35,10 @@ for seed in 0 1 2 3; do
 done
 ising 0 64 --set n_steps=200 --set weights=euler --set rate_floor=0
 ising 0 64 --set n_steps=200 --set weights=exact --set rate_floor=0.001
+# Session 2 (LE-conv ~3x faster).  Parity: torch CPU against the numpy Euler rows above (same
+# settings, 4 seeds x 64) and array-api-strict on a few walkers.
+for seed in 0 1 2 3; do BACKEND=torch ising "$seed" 64 "${EULER[@]}"; done
+for seed in 0 1; do BACKEND=array-api-strict ising "$seed" 16 "${EULER[@]}"; done
+# Towards the issue's >= 5000 walkers with the authors' settings: Euler seeds of 256 walkers
+# (pool.py pools them with the 64-walker seeds 0-3 above).
+for seed in $(seq 4 22); do ising "$seed" 256 "${EULER[@]}"; done

@@ -7,7 +7,9 @@ unused ``rotary_embedding_torch`` import), on this CPU, one thread.
 
 Prints, per model and implementation, wall and CPU (process) seconds per walker-forward and the
 extrapolation to 1000 walkers × 100 steps (101 forwards), after checking that their module and
-ours agree on the same states (float64, relative 1e-12).
+ours agree on the same states (float64, relative 1e-12); then one whole CTMC step of ours
+(``ctmc.step``: tau-leap move, one forward, float64 Euler weight increment) per walker, and its
+extrapolation (100 steps and the first forward).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import torch
 from leapsbench.backends import get_backend
 
+from leapsbench.leaps import ctmc
 from leapsbench.leaps.authors import load_authors_checkpoint
 from leapsbench.params import params_to
 
@@ -71,20 +74,34 @@ def measure(name: str, args) -> None:
     ours64 = ours64.sum(-1) if name == "ising" else np.moveaxis(ours64, -1, 1)
     error = np.abs(ours64 - reference).max() / np.abs(reference).max()
     print(f"{name}: their module vs ours, float64, max relative difference {error:.1e}")
-    runs = {"theirs torch float32": lambda: theirs(x_theirs, t)}
+    runs = {"theirs torch float32": (lambda: theirs(x_theirs, t), 101)}
     for backend_name in ("numpy", "torch"):
         backend = get_backend(backend_name, device="cpu" if backend_name == "torch" else None)
         p32, x = params_to(backend, params, "float32"), backend.asarray(states)
-        runs[f"ours {backend_name} float32"] = lambda p=p32, x=x: network.apply(p, x, 0.5)
-    per = 101 * 1000 / args.walkers  # 1000 walkers x 100 steps = 101 forwards each
+        runs[f"ours {backend_name} float32"] = (lambda p=p32, x=x: network.apply(p, x, 0.5), 101)
+        step = _ctmc_step(backend, network, p32, model, args.walkers)
+        runs[f"ours {backend_name} CTMC step"] = (step, 100)
     with torch.no_grad():
-        for label, fn in runs.items():
+        for label, (fn, calls) in runs.items():
             wall, cpu = timed(fn, args.repeats)
+            per = calls * 1000 / args.walkers  # 1000 walkers x 100 steps
+            what = "walker-forward" if calls == 101 else "walker-step   "
             print(
                 f"  {label:24s} {1e3 * wall / args.walkers:7.2f} ms wall, "
-                f"{1e3 * cpu / args.walkers:7.2f} ms CPU per walker-forward; "
+                f"{1e3 * cpu / args.walkers:7.2f} ms CPU per {what}; "
                 f"1000 walkers x 100 steps: {wall * per:7.0f} s wall, {cpu * per:7.0f} s CPU"
             )
+
+
+def _ctmc_step(backend, network, params, model, walkers: int):
+    """One CTMC step (Euler weights, the authors' inference settings) of ``walkers`` walkers
+    from step 51 of 100 (the state holds its scores, as in a run), as a zero-argument call."""
+    config = ctmc.CTMCConfig(n_steps=100, n_walkers=walkers, weights="euler", rate_floor=0)
+    dynamics = config.dynamics(network, params, model)
+    rng = backend.rng(0)
+    state = ctmc.init(dynamics, backend, rng, walkers)._replace(k=50)
+    state, _ = ctmc.step(dynamics, state, rng)
+    return lambda: ctmc.step(dynamics, state, rng)
 
 
 def main() -> None:
