@@ -256,10 +256,10 @@ GATES = {
     "ising_delta_energy_numpy": (ising_delta_energy_numpy, 1.8),
     "ising_delta_energy_torch": (ising_delta_energy_torch, 1.5),
     "potts_delta_energy_numpy": (potts_delta_energy_numpy, 1.5),
-    "leaps_conv_torch": (leaps_conv_torch, 0.95),
+    "leaps_conv_torch": (leaps_conv_torch, 0.7),
     "leaps_mlp_numpy_vs_matmul": (leaps_mlp_numpy_vs_matmul, 6.5),
     "leaps_attention_numpy_vs_matmul": (leaps_attention_numpy_vs_matmul, 55.0),
-    "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 8.4),
+    "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 5.6),
     "made_sampling_numpy_vs_matmul": (made_sampling_numpy_vs_matmul, 20.0),
     "metropolis_numpy_l64": (metropolis_numpy_l64, 1.4),
     "metropolis_numpy_l256": (metropolis_numpy_l256, 1.5),
@@ -268,7 +268,7 @@ GATES = {
     "metropolis_numpy_vs_c_l256": (metropolis_numpy_vs_c_l256, 1 / 0.6),
     "metropolis_numpy_vs_c_l24_1000": (metropolis_numpy_vs_c_l24_1000, 1 / 0.6),
     "swendsen_wang_numpy_vs_c_l64": (swendsen_wang_numpy_vs_c_l64, 1 / 0.3),
-    "wolff_numpy_vs_c_l64": (wolff_numpy_vs_c_l64, 1 / 0.3),
+    "wolff_numpy_vs_c_l64": (wolff_numpy_vs_c_l64, 1 / 0.25),
 }
 
 
