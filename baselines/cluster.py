@@ -1,15 +1,21 @@
-"""Cluster MCMC (numpy, CPU): Swendsen–Wang for Ising and Potts, Wolff for Ising.
+"""Cluster MCMC (numpy, CPU): Swendsen–Wang and Wolff for Ising and Potts.
 
 Fortuin–Kasteleyn bonds: each lattice bond ⟨ij⟩ whose ends agree is opened with probability
 
     p = 1 − e^{−2βJ} (Ising, H = −J Σ s_i s_j),    p = 1 − e^{−βJ} (Potts, H = −J Σ δ(s_i, s_j)).
 
-The connected components of the open bonds are found for the whole batch at once (one graph of
-B·N nodes, ``scipy.sparse.csgraph.connected_components``).  Swendsen–Wang gives every cluster a
-new value drawn uniformly from the q values; Wolff flips only the cluster of one uniformly random
-seed site per chain (the FK cluster of a site has exactly the Wolff growth distribution): Ising
-spins flip, Potts values shift by the same uniform r ∈ {1, …, q−1} (mod q).  Both need J > 0 and
-no field.  States are numpy int8 arrays (B, Lx, Ly) in the model's convention.
+A bond is opened where 32 random bits, read as a uint32 b, satisfy b < T = ⌈2³² p⌉ (one draw
+per bond, node-major; P(open) within 2⁻³² of p).  The connected components of the open bonds are
+found for the whole batch at once (one graph of B·N nodes, ``scipy.sparse.csgraph``).
+Swendsen–Wang labels every cluster (``connected_components``) and gives each a new value drawn
+uniformly from the q values.  Wolff changes only the cluster of one uniformly random seed site
+per chain (the FK cluster of a site has exactly the Wolff growth distribution): Ising spins
+flip, Potts values shift by the same uniform r ∈ {1, …, q−1} (mod q).  It finds only the seeds'
+clusters: the bonds are stored both ways (a symmetric CSR matrix, so no transpose is needed), one
+extra node is joined to every chain's seed, and one ``breadth_first_order`` from that node visits
+exactly the B seeded clusters (the chains' blocks are disconnected) — 1.7–2× faster than
+labelling every cluster.  Both need J > 0 and no field.  States are numpy int8 arrays
+(B, Lx, Ly) in the model's convention.
 
 Improved (cluster) estimators.  Given the FK clusters C, the cluster values are independent and
 uniform, so any observable f has the lower-variance estimator E[f | clusters], cheap when that
@@ -34,7 +40,7 @@ import functools
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from leapsbench.method import NotApplicable
 
@@ -53,53 +59,104 @@ def check_model(model, rule: str) -> None:
 
 
 @functools.lru_cache(maxsize=32)
-def _partners(lattice, batch: int):
-    """Per chain b and site i, the global node b·N + j of its +1 neighbour j along axis 0 and
-    axis 1, node-major (B·N·2,) int32; and the (2, N) mask of the bonds that exist (None on a
-    torus)."""
+def _partners(lattice, batch: int, directions: int = 2):
+    """Per chain b and site i, the global node b·N + j of its neighbour j one step along
+    +axis 0, +axis 1 (then, for ``directions`` = 4, −axis 0, −axis 1), node-major
+    (B·N·directions,) int32; and the (N, 2) mask of the + bonds that exist (None on a torus)."""
     n = lattice.n_sites
     idx = np.arange(n).reshape(lattice.shape)
-    partners = np.stack([np.roll(idx, -1, axis=axis).reshape(n) for axis in (0, 1)], axis=-1)
+    shifts = ((-1, 0), (-1, 1), (1, 0), (1, 1))[:directions]
+    partners = np.stack([np.roll(idx, shift, axis=axis).reshape(n) for shift, axis in shifts], -1)
     nodes = np.arange(batch, dtype=np.int64)[:, None, None] * n + partners[None]
     keep = None
     if not lattice.periodic:
-        keep = np.ones((2, *lattice.shape), dtype=bool)
-        keep[0, -1, :] = keep[1, :, -1] = False
-        keep = keep.reshape(2, n)
+        keep = np.ones((*lattice.shape, 2), dtype=bool)
+        keep[-1, :, 0] = keep[:, -1, 1] = False
+        keep = keep.reshape(n, 2)
     return nodes.astype(np.int32).reshape(-1), keep
 
 
+def _bits32(rng: np.random.Generator, size: int) -> np.ndarray:
+    """``size`` uniform random uint32: full-range uint64 draws viewed as uint32 pairs (0.9 ns
+    per 32 bits against 1.9 ns per float64 uniform)."""
+    return rng.integers(0, 2**64, (size + 1) // 2, dtype=np.uint64).view(np.uint32)[:size]
+
+
+def bond_threshold(model, beta: float) -> np.uint32:
+    """T = ⌈2³² p⌉ (at most 2³² − 1) for p = 1 − e^{−2βJ} (Ising) or 1 − e^{−βJ} (Potts): a
+    uniform uint32 is below T with probability within 2⁻³² of p."""
+    p = -np.expm1(-(2.0 if model.kind == "ising" else 1.0) * beta * model.J)
+    return np.uint32(min(np.ceil(np.ldexp(p, 32)), 2.0**32 - 1))
+
+
 def _open_bonds(model, x: np.ndarray, beta: float, rng: np.random.Generator) -> np.ndarray:
-    """(B, 2, N) bool: is the FK bond from site i to its +1 neighbour along axis 0 (then 1)
-    open — ends equal and u < p.  One uniform per existing bond, axis-0 bonds first."""
+    """(B, N, 2) bool, node-major: is the FK bond from site i to its +1 neighbour along axis 0
+    (then 1) open — ends equal and b < :func:`bond_threshold`, b 32 random bits, one per
+    existing bond in node-major order."""
     batch, n = x.shape[0], model.n_sites
     _, keep = _partners(model.lattice, batch)
-    same = np.stack([x == np.roll(x, -1, axis=1), x == np.roll(x, -1, axis=2)], axis=1)
-    p = 1.0 - np.exp(-(2.0 if model.kind == "ising" else 1.0) * beta * model.J)
+    same = np.stack([x == np.roll(x, -1, axis=1), x == np.roll(x, -1, axis=2)], axis=-1)
     if keep is None:
-        u = rng.random((batch, 2, n))
+        bits = _bits32(rng, batch * n * 2).reshape(batch, n, 2)
     else:
-        u = np.ones((batch, 2, n))
-        u[:, keep] = rng.random((batch, int(keep.sum())))
-    return same.reshape(batch, 2, n) & (u < p)
+        bits = np.full((batch, n, 2), 2**32 - 1, dtype=np.uint32)  # never below T
+        bits[:, keep] = _bits32(rng, batch * int(keep.sum())).reshape(batch, -1)
+    return same.reshape(batch, n, 2) & (bits < bond_threshold(model, beta))
+
+
+_FIRST_BYTE = np.frombuffer(bytes([0xFF, 0x00]), dtype=np.uint16)[0]
+"""A uint16 mask of the first byte in memory (0x00FF little-endian): an (N, 2) bool pair as one
+uint16 keeps its first bool there."""
+
+
+def _both_ways(model, bonds: np.ndarray) -> np.ndarray:
+    """(B, N, 4): the + bonds and, at index 2 + d, the − bond along axis d of each site (the
+    + bond of its − neighbour; a torus wraps, and an open lattice's wrapped bonds are closed).
+    Each site's two + bonds are handled as one uint16 (two rolls, no strided bool copies)."""
+    batch, (lx, ly) = bonds.shape[0], model.shape
+    pairs = bonds.view(np.uint16).reshape(batch, lx, ly)
+    back = np.roll(pairs, 1, axis=1) & _FIRST_BYTE
+    back |= np.roll(pairs, 1, axis=2) & ~_FIRST_BYTE
+    out = np.empty((batch, lx, ly, 2), dtype=np.uint16)
+    out[..., 0], out[..., 1] = pairs, back
+    return out.view(bool).reshape(batch, lx * ly, 4)
+
+
+_BYTE_SUM = {2: (np.uint16, 0x0101, 8), 4: (np.uint32, 0x01010101, 24)}
+"""Per 2 or 4 bool bytes of a node: their sum is the top byte of the word × 0x01…01 (no carry
+between bytes: the sum is at most 4), whatever the byte order."""
+
+
+def _degrees(bonds: np.ndarray) -> np.ndarray:
+    """Open bonds per node of (B, N, 2 or 4) bool ``bonds``, flat (B·N,)."""
+    word, ones, shift = _BYTE_SUM[bonds.shape[-1]]
+    return (bonds.view(word).reshape(-1) * word(ones)) >> word(shift)
+
+
+def _bond_graph(model, bonds: np.ndarray, tail=None):
+    """Open FK bonds (B, N, directions) of all chains (:func:`_open_bonds`, or
+    :func:`_both_ways` for a symmetric matrix: directed traversals then need no transpose) as
+    one block-diagonal CSR graph of B·N nodes, built directly (node-major, no COO conversion).
+    ``tail`` (int array): one more node, B·N, with edges to the nodes in ``tail``."""
+    batch, n, directions = bonds.shape
+    nodes, _ = _partners(model.lattice, batch, directions)
+    extra = 0 if tail is None else 1
+    indptr = np.zeros(batch * n + 1 + extra, dtype=np.int32)
+    np.cumsum(_degrees(bonds), out=indptr[1 : batch * n + 1])
+    indices = np.compress(bonds.reshape(-1), nodes)  # 10× faster than nodes[mask] here
+    if tail is not None:
+        indptr[-1] = indptr[-2] + tail.size
+        indices = np.concatenate([indices, tail.astype(np.int32)])
+    size = batch * n + extra
+    return csr_matrix((np.ones(indices.size), indices, indptr), shape=(size, size))
 
 
 def clusters(model, x: np.ndarray, beta: float, rng: np.random.Generator):
-    """FK cluster labels (B, N) (unique over the batch) and the number of clusters.
-
-    The open bonds of all chains form one block-diagonal graph of B·N nodes, given to
-    ``connected_components`` as a CSR matrix built directly (node-major, no COO conversion).
-    """
-    batch, n = x.shape[0], model.n_sites
-    nodes, _ = _partners(model.lattice, batch)
-    open_ = np.ascontiguousarray(np.moveaxis(_open_bonds(model, x, beta, rng), 1, 2))
-    per_node = open_.view(np.int8).reshape(batch * n, 2)
-    indptr = np.zeros(batch * n + 1, dtype=np.int32)
-    np.cumsum(per_node[:, 0] + per_node[:, 1], out=indptr[1:])
-    indices = np.compress(open_.reshape(-1), nodes)  # 10× faster than nodes[mask] here
-    graph = csr_matrix((np.ones(indices.size), indices, indptr), shape=(batch * n,) * 2)
+    """FK cluster labels (B, N) (unique over the batch) and the number of clusters: one
+    ``connected_components`` call over the open bonds of all chains (:func:`_bond_graph`)."""
+    graph = _bond_graph(model, _open_bonds(model, x, beta, rng))
     count, labels = connected_components(graph, directed=False)
-    return labels.reshape(batch, n), count
+    return labels.reshape(x.shape[0], model.n_sites), count
 
 
 def cluster_m2(labels: np.ndarray, count: int) -> np.ndarray:
@@ -132,18 +189,26 @@ def swendsen_wang_with_m2(model, x, beta, rng):
 
 
 def wolff(model, x: np.ndarray, beta: float, rng: np.random.Generator) -> np.ndarray:
-    """One Wolff update of every chain: change the FK cluster of a uniformly random site."""
-    batch = x.shape[0]
-    labels, _ = clusters(model, x, beta, rng)
-    seeds = rng.integers(0, model.n_sites, batch)
-    chosen = labels[np.arange(batch), seeds]
-    inside = labels == chosen[:, None]
-    flat = x.reshape(batch, -1)
+    """One Wolff update of every chain: change the FK cluster of a uniformly random site.
+
+    Only the seeds' clusters are found: the FK graph of all chains gets one extra node joined
+    to every chain's seed, and one ``breadth_first_order`` from it visits exactly the union
+    of the B seeded clusters (the chains' blocks are disconnected), instead of labelling every
+    cluster (the bonds, then the seeds, then the Potts shifts: the stream of drawing all
+    clusters and flipping the seeds')."""
+    batch, n = x.shape[0], model.n_sites
+    bonds = _open_bonds(model, x, beta, rng)
+    seeds = rng.integers(0, n, batch) + n * np.arange(batch)
+    graph = _bond_graph(model, _both_ways(model, bonds), tail=seeds)
+    inside = breadth_first_order(graph, batch * n, directed=True, return_predecessors=False)
+    inside = inside[1:]  # the extra node first
+    flat = x.reshape(-1).copy()
     if model.kind == "ising":
-        new = -flat
+        flat[inside] = -flat[inside]
     else:
-        new = (flat + rng.integers(1, model.q, (batch, 1))) % model.q
-    return np.where(inside, new, flat).astype(np.int8).reshape(x.shape)
+        shifts = rng.integers(1, model.q, batch)
+        flat[inside] = (flat[inside] + shifts[inside // n]) % model.q
+    return flat.reshape(x.shape)
 
 
 def update(model, x: np.ndarray, beta: float, rng: np.random.Generator, rule: str):

@@ -9,7 +9,9 @@
  *   potts_metropolis_sweeps: P(accept) at index n(a) - n(s) + 4 for the proposal a = s + r;
  *   potts_heatbath_sweeps:   weight of value a at index n(a) (n(a) neighbours of value a).
  * swendsen_wang_sweeps: FK bonds opened with probability p between equal neighbours,
- * union-find (union by index, path halving) per chain, a uniform new value per cluster. */
+ * union-find (union by index, path halving) per chain, a uniform new value per cluster.
+ * wolff_sweeps: per chain a uniform seed site whose cluster grows from a stack (each bond to
+ * a neighbour of the seed's old value opened with probability p, once), changed as it grows. */
 #include <stdint.h>
 
 static inline uint64_t next(uint64_t *state) {
@@ -153,4 +155,45 @@ int64_t swendsen_wang_sweeps(int8_t *s, int64_t B, int64_t Lx, int64_t Ly, int q
             }
         }
     return clusters;
+}
+
+/* stack: int32 work array of Lx*Ly.  One Wolff update of each chain per sweep: seed uniform on
+ * the sites, new value -v (ising) or (v + r) mod q with r uniform in 1..q-1; a site changes
+ * when it joins, so it is pushed once and a bond inside the cluster is never tested.  Returns
+ * the number of changed sites over all sweeps (one cluster per chain per sweep). */
+int64_t wolff_sweeps(int8_t *s, int64_t B, int64_t Lx, int64_t Ly, int q, int ising, double p,
+                     int64_t n_sweeps, uint64_t *state, int32_t *stack) {
+    int64_t n = Lx * Ly, changed = 0;
+    uint64_t threshold = (uint64_t)(p * 0x1p53);
+    for (int64_t t = 0; t < n_sweeps; t++)
+        for (int64_t b = 0; b < B; b++) {
+            int8_t *x = s + b * n;
+            int32_t seed = (int32_t)below(state, (uint32_t)n);
+            int8_t old = x[seed];
+            int8_t new = ising ? (int8_t)-old
+                               : (int8_t)((old + 1 + (int)below(state, (uint32_t)(q - 1))) % q);
+            x[seed] = new;
+            stack[0] = seed;
+            int64_t top = 1;
+            changed++;
+            while (top > 0) {
+                int32_t k = stack[--top];
+                int64_t i = k / Ly, j = k % Ly;
+                int32_t nb[4] = {
+                    (int32_t)((i == 0 ? Lx - 1 : i - 1) * Ly + j),
+                    (int32_t)((i == Lx - 1 ? 0 : i + 1) * Ly + j),
+                    (int32_t)(i * Ly + (j == 0 ? Ly - 1 : j - 1)),
+                    (int32_t)(i * Ly + (j == Ly - 1 ? 0 : j + 1)),
+                };
+                for (int d = 0; d < 4; d++) {
+                    int32_t m = nb[d];
+                    if (x[m] == old && (next(state) >> 11) < threshold) {
+                        x[m] = new;
+                        stack[top++] = m;
+                        changed++;
+                    }
+                }
+            }
+        }
+    return changed;
 }

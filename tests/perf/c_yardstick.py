@@ -1,6 +1,7 @@
 """The C yardstick (tests/perf/c_yardstick.c) compiled with the system C compiler and loaded with
 ctypes: plain single-threaded checkerboard Metropolis / heat-bath sweeps (int8 states, xorshift64,
-acceptance tables from :mod:`leapsbench.baselines.local`) and a union-find Swendsen–Wang.
+acceptance tables from :mod:`leapsbench.baselines.local`), a union-find Swendsen–Wang and a
+stack-grown single-cluster Wolff.
 
 ``load()`` compiles once per source version (``cc -O2``, into the temp directory, written
 atomically) and skips the calling test with a clear message where no compiler is found.
@@ -42,6 +43,18 @@ SIGNATURES = {
         ctypes.c_double,
         _I64,
         _PTR,
+        _PTR,
+        _PTR,
+    ],
+    "wolff_sweeps": [
+        _PTR,
+        _I64,
+        _I64,
+        _I64,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_double,
+        _I64,
         _PTR,
         _PTR,
     ],
@@ -140,6 +153,26 @@ class SwendsenWang:
         )
 
 
+class Wolff(SwendsenWang):
+    """``sweep()``: one Wolff update of every chain in C (a uniform seed, its cluster grown from
+    a stack), in place on ``self.x``; returns the number of changed sites."""
+
+    def sweep(self, n_sweeps: int = 1) -> int:
+        B, Lx, Ly = self.x.shape
+        return self.lib.wolff_sweeps(
+            _ptr(self.x),
+            B,
+            Lx,
+            Ly,
+            self.model.q,
+            int(self.model.kind == "ising"),
+            self.p,
+            n_sweeps,
+            _ptr(self.state),
+            _ptr(self.parent),
+        )
+
+
 SHAPES = ((16, 64), (64, 64), (256, 64), (24, 1000))
 """(L, chains) of the table: the issue's shapes (L = 24 with 1000 walkers is the AIS/SMC one)."""
 
@@ -171,47 +204,61 @@ def sweep_row(backend_name: str, kind: str, rule: str, size: int, chains: int) -
 
 def cluster_row(kind: str, rule: str, size: int, chains: int = 64) -> str:
     """One markdown row: clusters/s and site updates/s of ``baselines.cluster.update`` (numpy +
-    scipy) and of the C union-find Swendsen–Wang, and the ratio of site updates/s (median of 7
-    interleaved repeats, process CPU time).  Site updates: B·N per Swendsen–Wang update, the
-    flipped cluster's size per chain per Wolff update (sites that changed)."""
+    scipy) and of its C yardstick (union-find Swendsen–Wang, stack-grown Wolff), and the ratio
+    of site updates/s (median of 7 interleaved repeats, process CPU time).  Site updates: B·N
+    per Swendsen–Wang update, the changed sites per Wolff update (one cluster per chain; the
+    numpy side counts them inside its timed calls, a B·N comparison, ~1 % of an update)."""
     model, numpy = _model(kind, size), get_backend("numpy")
-    c = SwendsenWang(model, model.uniform_states(numpy, numpy.rng(0), chains))
-    c.sweep(20)
-    rng, state, c_clusters = np.random.default_rng(1), [c.x.copy()], []
+    wolff = rule == "wolff"
+    if wolff:  # from the ordered state: Potts q = 4 at L = 64 barely orders in 2000 updates
+        start = model.from_values(np.zeros((chains, *model.shape), dtype=np.int8))
+        c = Wolff(model, start)
+        c.sweep(2000)
+    else:
+        c = SwendsenWang(model, model.uniform_states(numpy, numpy.rng(0), chains))
+        c.sweep(20)
+    rng, state, c_counts, py_changed = np.random.default_rng(1), [c.x.copy()], [], []
 
     def kernel():
-        state[0] = cluster.update(model, state[0], model.beta, rng, rule)
+        old = state[0]
+        state[0] = cluster.update(model, old, model.beta, rng, rule)
+        if wolff:
+            py_changed.append(np.count_nonzero(state[0] != old))
 
     m = measure_ratio(
         "row",
         kernel,
-        lambda: c_clusters.append(c.sweep()),
+        lambda: c_counts.append(c.sweep()),
         repeats=7,
         min_seconds=0.1,
         clock=time.process_time,
     )
-    sites, per_update = chains * model.n_sites, []  # per_update: (clusters, site updates)
-    for _ in range(10):
-        old = state[0]
-        count = cluster.clusters(model, old, model.beta, rng)[1]
-        kernel()
-        changed = int(np.count_nonzero(state[0] != old))
-        per_update.append((count, sites) if rule == "swendsen-wang" else (chains, changed))
-    py_clusters, py_sites = np.mean(per_update, axis=0)
+    sites = chains * model.n_sites
+    if wolff:
+        py_clusters, py_sites = chains, np.mean(py_changed)
+        c_clusters, c_sites = chains, np.mean(c_counts)
+    else:
+        counts = [cluster.clusters(model, state[0], model.beta, rng)[1] for _ in range(10)]
+        py_clusters, py_sites = np.mean(counts), sites
+        c_clusters, c_sites = np.mean(c_counts), sites
+    py_rate, c_rate = py_sites / m.kernel_seconds, c_sites / m.reference_seconds
+    sizes = f"{py_sites / chains:.0f} / {c_sites / chains:.0f}" if wolff else "—"
     return (
         f"| numpy+scipy | {kind} {rule} | {size} | {chains} | "
-        f"{py_clusters / m.kernel_seconds:.3g} | {py_sites / m.kernel_seconds / 1e9:.4f} | "
-        f"{np.mean(c_clusters) / m.reference_seconds:.3g} | {sites / m.reference_seconds / 1e9:.4f}"
-        f" | {py_sites / sites / m.median:.2f} |"
+        f"{py_clusters / m.kernel_seconds:.3g} | {py_rate / 1e9:.4f} | "
+        f"{c_clusters / m.reference_seconds:.3g} | {c_rate / 1e9:.4f} | {py_rate / c_rate:.2f} | "
+        f"{sizes} |"
     )
 
 
 def main(backends=("numpy", "torch", "array-api-strict")) -> None:
-    """Print the docs/perf.md tables (``python tests/perf/c_yardstick.py``), with glibc's
-    malloc thresholds pinned like the gates' (leapsbench.perf.pin_allocator)."""
+    """Print the docs/perf.md tables (``python tests/perf/c_yardstick.py [BACKEND ...]``; no
+    sweep table for ``clusters``), with glibc's malloc thresholds pinned like the gates'
+    (leapsbench.perf.pin_allocator)."""
     pin_allocator()
-    print("| backend | kernel | L | chains | flips/ns | C flips/ns | ratio to C (range) |")
-    print("|---|---|---|---|---|---|---|")
+    if backends:
+        print("| backend | kernel | L | chains | flips/ns | C flips/ns | ratio to C (range) |")
+        print("|---|---|---|---|---|---|---|")
     for backend in backends:
         for kind, rule in (
             ("ising", "metropolis"),
@@ -224,11 +271,11 @@ def main(backends=("numpy", "torch", "array-api-strict")) -> None:
     print()
     print(
         "| backend | update | L | chains | clusters/s | site updates/ns | C clusters/s "
-        "| C site updates/ns | ratio to C |"
+        "| C site updates/ns | ratio to C | mean cluster (numpy / C) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for kind in ("ising", "potts"):
-        for rule in ("swendsen-wang", "wolff") if kind == "ising" else ("swendsen-wang",):
+        for rule in ("swendsen-wang", "wolff"):
             for size in (24, 64):
                 print(cluster_row(kind, rule, size), flush=True)
 
@@ -236,4 +283,5 @@ def main(backends=("numpy", "torch", "array-api-strict")) -> None:
 if __name__ == "__main__":
     import sys
 
-    main(tuple(sys.argv[1:]) or ("numpy", "torch", "array-api-strict"))
+    names = tuple(sys.argv[1:]) or ("numpy", "torch", "array-api-strict")
+    main(() if names == ("clusters",) else names)
