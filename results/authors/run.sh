@@ -42,3 +42,5 @@ for seed in 0 1; do BACKEND=array-api-strict ising "$seed" 16 "${EULER[@]}"; don
 # Towards the issue's >= 5000 walkers with the authors' settings: Euler seeds of 256 walkers
 # (pool.py pools them with the 64-walker seeds 0-3 above).
 for seed in $(seq 4 22); do ising "$seed" 256 "${EULER[@]}"; done
+# Exact weights (rate floor 1e-3) towards >= 5000 walkers: seeds of 256 (pooled with seeds 0-3).
+for seed in $(seq 4 23); do ising "$seed" 256 "${EXACT[@]}"; done
