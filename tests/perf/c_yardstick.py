@@ -136,21 +136,26 @@ class SwendsenWang:
         ising = model.kind == "ising"
         self.p = 1.0 - np.exp(-(2.0 if ising else 1.0) * model.beta * model.J)
 
-    def sweep(self, n_sweeps: int = 1) -> int:
+    def _arguments(self, n_sweeps: int) -> tuple:
+        """The arguments the C cluster updates share: states, shape, model, bond probability,
+        sweeps, generator state, union-find parents."""
         B, Lx, Ly = self.x.shape
-        return self.lib.swendsen_wang_sweeps(
+        ising = int(self.model.kind == "ising")
+        return (
             _ptr(self.x),
             B,
             Lx,
             Ly,
             self.model.q,
-            int(self.model.kind == "ising"),
+            ising,
             self.p,
             n_sweeps,
             _ptr(self.state),
             _ptr(self.parent),
-            _ptr(self.value),
         )
+
+    def sweep(self, n_sweeps: int = 1) -> int:
+        return self.lib.swendsen_wang_sweeps(*self._arguments(n_sweeps), _ptr(self.value))
 
 
 class Wolff(SwendsenWang):
@@ -158,19 +163,7 @@ class Wolff(SwendsenWang):
     a stack), in place on ``self.x``; returns the number of changed sites."""
 
     def sweep(self, n_sweeps: int = 1) -> int:
-        B, Lx, Ly = self.x.shape
-        return self.lib.wolff_sweeps(
-            _ptr(self.x),
-            B,
-            Lx,
-            Ly,
-            self.model.q,
-            int(self.model.kind == "ising"),
-            self.p,
-            n_sweeps,
-            _ptr(self.state),
-            _ptr(self.parent),
-        )
+        return self.lib.wolff_sweeps(*self._arguments(n_sweeps))
 
 
 SHAPES = ((16, 64), (64, 64), (256, 64), (24, 1000))
