@@ -25,7 +25,8 @@ How it is fast (one array-API code path for numpy, torch, cupy and array-api-str
   probability p is accepted where b ≤ T, b a raw random 32-bit pattern read as int32
   (``Rng.bits32``, the cheapest draw of every library) and T = ⌈2³² p⌉ − 1 − 2³¹
   (:func:`threshold_table`), so P(accept) = ⌈2³² p⌉ / 2³² ∈ [p, p + 2⁻³²) (2⁻³² where p = 0).
-  The Potts heat-bath draws float32 uniforms for its inverse CDF over float32 weights (each
+  The Potts heat-bath draws float32 uniforms (from the same 32-bit patterns:
+  :func:`heatbath_uniforms`) for its inverse CDF over float32 weights (each
   value's probability within ~2⁻²³ of the exact one).
 * Colour planes.  On a periodic lattice with even Lx and Ly the kernel stores the four
   sublattices Q_rc[I, J] = s[2I + r, 2J + c] (r, c ∈ {0, 1}) as two colour arrays (B, 2, Lx/2,
@@ -40,7 +41,11 @@ How it is fast (one array-API code path for numpy, torch, cupy and array-api-str
   plane of each colour, so that both planes' neighbours are the same two rolls, was measured
   slower on numpy: arithmetic on reversed, negatively strided int8 arrays is ~15× slower.)
 * int8 arithmetic for states, indices and the flips; rolls and stacks as single
-  concatenations (less per-call overhead at small L).
+  concatenations (less per-call overhead at small L).  Decisions are int8 0/1 arrays, never
+  bool casts: ``less_equal_int8`` and ``equal_int8`` (backends.numerics) view numpy's bools as
+  int8 and have torch compare into arrays of the operands' width, the only comparisons torch's
+  CPU loops vectorise (a bool result from int32/float32 operands or a Python scalar was 3–15×
+  slower).
 
 Random streams are reproducible per (seed, backend); they differ between the two layouts (the
 planes draw random numbers for the updated colour only).
@@ -58,7 +63,7 @@ import functools
 import array_api_compat
 import array_api_extra as xpx
 import numpy as np
-from leapsbench.backends.numerics import count_true, lookup
+from leapsbench.backends.numerics import count_true, equal_int8, less_equal_int8, lookup
 
 RULES = ("metropolis", "heatbath")
 MAX_NEIGHBOURS = 4
@@ -197,15 +202,16 @@ def backend_thresholds(model, beta: float, rule: str, backend):
 
 
 def ising_decide(xp, s, n, bits, thresholds):
-    """New spins and the flip mask: flip where bits ≤ thresholds[s (n + 5) + 9]."""
-    flip = bits <= lookup(xp, thresholds, ising_table_index(s, n))
-    return s ^ (xp.astype(flip, s.dtype) * -2), flip  # int8 ±1: s ^ −2 = −s
+    """New spins and the flips (int8 0/1): flip where bits ≤ thresholds[s (n + 5) + 9]."""
+    flip = less_equal_int8(xp, bits, lookup(xp, thresholds, ising_table_index(s, n)))
+    return s ^ (flip * -2), flip  # int8 ±1: s ^ −2 = −s
 
 
 def potts_metropolis_decide(xp, s, proposal, d, bits, thresholds):
-    """Accept ``proposal`` where bits ≤ thresholds[d + 4], d = n(proposal) − n(s)."""
-    accept = bits <= lookup(xp, thresholds, d + MAX_NEIGHBOURS)
-    return s + xp.astype(accept, s.dtype) * (proposal - s), accept
+    """Accept ``proposal`` where bits ≤ thresholds[d + 4], d = n(proposal) − n(s); returns
+    the new values and the acceptances (int8 0/1)."""
+    accept = less_equal_int8(xp, bits, lookup(xp, thresholds, d + MAX_NEIGHBOURS))
+    return s + accept * (proposal - s), accept
 
 
 def potts_heatbath_draw(xp, s, counts, u, table):
@@ -214,16 +220,28 @@ def potts_heatbath_draw(xp, s, counts, u, table):
     the q arrays n(a) (int8), ``u`` uniform; returns the new values and the changed-site mask."""
     weights = [lookup(xp, table, n) for n in counts]
     target = u * sum(weights[1:], start=weights[0])
-    cumulative, new = weights[0], xp.zeros_like(s)
-    for a in range(1, len(weights)):
-        new = new + xp.astype(cumulative <= target, s.dtype)
-        cumulative = cumulative + weights[a]
+    cumulative, new = weights[0], less_equal_int8(xp, weights[0], target)
+    for a in range(2, len(weights)):
+        cumulative = cumulative + weights[a - 1]
+        new = new + less_equal_int8(xp, cumulative, target)
     return new, new != s
+
+
+UNIFORM_BITS = 24
+"""Bits of a float32 uniform: k · 2⁻²⁴ for k uniform on [0, 2²⁴), as numpy draws float32."""
+
+
+def heatbath_uniforms(rng, shape):
+    """float32 uniforms on [0, 1), k · 2⁻²⁴ with k the low 24 bits of ``Rng.bits32`` (exactly
+    numpy's float32 draw; the bits are the cheaper draw on torch's CPU)."""
+    xp = rng.backend.xp
+    low = rng.bits32(tuple(shape)) & (2**UNIFORM_BITS - 1)
+    return xp.astype(low, xp.float32) * (2.0**-UNIFORM_BITS)
 
 
 def proposal_shifts(rng, q: int, shape):
     """The r ∈ {1, …, q − 1} of Metropolis proposals, uniform, int8 of ``shape``."""
-    return rng.backend.xp.astype(rng.integers(1, q, tuple(shape)), rng.backend.xp.int8)
+    return rng.integers(1, q, tuple(shape), dtype=rng.backend.xp.int8)
 
 
 def potts_proposal(xp, s, r, q: int):
@@ -247,7 +265,7 @@ def _ising_update(model, x, beta, rng, rule, active):
     n = model.lattice.neighbour_sum(x)
     bits = rng.bits32(tuple(x.shape))
     new, flip = ising_decide(xp, x, n, bits, backend_thresholds(model, beta, rule, rng.backend))
-    moved = flip & active
+    moved = (flip != 0) & active
     return xp.where(moved, new, x), moved
 
 
@@ -260,10 +278,11 @@ def _potts_update(model, x, beta, rng, rule, active):
         d = xp.sum(counts * (model.one_hot(proposal, xp.int8) - model.one_hot(x, xp.int8)), axis=-1)
         bits = rng.bits32(tuple(x.shape))
         thresholds = backend_thresholds(model, beta, rule, rng.backend)
-        new, moved = potts_metropolis_decide(xp, x, proposal, d, bits, thresholds)
+        new, accept = potts_metropolis_decide(xp, x, proposal, d, bits, thresholds)
+        moved = accept != 0
     else:
         table = backend_table(model, beta, rule, rng.backend)
-        u = rng.uniform(tuple(x.shape), dtype=xp.float32)
+        u = heatbath_uniforms(rng, x.shape)
         per_value = [counts[..., a] for a in range(model.q)]
         new, moved = potts_heatbath_draw(xp, x, per_value, u, table)
     moved = moved & active
@@ -360,7 +379,7 @@ def _count_equal(xp, neighbours, values):
     """#{k : neighbour_k = value} per site (int8); ``values`` an array or a Python int."""
     total = None
     for nb in neighbours:
-        hit = xp.astype(nb == values, nb.dtype)
+        hit = equal_int8(xp, nb, values)
         total = hit if total is None else total + hit
     return total
 
@@ -400,7 +419,7 @@ def _plane_updater(model, beta, rule, rng):
         counts = [_count_equal(xp, nbs, a) for a in range(q)]
         return potts_heatbath_draw(xp, s, counts, u, table)[0]
 
-    return lambda shape: _per_colour(rng.uniform((2, *shape), dtype=xp.float32)), update
+    return lambda shape: _per_colour(heatbath_uniforms(rng, (2, *shape))), update
 
 
 def _planes_sweep(model, x, beta, rng, rule):
