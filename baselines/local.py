@@ -25,9 +25,15 @@ How it is fast (one array-API code path for numpy, torch, cupy and array-api-str
   probability p is accepted where b ≤ T, b a raw random 32-bit pattern read as int32
   (``Rng.bits32``, the cheapest draw of every library) and T = ⌈2³² p⌉ − 1 − 2³¹
   (:func:`threshold_table`), so P(accept) = ⌈2³² p⌉ / 2³² ∈ [p, p + 2⁻³²) (2⁻³² where p = 0).
-  The Potts heat-bath draws float32 uniforms (from the same 32-bit patterns:
-  :func:`heatbath_uniforms`) for its inverse CDF over float32 weights (each
-  value's probability within ~2⁻²³ of the exact one).
+  The Potts heat-bath on colour planes (q ≤ 6) does the same for its inverse CDF: the other
+  colour's values become codes 5^a, so a site's neighbour sum is its packed counts
+  P = Σ_a n(a) 5^a, and the new value is #{a ≥ 1 : b ≤ T_a[P]} with T_a the thresholds of
+  P(new ≥ a) (:func:`packed_heatbath_thresholds`; 3q array operations per colour besides the
+  neighbours, where counting each value took 12q − 5: 1.4–1.6× faster on numpy, 2–2.6× on
+  torch).  The masked
+  layout and q > 6 draw float32 uniforms (from the same 32-bit patterns:
+  :func:`heatbath_uniforms`) for an inverse CDF over float32 weights (each value's
+  probability within ~2⁻²³ of the exact one).
 * Colour planes.  On a periodic lattice with even Lx and Ly the kernel stores the four
   sublattices Q_rc[I, J] = s[2I + r, 2J + c] (r, c ∈ {0, 1}) as two colour arrays (B, 2, Lx/2,
   Ly/2): black = (Q_00, Q_11), white = (Q_01, Q_10).  Every neighbour of a site of one colour
@@ -188,9 +194,34 @@ def threshold_table(model, beta: float, rule: str) -> np.ndarray:
     """int32 thresholds T = ⌈2³² p⌉ − 1 − 2³¹ of :func:`acceptance_table`'s probabilities p
     (Ising, Potts Metropolis): an int32 of uniform random bits is ≤ T with probability
     ⌈2³² p⌉ / 2³² (clipped: p = 0 gives 2⁻³², p = 1 gives 1)."""
-    p = acceptance_table(model, beta, rule)
+    return probability_thresholds(acceptance_table(model, beta, rule))
+
+
+def probability_thresholds(p: np.ndarray) -> np.ndarray:
+    """int32 T = ⌈2³² p⌉ − 1 − 2³¹ (clipped to int32) of probabilities ``p``."""
     thresholds = np.ceil(np.ldexp(p, 32)) - 1.0 - 2.0**31
     return np.clip(thresholds, -(2.0**31), 2.0**31 - 1).astype(np.int32)
+
+
+PACKED_BASE = MAX_NEIGHBOURS + 1
+"""The Potts heat-bath on colour planes packs a site's neighbour counts n(a) ∈ {0, …, 4} of the q
+values into one integer P = Σ_a n(a) 5^a (:func:`packed_heatbath_thresholds`)."""
+MAX_PACKED_Q = 6
+"""P < 5^q fits int16 up to q = 6 (larger q count each value: :func:`potts_heatbath_draw`)."""
+
+
+@functools.lru_cache(maxsize=64)
+def packed_heatbath_thresholds(model, beta: float) -> np.ndarray:
+    """int32 (q − 1, 5^q): row a − 1 at P = Σ_c n(c) 5^c holds the threshold
+    (:func:`probability_thresholds`) of G_a = Σ_{c ≥ a} w_c / Σ_c w_c, w_c = e^{−βΔE_c} the
+    heat-bath weight of value c (:func:`acceptance_table`), i.e. of P(new value ≥ a).  With
+    one int32 of random bits b per site, new = #{a ≥ 1 : b ≤ T_a} (the thresholds fall with a)
+    takes the value a with probability within 2⁻³² of w_a / Σ_c w_c."""
+    q = model.q
+    counts = np.arange(PACKED_BASE**q)[:, None] // PACKED_BASE ** np.arange(q) % PACKED_BASE
+    weights = acceptance_table(model, beta, "heatbath")[counts]
+    tails = np.cumsum(weights[:, ::-1], axis=1)[:, ::-1]  # column a: Σ_{c ≥ a} w_c
+    return np.ascontiguousarray(probability_thresholds(tails[:, 1:] / tails[:, :1]).T)
 
 
 def backend_thresholds(model, beta: float, rule: str, backend):
@@ -391,35 +422,64 @@ def _per_colour(draws):
 
 def _plane_updater(model, beta, rule, rng):
     """``(draw, update)``: ``draw(shape)`` the random numbers of one sweep (one draw for both
-    colours), a pair indexed by colour; ``update(own, neighbours, draws)`` the new own planes."""
+    colours), a pair indexed by colour; ``update(own, other, colour, draws)`` the new planes
+    of ``colour`` from its own and the other colour's planes."""
     xp, q = rng.backend.xp, model.q
+    bits = lambda shape: _per_colour(rng.bits32((2, *shape)))  # noqa: E731
     if model.kind == "ising":
         thresholds = backend_thresholds(model, beta, rule, rng.backend)
 
-        def update(s, nbs, bits):
-            return ising_decide(xp, s, nbs[0] + nbs[1] + nbs[2] + nbs[3], bits, thresholds)[0]
+        def update(s, other, colour, draws):
+            nbs = plane_neighbours(xp, other, colour)
+            n = nbs[0] + nbs[1] + nbs[2] + nbs[3]
+            return ising_decide(xp, s, n, draws, thresholds)[0]
 
-        return lambda shape: _per_colour(rng.bits32((2, *shape))), update
-    if rule == "metropolis":
-        thresholds = backend_thresholds(model, beta, rule, rng.backend)
+        return bits, update
+    if rule == "heatbath":
+        return _potts_heatbath_updater(model, beta, rng, bits)
+    thresholds = backend_thresholds(model, beta, rule, rng.backend)
 
-        def update(s, nbs, draws):
-            proposal = potts_proposal(xp, s, draws[0], q)
-            d = _count_equal(xp, nbs, proposal) - _count_equal(xp, nbs, s)
-            return potts_metropolis_decide(xp, s, proposal, d, draws[1], thresholds)[0]
+    def update(s, other, colour, draws):
+        nbs = plane_neighbours(xp, other, colour)
+        proposal = potts_proposal(xp, s, draws[0], q)
+        d = _count_equal(xp, nbs, proposal) - _count_equal(xp, nbs, s)
+        return potts_metropolis_decide(xp, s, proposal, d, draws[1], thresholds)[0]
 
-        def draw(shape):
-            shifts, bits = proposal_shifts(rng, q, (2, *shape)), rng.bits32((2, *shape))
-            return tuple(zip(_per_colour(shifts), _per_colour(bits), strict=True))
+    def draw(shape):
+        shifts = proposal_shifts(rng, q, (2, *shape))
+        return tuple(zip(_per_colour(shifts), bits(shape), strict=True))
 
-        return draw, update
-    table = backend_table(model, beta, rule, rng.backend)
+    return draw, update
 
-    def update(s, nbs, u):
-        counts = [_count_equal(xp, nbs, a) for a in range(q)]
-        return potts_heatbath_draw(xp, s, counts, u, table)[0]
 
-    return lambda shape: _per_colour(heatbath_uniforms(rng, (2, *shape))), update
+def _potts_heatbath_updater(model, beta, rng, bits):
+    """:func:`_plane_updater` of the Potts heat-bath: for q ≤ :data:`MAX_PACKED_Q` the other
+    colour's values become codes 5^a (int16), whose neighbour sum is the packed counts P, and
+    the new value is a sum of q − 1 threshold decisions looked up at P
+    (:func:`packed_heatbath_thresholds`: 3q array operations per colour besides the neighbours
+    instead of the 12q − 5 of counting each value); else :func:`potts_heatbath_draw`."""
+    backend, xp, q = rng.backend, rng.backend.xp, model.q
+    if q > MAX_PACKED_Q:
+        table = backend_table(model, beta, "heatbath", backend)
+
+        def update(s, other, colour, u):
+            nbs = plane_neighbours(xp, other, colour)
+            counts = [_count_equal(xp, nbs, a) for a in range(q)]
+            return potts_heatbath_draw(xp, s, counts, u, table)[0]
+
+        return lambda shape: _per_colour(heatbath_uniforms(rng, (2, *shape))), update
+    powers = backend.asarray(PACKED_BASE ** np.arange(q), dtype=xp.int16)
+    rows = backend.asarray(packed_heatbath_thresholds(model, beta), dtype=xp.int32)
+
+    def update(s, other, colour, draws):
+        nbs = plane_neighbours(xp, lookup(xp, powers, other), colour)
+        packed = nbs[0] + nbs[1] + nbs[2] + nbs[3]
+        new = less_equal_int8(xp, draws, lookup(xp, rows[0, ...], packed))
+        for a in range(1, q - 1):
+            new = new + less_equal_int8(xp, draws, lookup(xp, rows[a, ...], packed))
+        return new
+
+    return bits, update
 
 
 def _planes_sweep(model, x, beta, rng, rule):
@@ -428,8 +488,7 @@ def _planes_sweep(model, x, beta, rng, rule):
     planes = list(to_planes(xp, x))
     draws = draw(tuple(planes[0].shape))
     for colour in (0, 1):
-        nbs = plane_neighbours(xp, planes[1 - colour], colour)
-        planes[colour] = update(planes[colour], nbs, draws[colour])
+        planes[colour] = update(planes[colour], planes[1 - colour], colour, draws[colour])
     new = from_planes(xp, *planes)
     return new, _changed_sites(xp, new, x)
 
