@@ -6,6 +6,21 @@ results/authors/runs into one weighted sample, from the rows alone; seed s has n
     ESS = (Σ_s W_s)² / Σ_s W_s²/ESS_s   (Kish over all walkers)
     ⟨m⟩ = Σ_s W_s m_s / Σ_s W_s,  σ² = Σ_s (W_s σ_{m,s})² / (Σ_s W_s)²
 
+and, with S ≥ 5 seeds, the error of log Ẑ from the spread of the seeds' own estimates (it needs
+no error bar from inside a seed, so it also holds for heavy-tailed weights and for SMC islands),
+with var(Ẑ_s) = c / n_s and N = Σ_s n_s:
+
+    c = Σ_s n_s (Ẑ_s − Ẑ)² / (S − 1),  σ(log Ẑ) = √(c / N) / Ẑ
+
+The steps sweep (second table): the same pooling per (family, steps), family = the weighting and
+what it adds (checkerboard sites, SMC islands, MCMC sweeps), with the cost per walker in CPU
+seconds and network evaluations and
+
+    CPU s for ±0.1 = (walkers · CPU s per walker) · (σ(log Ẑ) / 0.1)²,
+
+the CPU time the same configuration needs for a log-Z error bar of 0.1 (the estimator's own
+delta-method error, which understates the spread of heavy-tailed weights: read it with ESS/n).
+
     python results/authors/pool.py results/authors/runs
 """
 
@@ -28,6 +43,79 @@ def _walkers(rows) -> str:
     return f"{len(rows)} seeds, {sum(r['n_samples'] for r in rows)} walkers"
 
 
+def pooled(rows) -> dict:
+    """The seeds of one configuration pooled by the formulas of the module docstring."""
+    log_z = np.array([r["log_z"] for r in rows])
+    err = np.array([r["log_z_err"] for r in rows])
+    n = np.array([r["n_samples"] for r in rows], dtype=float)
+    w = n * np.exp(log_z - log_z.max())  # W_s up to a common factor
+    ratio = np.exp(log_z - log_z.max())
+    mean_ratio = np.sum(n * ratio) / n.sum()
+    spread = np.sum(n * (ratio - mean_ratio) ** 2) / (len(rows) - 1) if len(rows) >= 5 else np.nan
+    return {
+        "n": n.sum(),
+        "seeds_err": np.sqrt(spread / n.sum()) / mean_ratio,
+        "log_z_error": logsumexp(log_z, b=n) - np.log(n.sum()) - rows[0]["log_z_ref"],
+        "log_z_err": np.sqrt(np.sum((w * err) ** 2)) / w.sum(),
+        "ess_fraction": w.sum() ** 2 / np.sum(w**2 / np.array([r["ess"] for r in rows])) / n.sum(),
+        "mag": np.sum(w * [r["mag"] for r in rows]) / w.sum(),
+        "mag_err": np.sqrt(np.sum((w * [r["mag_err"] for r in rows]) ** 2)) / w.sum(),
+    }
+
+
+def _cpu_per_walker(rows) -> float:
+    """CPU seconds per walker, from the runs of >= 256 walkers when there are any (the current
+    LE-conv; session 1's 64-walker runs ran an older, 2-3x slower one)."""
+    timed = [r for r in rows if r.get("cpu_seconds") is not None]
+    large = [r for r in timed if r["n_samples"] >= 256] or timed
+    return sum(r["cpu_seconds"] for r in large) / sum(r["n_samples"] for r in large)
+
+
+def _seeds_err(p: dict) -> str:
+    return "fewer than 5 seeds" if np.isnan(p["seeds_err"]) else f"± {p['seeds_err']:.2f}"
+
+
+def family(settings: dict) -> str:
+    """The weighting and what it adds, without the number of steps."""
+    parts = [settings.get("weights", "exact")]
+    if settings.get("sites", "all") != "all":
+        parts.append(f"{settings['sites']} sites")
+    if settings.get("resample_threshold") is not None:
+        parts.append(f"SMC, {settings.get('n_islands', 1)} islands")
+    if settings.get("mcmc_sweeps"):
+        parts.append(f"{settings['mcmc_sweeps']} MCMC sweep(s)")
+    return ", ".join(parts)
+
+
+def steps_sweep(groups) -> None:
+    """The second table: one line per (benchmark, family, steps), numpy rows with CPU times."""
+    print(
+        "\n| benchmark | family | steps | walkers | ESS/n | ΔMag | log Ẑ − log Z "
+        "| CPU s / walker | evaluations / walker | CPU s for ±0.1 |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    lines = []
+    for (bench, backend, _, overrides), rows in groups.items():
+        if backend != "numpy":
+            continue
+        settings = json.loads(overrides)
+        p = pooled(rows)
+        cpu = p["n"] * _cpu_per_walker(rows)
+        counted = [r for r in rows if r.get("n_network_evaluations") is not None]
+        evaluations = sum(r["n_network_evaluations"] / r["n_samples"] for r in counted) / len(
+            counted
+        )
+        lines.append((bench, family(settings), settings.get("n_steps", 100), (
+            f"{int(p['n'])} | {p['ess_fraction']:.3f} | "
+            f"{abs(p['mag'] - rows[0]['mag_ref']):.3f} ± {p['mag_err']:.3f} | "
+            f"{p['log_z_error']:+.2f} ± {p['log_z_err']:.2f} ({_seeds_err(p)}) | "
+            f"{cpu / p['n']:.2f} | "
+            f"{evaluations:.0f} | {cpu * (p['log_z_err'] / 0.1) ** 2:.0f}"
+        )))
+    for bench, fam, steps, cells in sorted(lines):
+        print(f"| {bench} | {fam} | {steps} | {cells} |")
+
+
 def main(directory: str) -> None:
     groups = defaultdict(list)
     for row in ResultStore(directory).rows():
@@ -36,24 +124,18 @@ def main(directory: str) -> None:
             groups[(row["benchmark"], row["backend"], row["dtype"], overrides)].append(row)
     print(
         "| benchmark | backend | settings | seeds × walkers | ESS/n | ⟨m⟩ (reference) "
-        "| log Ẑ − log Z |"
+        "| log Ẑ − log Z | ± from the seeds' spread |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for (bench, backend, dtype, overrides), rows in groups.items():
-        log_z = np.array([r["log_z"] for r in rows])
-        err = np.array([r["log_z_err"] for r in rows])
-        n = np.array([r["n_samples"] for r in rows], dtype=float)
-        w = n * np.exp(log_z - log_z.max())  # W_s up to a common factor
-        pooled = logsumexp(log_z, b=n) - np.log(n.sum())
-        pooled_err = np.sqrt(np.sum((w * err) ** 2)) / w.sum()
-        ess = w.sum() ** 2 / np.sum(w**2 / np.array([r["ess"] for r in rows]))
-        mag = np.sum(w * [r["mag"] for r in rows]) / w.sum()
-        mag_err = np.sqrt(np.sum((w * [r["mag_err"] for r in rows]) ** 2)) / w.sum()
+        p = pooled(rows)
         print(
             f"| {bench} | {backend} {dtype} | {overrides} | {_walkers(rows)} | "
-            f"{ess / n.sum():.3f} | {mag:.3f} ± {mag_err:.3f} ({rows[0]['mag_ref']:.4f}) | "
-            f"{pooled - rows[0]['log_z_ref']:+.2f} ± {pooled_err:.2f} |"
+            f"{p['ess_fraction']:.3f} | {p['mag']:.3f} ± {p['mag_err']:.3f} "
+            f"({rows[0]['mag_ref']:.4f}) | {p['log_z_error']:+.2f} ± {p['log_z_err']:.2f} | "
+            f"{_seeds_err(p)} |"
         )
+    steps_sweep(groups)
 
 
 if __name__ == "__main__":
