@@ -52,6 +52,15 @@ class Rng(ABC):
     def bits32(self, shape):
         """Independent uniform random 32-bit patterns as int32 of ``shape``."""
 
+    def get_state(self):
+        """The generator's whole state, of tensors and plain containers (saved training states
+        are loaded with ``torch.load(weights_only=True)``), for :meth:`set_state`."""
+        raise NotImplementedError(f"{type(self).__name__} does not save its state")
+
+    def set_state(self, state) -> None:
+        """Continue from a state of :meth:`get_state`."""
+        raise NotImplementedError(f"{type(self).__name__} does not restore a state")
+
     def spawn(self, n: int) -> list[Rng]:
         """``n`` independent child generators of the same backend."""
         return [type(self)(self.backend, child) for child in self.seed_sequence.spawn(n)]
@@ -86,6 +95,12 @@ class NumpyRng(Rng):
     def __init__(self, backend, seed_sequence):
         super().__init__(backend, seed_sequence)
         self.generator = np.random.Generator(np.random.PCG64(seed_sequence))
+
+    def get_state(self):
+        return self.generator.bit_generator.state
+
+    def set_state(self, state) -> None:
+        self.generator.bit_generator.state = state
 
     def uniform(self, shape, dtype=None):
         dtype = dtype or self.backend.dtype
@@ -134,6 +149,21 @@ class TorchRng(Rng):
         self.generator.manual_seed(int(seed_sequence.generate_state(1, np.uint64)[0] >> 1))
         on_cpu = torch.device(backend.device).type == "cpu"
         self.host = np.random.Generator(np.random.PCG64(seed_sequence)) if on_cpu else None
+
+    def get_state(self):
+        """torch's generator state and, on the CPU, the host PCG64's state (a dict)."""
+        host = None if self.host is None else self.host.bit_generator.state
+        return {"torch": self.generator.get_state(), "host": host}
+
+    def set_state(self, state) -> None:
+        """Also accepts torch's generator state alone (saved before the host generator
+        existed: the host generator then keeps its state)."""
+        if not isinstance(state, dict):
+            self.generator.set_state(state)
+            return
+        self.generator.set_state(state["torch"])
+        if self.host is not None and state["host"] is not None:
+            self.host.bit_generator.state = state["host"]
 
     def uniform(self, shape, dtype=None):
         import torch

@@ -59,6 +59,28 @@ def test_bits32_are_uniform_reproducible_int32(backend, shape):
     assert abs(draws.mean() / 2**31) < 5 * 2 * sigma / np.sqrt(3)
 
 
+def test_rng_state_round_trip(backend):
+    """get_state/set_state repeat every kind of draw (torch on the CPU keeps two generators:
+    its own for uniform/normal, numpy's for bits32/integers); int8 integers stay in range."""
+    if backend.name == "cupy":
+        pytest.skip("CupyRng does not save its state")
+    rng = backend.rng(5)
+    rng.uniform((3,))
+    state = rng.get_state()
+
+    def draws():
+        small = rng.integers(1, 4, (1000,), dtype=backend.xp.int8)
+        assert small.dtype == backend.xp.int8
+        assert set(np.unique(backend.to_numpy(small))) == {1, 2, 3}
+        parts = (rng.uniform((4,)), rng.normal((4,)), rng.bits32((4,)), rng.integers(0, 9, (4,)))
+        return [backend.to_numpy(part) for part in (small, *parts)]
+
+    first = draws()
+    rng.set_state(state)
+    for a, b in zip(first, draws(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_arrays_live_on_the_backend_device(backend):
     x = backend.zeros((2, 3))
     assert str(x.device) == str(backend.device) or backend.name == "numpy"

@@ -204,7 +204,7 @@ def _restore(run: _Run, state: dict, backend) -> None:
             for k, v in live.items():
                 v.copy_(saved[k])
     run.optimiser.load_state_dict(state["optimiser"])
-    run.rng.generator.set_state(state["rng"])
+    run.rng.set_state(state["rng"])
     run.buffer = [(x.to(backend.device), t.to(backend.device)) for x, t in state["buffer"]]
     run.losses, run.evaluations, run.step = state["losses"], state["evaluations"], state["step"]
     run.network_evaluations = state.get("network_evaluations")  # None: a state from before counts
@@ -217,7 +217,7 @@ def _snapshot(run: _Run, signature: dict) -> dict:
         "weights": {k: v.detach() for k, v in run.weights.items()},
         "fweights": {k: v.detach() for k, v in run.fweights.items()},
         "optimiser": run.optimiser.state_dict(),
-        "rng": run.rng.generator.get_state(),
+        "rng": run.rng.get_state(),
         "buffer": run.buffer,
         "losses": run.losses,
         "evaluations": run.evaluations,
