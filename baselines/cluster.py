@@ -77,9 +77,10 @@ def _partners(lattice, batch: int, directions: int = 2):
 
 
 def _bits32(rng: np.random.Generator, size: int) -> np.ndarray:
-    """``size`` uniform random uint32: full-range uint64 draws viewed as uint32 pairs (0.9 ns
-    per 32 bits against 1.9 ns per float64 uniform)."""
-    return rng.integers(0, 2**64, (size + 1) // 2, dtype=np.uint64).view(np.uint32)[:size]
+    """``size`` uniform random uint32: full-range uint64 draws (the bit generator's raw outputs,
+    the draws of ``integers(0, 2**64)`` without its range handling) viewed as uint32 pairs
+    (0.9 ns per 32 bits against 1.9 ns per float64 uniform)."""
+    return rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32)[:size]
 
 
 def bond_threshold(model, beta: float) -> np.uint32:
