@@ -166,6 +166,12 @@ class Wolff(SwendsenWang):
         return self.lib.wolff_sweeps(*self._arguments(n_sweeps))
 
 
+KERNELS = (
+    ("ising", "metropolis"),
+    ("ising", "heatbath"),
+    ("potts", "metropolis"),
+    ("potts", "heatbath"),
+)
 SHAPES = ((16, 64), (64, 64), (256, 64), (24, 1000))
 """(L, chains) of the table: the issue's shapes (L = 24 with 1000 walkers is the AIS/SMC one)."""
 
@@ -192,6 +198,31 @@ def sweep_row(backend_name: str, kind: str, rule: str, size: int, chains: int) -
         f"| {backend_name} | {kind} {rule} | {size} | {chains} | "
         f"{sites / m.kernel_seconds / 1e9:.3f} | {sites / m.reference_seconds / 1e9:.3f} | "
         f"{1 / m.median:.2f} ({1 / max(m.ratios):.2f}–{1 / min(m.ratios):.2f}) |"
+    )
+
+
+def torch_vs_numpy_row(kind: str, rule: str, size: int, chains: int) -> str:
+    """One markdown row: torch CPU time / numpy time of ``baselines.local.sweep``, both sweeping
+    alternately in this process (median of 5 interleaved repeats, process CPU time; the range
+    of the 5 ratios), the issue's "torch within 1.5× of numpy" measured without the minutes
+    between two rows of :func:`sweep_row`."""
+    model = _model(kind, size)
+
+    def sweeper(name):
+        backend = get_backend(name)
+        rng, state = backend.rng(1), [model.uniform_states(backend, backend.rng(0), chains)]
+
+        def kernel():
+            state[0] = local.sweep(model, state[0], model.beta, rng, rule)[0]
+
+        return kernel
+
+    m = measure_ratio(
+        "tvn", sweeper("torch"), sweeper("numpy"), 5, min_seconds=0.1, clock=time.process_time
+    )
+    return (
+        f"| {kind} {rule} | {size} | {chains} | "
+        f"{m.median:.2f} ({min(m.ratios):.2f}–{max(m.ratios):.2f}) |"
     )
 
 
@@ -253,12 +284,7 @@ def main(backends=("numpy", "torch", "array-api-strict")) -> None:
         print("| backend | kernel | L | chains | flips/ns | C flips/ns | ratio to C (range) |")
         print("|---|---|---|---|---|---|---|")
     for backend in backends:
-        for kind, rule in (
-            ("ising", "metropolis"),
-            ("ising", "heatbath"),
-            ("potts", "metropolis"),
-            ("potts", "heatbath"),
-        ):
+        for kind, rule in KERNELS:
             for size, chains in SHAPES:
                 print(sweep_row(backend, kind, rule, size, chains), flush=True)
     print()
@@ -273,8 +299,21 @@ def main(backends=("numpy", "torch", "array-api-strict")) -> None:
                 print(cluster_row(kind, rule, size), flush=True)
 
 
+def torch_vs_numpy() -> None:
+    """Print the torch-vs-numpy table (``python tests/perf/c_yardstick.py torch-vs-numpy``)."""
+    pin_allocator()
+    print("| kernel | L | chains | torch time / numpy time (range) |")
+    print("|---|---|---|---|")
+    for kind, rule in KERNELS:
+        for size, chains in SHAPES:
+            print(torch_vs_numpy_row(kind, rule, size, chains), flush=True)
+
+
 if __name__ == "__main__":
     import sys
 
     names = tuple(sys.argv[1:]) or ("numpy", "torch", "array-api-strict")
-    main(() if names == ("clusters",) else names)
+    if names == ("torch-vs-numpy",):
+        torch_vs_numpy()
+    else:
+        main(() if names == ("clusters",) else names)
