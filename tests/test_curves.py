@@ -110,6 +110,9 @@ def test_authors_checkpoint_runs_are_marks_labelled_with_their_training_steps(fa
     label, values = marks[BENCH][0]
     assert label.startswith("authors' checkpoint (400,000 training steps, GPU)")
     assert values["delta_mag"] == pytest.approx(euler[0]["delta_mag"])
+    on_torch = [dict(r, backend="torch") for r in euler]
+    labels = [label for label, _ in authors_marks(euler + on_torch)[BENCH]]
+    assert len(labels) == 2 and sum(", torch " in label for label in labels) == 1
 
 
 def test_curve_marks_must_be_a_results_store(fakes, tmp_path, capsys):

@@ -126,7 +126,8 @@ def _seeds(cells) -> str:
 def authors_marks(rows: list[dict]) -> dict[str, list[tuple[str, dict]]]:
     """Per benchmark, ``(label, {metric: mean})`` for each sampler setting of the authors'
     checkpoint runs among ``rows`` that is reliable (:mod:`.reliability`); the label names the
-    authors' training steps (their GPU training, not our seconds) and the setting."""
+    authors' training steps (their GPU training, not our seconds), the setting, the backend and
+    the dtype (runs of one setting on two backends are two marks)."""
     ours = [r for r in rows if r.get("source") == "authors" and r.get("status") == "ok"]
     if not ours:
         return {}
@@ -137,7 +138,8 @@ def authors_marks(rows: list[dict]) -> dict[str, list[tuple[str, dict]]]:
             continue
         trained = f"{steps[cell['benchmark']]:,} training steps" if steps[cell["benchmark"]] else ""
         setting = cell["variant"].removeprefix("quick ").replace(" source=authors", "")
-        label = f"authors' checkpoint ({trained}, GPU): {setting}, {cell['budget_label']}"
+        where = f"{cell['backend']} {cell['dtype']}"
+        label = f"authors' checkpoint ({trained}, GPU): {setting}, {where}, {cell['budget_label']}"
         values = {key: float(cell[key]) for key, _ in PANELS}
         marks.setdefault(cell["benchmark"], []).append((label, values))
     return marks

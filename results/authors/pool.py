@@ -6,9 +6,10 @@ results/authors/runs into one weighted sample, from the rows alone; seed s has n
     ESS = (Σ_s W_s)² / Σ_s W_s²/ESS_s   (Kish over all walkers)
     ⟨m⟩ = Σ_s W_s m_s / Σ_s W_s,  σ² = Σ_s (W_s σ_{m,s})² / (Σ_s W_s)²
 
-and, with S ≥ 5 seeds, the error of log Ẑ from the spread of the seeds' own estimates (it needs
-no error bar from inside a seed, so it also holds for heavy-tailed weights and for SMC islands),
-with var(Ẑ_s) = c / n_s and N = Σ_s n_s:
+and, with S ≥ 5 seeds, how many seeds have log Ẑ_s above log Z (for an unbiased, right-skewed
+Ẑ typically fewer than half) and the error of log Ẑ from the spread of the seeds' own estimates
+(it needs no error bar from inside a seed, so it also holds for heavy-tailed weights and for SMC
+islands), with var(Ẑ_s) = c / n_s and N = Σ_s n_s:
 
     c = Σ_s n_s (Ẑ_s − Ẑ)² / (S − 1),  σ(log Ẑ) = √(c / N) / Ẑ
 
@@ -55,6 +56,7 @@ def pooled(rows) -> dict:
     return {
         "n": n.sum(),
         "seeds_err": np.sqrt(spread / n.sum()) / mean_ratio,
+        "seeds_above": f"{int(np.sum(log_z > rows[0]['log_z_ref']))}/{len(rows)} seeds above",
         "log_z_error": logsumexp(log_z, b=n) - np.log(n.sum()) - rows[0]["log_z_ref"],
         "log_z_err": np.sqrt(np.sum((w * err) ** 2)) / w.sum(),
         "ess_fraction": w.sum() ** 2 / np.sum(w**2 / np.array([r["ess"] for r in rows])) / n.sum(),
@@ -72,7 +74,9 @@ def _cpu_per_walker(rows) -> float:
 
 
 def _seeds_err(p: dict) -> str:
-    return "fewer than 5 seeds" if np.isnan(p["seeds_err"]) else f"± {p['seeds_err']:.2f}"
+    if np.isnan(p["seeds_err"]):
+        return "fewer than 5 seeds"
+    return f"± {p['seeds_err']:.2f}; {p['seeds_above']}"
 
 
 def family(settings: dict) -> str:
@@ -81,7 +85,8 @@ def family(settings: dict) -> str:
     if settings.get("sites", "all") != "all":
         parts.append(f"{settings['sites']} sites")
     if settings.get("resample_threshold") is not None:
-        parts.append(f"SMC, {settings.get('n_islands', 1)} islands")
+        threshold, islands = settings["resample_threshold"], settings.get("n_islands", 1)
+        parts.append(f"SMC at ESS/n < {threshold}, {islands} islands")
     if settings.get("mcmc_sweeps"):
         parts.append(f"{settings['mcmc_sweeps']} MCMC sweep(s)")
     return ", ".join(parts)
