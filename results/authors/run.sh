@@ -51,10 +51,14 @@ session2() {
 session3() {
     # Session 3: the other configurations at >= 5000 walkers (seeds of 256; SMC islands
     # of 64 walkers), then the steps sweep (one seed of 256 walkers per point, Euler 64), steps
-    # ascending so that a partial sweep is balanced, then Potts towards >= 5000 walkers.
+    # ascending so that a partial sweep is balanced, then Potts towards >= 5000 walkers.  It ran
+    # as three queues at once (the 1600-step level and the threshold-1 SMC seeds and Potts seeds
+    # 21-40 beside the rest); the order below is one queue's.
     local ISL=(--set resample_threshold=0.5 --set n_islands=4)
+    local EVERY=(--set resample_threshold=1.0 --set n_islands=4)   # SMC resampling every step
     for seed in $(seq 4 23); do ising "$seed" 256 "${EXACT[@]}" "${ISL[@]}"; done
     for seed in $(seq 4 23); do ising "$seed" 256 "${EXACT[@]}" --set mcmc_sweeps=1; done
+    for seed in $(seq 4 13); do ising "$seed" 256 "${EXACT[@]}" "${EVERY[@]}"; done
     ising 100 256 "${EXACT[@]}" --set sites=checkerboard
     for steps in 200 400 800 1600; do
         local E=(--set n_steps=$steps --set weights=exact --set rate_floor=0.001)
@@ -63,7 +67,7 @@ session3() {
         ising 100 256 "${E[@]}" "${ISL[@]}"
         ising 100 64 --set n_steps=$steps --set weights=euler --set rate_floor=0
     done
-    for seed in $(seq 1 20); do
+    for seed in $(seq 1 40); do
         potts "$seed" 256 "${EULER[@]}"
         potts "$seed" 256 "${EXACT[@]}"
     done
