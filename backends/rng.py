@@ -92,7 +92,7 @@ class Rng(ABC):
         return xp.minimum(xp.astype(index, self.backend.int_dtype), probs.shape[0] - 1)
 
 
-def _host_bits32(generator: np.random.Generator, shape) -> np.ndarray:
+def host_bits32(generator: np.random.Generator, shape) -> np.ndarray:
     """int32 random bits of ``shape``: the bit generator's raw 64-bit outputs viewed as int32
     pairs (``random_raw``: the draws of ``integers(0, 2**64, dtype=uint64)``, without its
     range handling: 1.6× faster for 8192 words, 1.07× for 2²¹)."""
@@ -124,7 +124,7 @@ class NumpyRng(Rng):
         return self.generator.standard_normal(shape, dtype=np.dtype(dtype))
 
     def bits32(self, shape):
-        return _host_bits32(self.generator, shape)
+        return host_bits32(self.generator, shape)
 
 
 class HostRng(NumpyRng):
@@ -211,7 +211,7 @@ class TorchRng(Rng):
         import torch
 
         if self.host is not None:
-            return torch.from_numpy(_host_bits32(self.host, shape))
+            return torch.from_numpy(host_bits32(self.host, shape))
         n = math.prod(shape)
         words = torch.empty((n + 1) // 2, dtype=torch.int64, device=self.backend.device)
         words.random_(-(2**63), None, generator=self.generator)
