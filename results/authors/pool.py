@@ -55,8 +55,8 @@ def pooled(rows) -> dict:
     log_z = np.array([r["log_z"] for r in rows])
     err = np.array([r["log_z_err"] for r in rows])
     n = np.array([r["n_samples"] for r in rows], dtype=float)
-    w = n * np.exp(log_z - log_z.max())  # W_s up to a common factor
-    ratio = np.exp(log_z - log_z.max())
+    ratio = np.exp(log_z - log_z.max())  # Ẑ_s up to a common factor
+    w = n * ratio  # W_s up to the same factor
     mean_ratio = np.sum(n * ratio) / n.sum()
     spread = np.sum(n * (ratio - mean_ratio) ** 2) / (len(rows) - 1) if len(rows) >= 5 else np.nan
     return {
