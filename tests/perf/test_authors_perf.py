@@ -2,8 +2,10 @@
 same network (tests/authors_reference.py, their src/nets/conv.py at eb3700c transcribed), both
 in torch on the CPU, float32, at the authors' size (15 × 15 Ising, kernels 3, 5, 7, 9, 15, 20
 channels, time MLP width 64) with 64 walkers.  Ours must stay at least 6× faster (measured
-~10× since the state-dependent kernels are formed in cache-sized blocks; the import was first
-measured at 2.1×); the 3× slowed twin checks that the gate can fire.
+10–22× since the state-dependent kernels are formed in cache-sized blocks; the import was first
+measured at 2.1×); the 10× slowed twin checks that the gate can fire.  The twin's factor must
+exceed the margin: a 3× twin of a kernel 18× faster stays under 1/6 and did not fire (CI,
+stop 23); 10× fires while ours is less than 60× faster — past that, tighten the threshold.
 
 ``test_authors_ctmc_step`` (pytest-benchmark, ``--benchmark-only``): one CTMC step of the
 authors-shaped Ising network (float32 network, Euler or exact float64 weights) on numpy and
@@ -71,9 +73,9 @@ def test_le_conv_forward_at_least_6x_faster_than_the_authors(ratio_gate, tmp_pat
 
 
 @pytest.mark.perf
-def test_le_conv_gate_fires_on_3x_slowdown(ratio_gate, tmp_path):
+def test_le_conv_gate_fires_on_10x_slowdown(ratio_gate, tmp_path):
     ours, theirs = _forwards(tmp_path)
-    ratio_gate("le_conv_vs_authors_torch_L15[3x]", slowed(ours, 3), theirs, THRESHOLD, 3, "fire")
+    ratio_gate("le_conv_vs_authors_torch_L15[10x]", slowed(ours, 10), theirs, THRESHOLD, 3, "fire")
 
 
 @pytest.mark.parametrize("weights", ["euler", "exact"])

@@ -33,8 +33,9 @@ WALKERS, SIZE, BETA = 64, 15, 0.4407
 STEP, H, FLOOR = 50, 0.01, 1e-3
 T = STEP * H
 THRESHOLD = 1.5
-REPEATS, TWIN_REPEATS = 5, 3
-"""Fewer repeats than the other gates (11, 7): one step takes seconds at this size."""
+REPEATS, TWIN_REPEATS, MIN_SECONDS = 9, 5, 0.5
+"""One step takes ~0.25 s: each side of a repeat runs ≥ 0.5 s (two or more steps), so that one
+stall of the machine moves a single ratio, and the median of 9 (twin: 5) outvotes a few."""
 
 
 def _ising_energy(torch, s, J=1.0, field=0.0):
@@ -158,7 +159,14 @@ def step_pair():
 
 def test_leaps_ctmc_step_torch(ratio_gate, step_pair):
     kernel, reference = step_pair
-    ratio_gate("leaps_ctmc_step_torch", kernel, reference, THRESHOLD, repeats=REPEATS)
+    ratio_gate(
+        "leaps_ctmc_step_torch",
+        kernel,
+        reference,
+        THRESHOLD,
+        repeats=REPEATS,
+        min_seconds=MIN_SECONDS,
+    )
 
 
 def test_leaps_ctmc_step_torch_fires_on_2x_slowdown(ratio_gate, step_pair):
@@ -170,4 +178,5 @@ def test_leaps_ctmc_step_torch_fires_on_2x_slowdown(ratio_gate, step_pair):
         THRESHOLD,
         repeats=TWIN_REPEATS,
         expect="fire",
+        min_seconds=MIN_SECONDS,
     )
