@@ -5,6 +5,9 @@ from __future__ import annotations
 import functools
 import math
 import operator
+import sys
+
+import numpy as np
 
 
 def logsumexp(xp, a, axis=None, keepdims: bool = False):
@@ -29,16 +32,16 @@ def lookup(xp, table, index):
     ``take`` wants 1-D int64 indices; numpy's takes any shape and integer dtype (one call, no
     reshapes or casts: the per-call overhead matters for small arrays); on torch this calls
     ``index_select`` directly, since array_api_compat's ``take`` first rewrites negative
-    indices, a whole extra pass that costs several times the gather itself.
+    indices, a whole extra pass that costs several times the gather itself, with int32
+    indices (4.1 µs for 8192 of them against 6.2 µs for int64, and a cheaper cast).
     """
     library = _library(xp)
     if library == "numpy":
         return xp.take(table, index)
-    flat = xp.astype(xp.reshape(index, (-1,)), xp.int64)
     if library == "torch":
-        gathered = table.index_select(0, flat)
+        gathered = table.index_select(0, xp.astype(xp.reshape(index, (-1,)), xp.int32))
     else:
-        gathered = xp.take(table, flat)
+        gathered = xp.take(table, xp.astype(xp.reshape(index, (-1,)), xp.int64))
     return xp.reshape(gathered, tuple(index.shape))
 
 
@@ -60,6 +63,33 @@ def as_int8(xp, mask):
     if _library(xp) in ("numpy", "torch"):
         return mask.view(xp.int8)
     return xp.astype(mask, xp.int8)
+
+
+def byte_pairs(xp) -> bool:
+    """Whether :func:`as_int16_pairs` and its kin apply: numpy and torch (arrays whose memory
+    can be viewed as another dtype) on a little-endian host (the first int8 of a pair is the
+    low byte of its int16)."""
+    return _library(xp) in ("numpy", "torch") and sys.byteorder == "little"
+
+
+def as_int16_pairs(xp, x):
+    """The int8 array ``x`` (last axis of even length) viewed as int16 words, one per pair of
+    neighbouring elements of the last axis (:func:`byte_pairs` libraries; a copy first where
+    ``x`` is not contiguous)."""
+    contiguous = np.ascontiguousarray(x) if _library(xp) == "numpy" else x.contiguous()
+    return contiguous.view(xp.int16)
+
+
+def as_uint8(xp, x):
+    """The int8 array ``x`` viewed as uint8 (two's complement bytes; :func:`byte_pairs`
+    libraries, ``x`` contiguous)."""
+    return x.view(xp.uint8)
+
+
+def as_int8_bytes(xp, words):
+    """The int16 array ``words`` viewed as int8, two per word (low byte first on a
+    little-endian host; :func:`byte_pairs` libraries, ``words`` contiguous)."""
+    return words.view(xp.int8)
 
 
 @functools.cache

@@ -34,20 +34,26 @@ How it is fast (one array-API code path for numpy, torch, cupy and array-api-str
   layout and q > 6 draw float32 uniforms (from the same 32-bit patterns:
   :func:`heatbath_uniforms`) for an inverse CDF over float32 weights (each value's
   probability within ~2⁻²³ of the exact one).
-* Colour planes.  On a periodic lattice with even Lx and Ly the kernel stores the four
-  sublattices Q_rc[I, J] = s[2I + r, 2J + c] (r, c ∈ {0, 1}) as two colour arrays (B, 2, Lx/2,
-  Ly/2): black = (Q_00, Q_11), white = (Q_01, Q_10).  Every neighbour of a site of one colour
-  is a site of the other colour's planes, at the same (I, J) or one step away along I or J
-  (:func:`plane_neighbours`: two planes, two rolls per plane).  So ΔE, the random numbers and
+* Colour planes.  On a periodic lattice with even Lx and Ly the kernel stores each checkerboard
+  colour as a (B, Lx, Ly/2) array whose row i holds the colour's sites of lattice row i in
+  column order: black at columns j ≡ i, white at j ≢ i (mod 2) (:func:`to_planes`).  The
+  neighbours of a site of one colour are sites of the other colour's array at the same column
+  index in the rows above and below (one concatenation of the rows with the last and first
+  row, read as two views), at the same index in the same row, and one index left (even rows)
+  or right (odd rows) in the same row for black, the reverse for white (one concatenation of
+  four slices of each pair of rows: :func:`plane_neighbours`).  So ΔE, the random numbers and
   the acceptances are computed for the sites being updated only (half of the lattice), the
   random numbers of both colours come from one draw per sweep, and the conversion to and from
-  the (B, Lx, Ly) states callers see happens once per sweep.  Other lattices (odd periodic
+  the (B, Lx, Ly) states callers see happens once per sweep: on numpy and torch through the
+  int16 words of pairs of sites (a colour is a shift by 0 or 8 bits per row and a cast to
+  int8; back, the zero-extended bytes times 1 or 256, or-ed), where strided int8 copies were
+  the cost (3–5× faster at L = 64, 1.6–2.5× at L = 16).  Other lattices (odd periodic
   axes, open boundaries) use the masked update of the whole lattice (:func:`_ising_update`,
-  :func:`_potts_update`), which shares the tables and decisions.  (A layout that reflects one
-  plane of each colour, so that both planes' neighbours are the same two rolls, was measured
-  slower on numpy: arithmetic on reversed, negatively strided int8 arrays is ~15× slower.)
-* int8 arithmetic for states, indices and the flips; rolls and stacks as single
-  concatenations (less per-call overhead at small L).  Decisions are int8 0/1 arrays, never
+  :func:`_potts_update`), which shares the tables and decisions.  (A layout in which both
+  horizontal neighbours are the same shift needs reversed rows: arithmetic on negatively
+  strided int8 arrays was ~15× slower on numpy, and torch has no negative strides.)
+* int8 arithmetic for states, indices and the flips; shifts as concatenations of slices
+  (less per-call overhead at small L).  Decisions are int8 0/1 arrays, never
   bool casts: ``less_equal_int8`` and ``equal_int8`` (backends.numerics) view numpy's bools as
   int8 and have torch compare into arrays of the operands' width, the only comparisons torch's
   CPU loops vectorise (a bool result from int32/float32 operands or a Python scalar was 3–15×
@@ -69,7 +75,16 @@ import functools
 import array_api_compat
 import array_api_extra as xpx
 import numpy as np
-from leapsbench.backends.numerics import count_true, equal_int8, less_equal_int8, lookup
+from leapsbench.backends.numerics import (
+    as_int8_bytes,
+    as_int16_pairs,
+    as_uint8,
+    byte_pairs,
+    count_true,
+    equal_int8,
+    less_equal_int8,
+    lookup,
+)
 
 RULES = ("metropolis", "heatbath")
 MAX_NEIGHBOURS = 4
@@ -180,6 +195,7 @@ SMALLEST_FLOAT32_WEIGHT = 1e-30
 """Potts heat-bath weights below this (β|J| ≳ 17) are looked up in float64 instead of float32."""
 
 
+@functools.lru_cache(maxsize=256)
 def backend_table(model, beta: float, rule: str, backend):
     """:func:`acceptance_table` on ``backend`` in float32 (compared with float32 uniforms; a
     Potts heat-bath table in float64 when a weight is below :data:`SMALLEST_FLOAT32_WEIGHT`,
@@ -224,8 +240,10 @@ def packed_heatbath_thresholds(model, beta: float) -> np.ndarray:
     return np.ascontiguousarray(probability_thresholds(tails[:, 1:] / tails[:, :1]).T)
 
 
+@functools.lru_cache(maxsize=256)
 def backend_thresholds(model, beta: float, rule: str, backend):
-    """:func:`threshold_table` on ``backend`` (int32)."""
+    """:func:`threshold_table` on ``backend`` (int32; cached, like the tables below: moving a
+    table to torch costs a few µs per sweep)."""
     return backend.asarray(threshold_table(model, float(beta), rule), dtype=backend.xp.int32)
 
 
@@ -336,74 +354,108 @@ def has_planes(lattice) -> bool:
     return lattice.periodic and lattice.Lx % 2 == 0 and lattice.Ly % 2 == 0
 
 
-_NEW_AXIS_1 = (slice(None), None, ...)
-
-
-def _one_call_shifts(xp) -> bool:
-    """Whether ``stack`` and ``roll`` are single cheap calls (torch: one dispatch each, 2.2 and
-    3.6 µs at L = 16 against 4.7 and 5.9 µs for concatenations of slices; numpy's are Python
-    functions, slower than the concatenations)."""
+def _one_call_stack(xp) -> bool:
+    """Whether ``stack`` is a single cheap call (torch: one dispatch; numpy's is a Python
+    function, slower than a concatenation of expanded views)."""
     return array_api_compat.is_torch_namespace(xp)
 
 
+_NEW_AXIS_2 = (slice(None), slice(None), None, ...)
+
+
 def _pair(xp, a, b):
-    """a and b stacked on a new axis 1 (one concat on numpy: cheaper per call than ``stack``)."""
-    if _one_call_shifts(xp):
-        return xp.stack([a, b], axis=1)
-    return xp.concat([a[_NEW_AXIS_1], b[_NEW_AXIS_1]], axis=1)
+    """a and b stacked on a new axis 2 (one concat on numpy)."""
+    if _one_call_stack(xp):
+        return xp.stack([a, b], axis=2)
+    return xp.concat([a[_NEW_AXIS_2], b[_NEW_AXIS_2]], axis=2)
 
 
-def _roll_slices(shift: int, axis: int):
-    cut, head = -1 if shift == 1 else 1, (slice(None),) * axis
-    return (*head, slice(cut, None), ...), (*head, slice(None, cut), ...)
+def _byte_shift_table(Lx: int, w: int) -> np.ndarray:
+    """int16 (Lx, w): 0 on even rows, 8 on odd rows (:func:`_byte_shifts`)."""
+    return np.repeat(np.arange(Lx)[:, None] % 2 * 8, w, axis=1).astype(np.int16)
 
 
-_ROLL_SLICES = {(shift, axis): _roll_slices(shift, axis) for shift in (1, -1) for axis in (1, 2)}
+@functools.lru_cache(maxsize=64)
+def _byte_shifts(xp, device, Lx: int, w: int):
+    """For the int16 words of a (B, Lx, 2w) int8 state (two sites each, the even column in the
+    low byte): the right shifts (int16, (Lx, w)) that bring black's byte to the low byte — 0 on
+    even rows, 8 on odd rows — and white's, the reverse.  Whole (Lx, w) arrays: broadcast from
+    (Lx, 1) along a short last axis, torch's shift was 2–6× slower."""
+    black = _byte_shift_table(Lx, w)
+    return xp.asarray(black, device=device), xp.asarray(8 - black, device=device)
 
 
-def _roll(xp, a, shift: int, axis: int):
-    """``roll`` by ±1 of a (B, h, w) array along axis 1 or 2 (on numpy one concat of two
-    slices)."""
-    if _one_call_shifts(xp):
-        return xp.roll(a, shift, axis=axis)
-    first, second = _ROLL_SLICES[shift, axis]
-    return xp.concat([a[first], a[second]], axis=axis)
+@functools.lru_cache(maxsize=64)
+def _byte_factors(xp, device, Lx: int, w: int):
+    """2^shift of :func:`_byte_shifts`: left shifts as products (numpy's are 1.4× faster)."""
+    black = _byte_shift_table(Lx, w)
+    return xp.asarray(1 << black, device=device), xp.asarray(1 << (8 - black), device=device)
 
 
 def to_planes(xp, x):
-    """States (B, Lx, Ly) → (black, white), each (B, 2, Lx/2, Ly/2) (module docstring)."""
+    """States (B, Lx, Ly) → (black, white), each (B, Lx, Ly/2): row i of a colour holds that
+    colour's sites of lattice row i, black at columns j ≡ i, white at j ≢ i (mod 2)
+    (module docstring).  Where int8 pairs can be viewed as int16 words (``byte_pairs``) a
+    colour is one shift and one narrowing cast of those words; else (and for other dtypes) a
+    stack of two strided views."""
     B, Lx, Ly = x.shape
+    if byte_pairs(xp) and x.dtype == xp.int8:
+        words = as_int16_pairs(xp, x)
+        shifts = _byte_shifts(xp, array_api_compat.device(x), Lx, Ly // 2)
+        return tuple(xp.astype(words >> s, xp.int8) for s in shifts)
     q = xp.reshape(x, (B, Lx // 2, 2, Ly // 2, 2))  # q[b, I, r, J, c] = x[b, 2I + r, 2J + c]
-    return (
-        _pair(xp, q[:, :, 0, :, 0], q[:, :, 1, :, 1]),
-        _pair(xp, q[:, :, 0, :, 1], q[:, :, 1, :, 0]),
-    )
+    black = _pair(xp, q[:, :, 0, :, 0], q[:, :, 1, :, 1])
+    white = _pair(xp, q[:, :, 0, :, 1], q[:, :, 1, :, 0])
+    shape = (B, Lx, Ly // 2)
+    return xp.reshape(black, shape), xp.reshape(white, shape)
 
 
 def from_planes(xp, black, white):
-    """The inverse of :func:`to_planes`."""
-    B, _, h, w = black.shape
-    q = xp.empty((B, h, 2, w, 2), dtype=black.dtype, device=array_api_compat.device(black))
-    q[:, :, 0, :, 0] = black[:, 0, ...]
-    q[:, :, 1, :, 1] = black[:, 1, ...]
-    q[:, :, 0, :, 1] = white[:, 0, ...]
-    q[:, :, 1, :, 0] = white[:, 1, ...]
-    return xp.reshape(q, (B, 2 * h, 2 * w))
+    """The inverse of :func:`to_planes`: where ``byte_pairs``, the int16 words Σ byte · 2^shift
+    (each colour's bytes zero-extended, multiplied by :func:`_byte_factors` in place, or-ed);
+    else four strided assignments."""
+    B, Lx, w = black.shape
+    if byte_pairs(xp) and black.dtype == xp.int8:
+        factors = _byte_factors(xp, array_api_compat.device(black), Lx, w)
+        words, high = (xp.astype(as_uint8(xp, a), xp.int16) for a in (black, white))
+        words *= factors[0]
+        high *= factors[1]
+        words |= high
+        return as_int8_bytes(xp, words)
+    black, white = (xp.reshape(a, (B, Lx // 2, 2, w)) for a in (black, white))
+    q = xp.empty((B, Lx // 2, 2, w, 2), dtype=black.dtype, device=array_api_compat.device(black))
+    q[:, :, 0, :, 0] = black[:, :, 0, ...]
+    q[:, :, 1, :, 1] = black[:, :, 1, ...]
+    q[:, :, 0, :, 1] = white[:, :, 0, ...]
+    q[:, :, 1, :, 0] = white[:, :, 1, ...]
+    return xp.reshape(q, (B, Lx, 2 * w))
+
+
+@functools.lru_cache(maxsize=64)
+def _across_slices(w: int, colour: int):
+    """The slices of a row pair (2w values: an even row's w, then an odd row's w) whose
+    concatenation shifts the even row by +1 and the odd row by −1 (colour 0), or the reverse."""
+    last = (Ellipsis,)
+    if colour == 0:
+        cuts = ((w - 1, w), (0, w - 1), (w + 1, 2 * w), (w, w + 1))
+    else:
+        cuts = ((1, w), (0, 1), (2 * w - 1, 2 * w), (w, 2 * w - 1))
+    return tuple((*last, slice(a, b)) for a, b in cuts)
 
 
 def plane_neighbours(xp, other, colour: int):
     """The four neighbours of every site of ``colour`` (0 black, 1 white), each an array shaped
-    like the colour's planes, from the other colour's planes ``other`` = (O_0, O_1): plane 0
-    has O_1, O_1 rolled +1 along I, O_0 and O_0 rolled ±1 along J; plane 1 has O_0, O_0 rolled
-    −1 along I, O_1 and O_1 rolled ∓1 along J (upper signs for black)."""
-    o0, o1 = other[:, 0, ...], other[:, 1, ...]
-    shift = 1 if colour == 0 else -1
-    return (
-        _pair(xp, o1, o0),
-        other,
-        _pair(xp, _roll(xp, o1, 1, 1), _roll(xp, o0, -1, 1)),
-        _pair(xp, _roll(xp, o0, shift, 2), _roll(xp, o1, -shift, 2)),
-    )
+    like the colour's planes (B, Lx, w), from the other colour's planes ``other`` O: the
+    sites of the rows above and below, O rolled ±1 along the rows (two views of one
+    concatenation of O with its last and first rows), the site of the same row and column
+    index, O, and the other one of the same row, O[i, k − 1] on even and O[i, k + 1] on odd
+    rows for black, the reverse for white (one concatenation of four slices of each row
+    pair)."""
+    B, Lx, w = other.shape
+    rows = xp.concat([other[:, -1:, ...], other, other[:, :1, ...]], axis=1)
+    pairs = xp.reshape(other, (B, Lx // 2, 2 * w))
+    across = xp.concat([pairs[cut] for cut in _across_slices(w, colour)], axis=-1)
+    return rows[:, :-2, ...], rows[:, 2:, ...], other, xp.reshape(across, (B, Lx, w))
 
 
 def _count_equal(xp, neighbours, values):
