@@ -80,6 +80,7 @@ from leapsbench.backends.numerics import (
     as_int16_pairs,
     as_uint8,
     byte_pairs,
+    count_at_most_rows,
     count_true,
     equal_int8,
     less_equal_int8,
@@ -557,12 +558,25 @@ def _plane_updater(model, beta, rule, rng):
     return draw, update
 
 
+def _packed_heatbath_tables(model, beta: float, backend):
+    """On ``backend``: the codes 5^a (int16) and :func:`packed_heatbath_thresholds` (int32,
+    (q − 1, 5^q)) (cached: :func:`cached_on`)."""
+    xp, q = backend.xp, model.q
+
+    def make():
+        rows = backend.asarray(packed_heatbath_thresholds(model, beta), dtype=xp.int32)
+        return backend.asarray(PACKED_BASE ** np.arange(q), dtype=xp.int16), rows
+
+    return cached_on(backend, ("packed heat-bath", model, beta), make)
+
+
 def _potts_heatbath_updater(model, beta, rng, bits):
     """:func:`_plane_updater` of the Potts heat-bath: for q ≤ :data:`MAX_PACKED_Q` the other
     colour's values become codes 5^a (int16), whose neighbour sum is the packed counts P, and
     the new value is a sum of q − 1 threshold decisions looked up at P
-    (:func:`packed_heatbath_thresholds`: 3q array operations per colour besides the neighbours
-    instead of the 12q − 5 of counting each value); else :func:`potts_heatbath_draw`."""
+    (:func:`packed_heatbath_thresholds`, ``count_at_most_rows``: on numpy one gather of the
+    q − 1 thresholds, one comparison and one sum per colour besides the neighbours, where
+    counting each value took 12q − 5 array operations); else :func:`potts_heatbath_draw`."""
     backend, xp, q = rng.backend, rng.backend.xp, model.q
     if q > MAX_PACKED_Q:
         table = backend_table(model, beta, "heatbath", backend)
@@ -573,16 +587,12 @@ def _potts_heatbath_updater(model, beta, rng, bits):
             return potts_heatbath_draw(xp, s, counts, u, table)[0]
 
         return lambda shape: _per_colour(heatbath_uniforms(rng, (2, *shape))), update
-    powers = backend.asarray(PACKED_BASE ** np.arange(q), dtype=xp.int16)
-    rows = backend.asarray(packed_heatbath_thresholds(model, beta), dtype=xp.int32)
+    powers, rows = _packed_heatbath_tables(model, beta, backend)
 
     def update(s, other, colour, draws):
         nbs = plane_neighbours(xp, lookup(xp, powers, other), colour)
         packed = nbs[0] + nbs[1] + nbs[2] + nbs[3]
-        new = less_equal_int8(xp, draws, lookup(xp, rows[0, ...], packed))
-        for a in range(1, q - 1):
-            new = new + less_equal_int8(xp, draws, lookup(xp, rows[a, ...], packed))
-        return new
+        return count_at_most_rows(xp, draws, rows, packed)
 
     return bits, update
 
