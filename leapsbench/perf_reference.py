@@ -4,9 +4,10 @@ torch (no array-API layer), plus a plain matmul as a machine-speed yardstick.
 - Ising ΔE_i = 2 s_i (J Σ_{j∼i} s_j + h) on a torus (neighbour sum by four rolls);
 - Potts ΔE_i(a) = −J (n_i(a) − n_i(x_i)), n_i(a) = #{j ∼ i : x_j = a} from a one-hot field;
 - one checkerboard Metropolis sweep of Ising chains at β, the algorithm of baselines.local
-  (colour planes, one draw of random 32-bit patterns per sweep compared with an int32 threshold
-  table; its module docstring): for each colour c ∈ {0, 1} (sites with (i + j) mod 2 = c), flip
-  s_i where b_i ≤ ⌈2³² min(1, e^{−βΔE_i})⌉ − 1 − 2³¹, and count the changed sites per chain (the
+  (colour planes of rows, made through int16 words of site pairs, one draw of random 32-bit
+  patterns per sweep compared with an int32 threshold table; its module docstring): for each
+  colour c ∈ {0, 1} (sites with (i + j) mod 2 = c), flip s_i where
+  b_i ≤ ⌈2³² min(1, e^{−βΔE_i})⌉ − 1 − 2³¹, and count the changed sites per chain (the
   acceptance fraction baselines.local.sweep returns);
 - ``matmul(n)``: an (n × n) @ (n × n) float64 product.
 """
@@ -42,30 +43,41 @@ def numpy_ising_table(beta: float) -> np.ndarray:
     )
 
 
+def _byte_shifts(Lx: int, w: int) -> np.ndarray:
+    """int16 (Lx, w): 0 on even rows, 8 on odd rows (the bit offset of black's site in the
+    int16 word of a pair of sites)."""
+    return np.repeat(np.arange(Lx)[:, None] % 2 * 8, w, axis=1).astype(np.int16)
+
+
 def numpy_metropolis_sweep(x: np.ndarray, beta: float, rng: np.random.Generator):
     """One checkerboard Metropolis sweep of Ising chains x (B, Lx, Ly) int8 (Lx, Ly even) on
-    colour planes, like baselines.local.sweep: returns (new x, per-chain acceptance fraction)."""
+    colour planes, like baselines.local.sweep (each colour a (B, Lx, Ly/2) array of its sites
+    row by row, to and from the states through int16 words of site pairs): returns (new x,
+    per-chain acceptance fraction)."""
     B, Lx, Ly = x.shape
-    q = x.reshape(B, Lx // 2, 2, Ly // 2, 2)
-    planes = [
-        np.stack([q[:, :, 0, :, 0], q[:, :, 1, :, 1]], axis=1),
-        np.stack([q[:, :, 0, :, 1], q[:, :, 1, :, 0]], axis=1),
-    ]
+    w = Ly // 2
+    shift = _byte_shifts(Lx, w)
+    words = np.ascontiguousarray(x).view(np.int16)
+    planes = [(words >> shift).astype(np.int8), (words >> (8 - shift)).astype(np.int8)]
     table = numpy_ising_table(beta)
     n_bits = 2 * planes[0].size
-    words = rng.integers(0, 2**64, (n_bits + 1) // 2, dtype=np.uint64)
-    bits = words.view(np.int32)[:n_bits].reshape(2, *planes[0].shape)
-    for colour, shift in ((0, 1), (1, -1)):
+    draws = rng.integers(0, 2**64, (n_bits + 1) // 2, dtype=np.uint64)
+    bits = draws.view(np.int32)[:n_bits].reshape(2, *planes[0].shape)
+    for colour in (0, 1):
         o, s = planes[1 - colour], planes[colour]
-        vertical = np.stack([np.roll(o[:, 1], 1, axis=1), np.roll(o[:, 0], -1, axis=1)], axis=1)
-        across = np.stack([np.roll(o[:, 0], shift, axis=2), np.roll(o[:, 1], -shift, axis=2)], 1)
-        n = o + o[:, ::-1] + vertical + across
+        rows = np.concatenate([o[:, -1:], o, o[:, :1]], axis=1)
+        p = o.reshape(B, Lx // 2, 2 * w)
+        if colour == 0:
+            pieces = [p[..., w - 1 : w], p[..., : w - 1], p[..., w + 1 :], p[..., w : w + 1]]
+        else:
+            pieces = [p[..., 1:w], p[..., :1], p[..., 2 * w - 1 :], p[..., w : 2 * w - 1]]
+        across = np.concatenate(pieces, axis=-1).reshape(B, Lx, w)
+        n = rows[:, :-2] + rows[:, 2:] + o + across
         flip = bits[colour] <= table[(s * n + 4).astype(np.intp)]
         planes[colour] = s * (1 - 2 * flip.astype(np.int8))
-    out = np.empty_like(q)
-    out[:, :, 0, :, 0], out[:, :, 1, :, 1] = planes[0][:, 0], planes[0][:, 1]
-    out[:, :, 0, :, 1], out[:, :, 1, :, 0] = planes[1][:, 0], planes[1][:, 1]
-    new = out.reshape(B, Lx, Ly)
+    black = planes[0].view(np.uint8).astype(np.int16) << shift
+    white = planes[1].view(np.uint8).astype(np.int16) << (8 - shift)
+    new = (black | white).view(np.int8)
     return new, np.sum(new != x, axis=(1, 2), dtype=np.int32) / (Lx * Ly)
 
 
@@ -82,28 +94,29 @@ def torch_metropolis_sweep(x, beta: float, generator):
     import torch
 
     B, Lx, Ly = x.shape
-    q = x.reshape(B, Lx // 2, 2, Ly // 2, 2)
-    planes = [
-        torch.stack([q[:, :, 0, :, 0], q[:, :, 1, :, 1]], dim=1),
-        torch.stack([q[:, :, 0, :, 1], q[:, :, 1, :, 0]], dim=1),
-    ]
+    w = Ly // 2
+    shift = torch.from_numpy(_byte_shifts(Lx, w)).to(x.device)
+    words = x.contiguous().view(torch.int16)
+    planes = [(words >> shift).to(torch.int8), (words >> (8 - shift)).to(torch.int8)]
     table = torch.as_tensor(numpy_ising_table(beta), device=x.device)
     n_bits = 2 * planes[0].numel()
-    words = torch.empty((n_bits + 1) // 2, dtype=torch.int64, device=x.device)
-    words.random_(-(2**63), None, generator=generator)
-    bits = words.view(torch.int32)[:n_bits].reshape(2, *planes[0].shape)
-    for colour, shift in ((0, 1), (1, -1)):
+    draws = torch.empty((n_bits + 1) // 2, dtype=torch.int64, device=x.device)
+    draws.random_(-(2**63), None, generator=generator)
+    bits = draws.view(torch.int32)[:n_bits].reshape(2, *planes[0].shape)
+    for colour in (0, 1):
         o, s = planes[1 - colour], planes[colour]
-        vertical = torch.stack([torch.roll(o[:, 1], 1, 1), torch.roll(o[:, 0], -1, 1)], dim=1)
-        across = torch.stack([torch.roll(o[:, 0], shift, 2), torch.roll(o[:, 1], -shift, 2)], 1)
-        n = o + o.flip(1) + vertical + across
-        index = (s * n + 4).to(torch.int64).reshape(-1)
+        rows = torch.cat([o[:, -1:], o, o[:, :1]], dim=1)
+        p = o.reshape(B, Lx // 2, 2 * w)
+        sizes = (w - 1, 1, 1, w - 1) if colour == 0 else (1, w - 1, w - 1, 1)
+        a, b, c, d = p.split(sizes, dim=-1)
+        across = torch.cat([b, a, d, c], dim=-1).reshape(B, Lx, w)
+        n = rows[:, :-2] + rows[:, 2:] + o + across
+        index = (s * n + 4).to(torch.int32).reshape(-1)
         flip = bits[colour] <= table.index_select(0, index).reshape(s.shape)
         planes[colour] = s * (1 - 2 * flip.to(torch.int8))
-    out = torch.empty_like(q)
-    out[:, :, 0, :, 0], out[:, :, 1, :, 1] = planes[0][:, 0], planes[0][:, 1]
-    out[:, :, 0, :, 1], out[:, :, 1, :, 0] = planes[1][:, 0], planes[1][:, 1]
-    new = out.reshape(B, Lx, Ly)
+    black = planes[0].view(torch.uint8).to(torch.int16) << shift
+    white = planes[1].view(torch.uint8).to(torch.int16) << (8 - shift)
+    new = (black | white).view(torch.int8)
     return new, (new != x).sum(dim=(1, 2), dtype=torch.int32) / (Lx * Ly)
 
 
