@@ -72,4 +72,23 @@ session3() {
         potts "$seed" 256 "${EXACT[@]}"
     done
 }
-for session in "${@:-session1 session2 session3}"; do "$session"; done
+session4a() {
+    # Session 4, queue a: Potts SMC islands at >= 5000 walkers, then half of the checkerboard
+    # seeds, then the 800-step checkerboard point.
+    for seed in $(seq 1 20); do
+        potts "$seed" 256 "${EXACT[@]}" --set resample_threshold=0.5 --set n_islands=4
+    done
+    for seed in $(seq 1 10); do potts "$seed" 256 "${EXACT[@]}" --set sites=checkerboard; done
+    potts 100 256 --set n_steps=800 --set weights=exact --set rate_floor=0.001 \
+        --set sites=checkerboard
+}
+session4b() {
+    # Session 4, queue b: Potts MCMC refinement at >= 5000 walkers, the other checkerboard seeds,
+    # then the 800-step SMC-islands point.
+    for seed in $(seq 1 20); do potts "$seed" 256 "${EXACT[@]}" --set mcmc_sweeps=1; done
+    for seed in $(seq 11 20); do potts "$seed" 256 "${EXACT[@]}" --set sites=checkerboard; done
+    potts 100 256 --set n_steps=800 --set weights=exact --set rate_floor=0.001 \
+        --set resample_threshold=0.5 --set n_islands=4
+}
+session4() { session4a; session4b; }   # session 4 ran a and b as two queues at once
+for session in "${@:-session1 session2 session3 session4}"; do "$session"; done
