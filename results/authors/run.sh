@@ -18,7 +18,8 @@ ising() {  # seed walkers --set ...
 potts() {
     local seed=$1 n=$2; shift 2
     leapsbench run --benchmark potts-q3-L15-b1.001 --method leaps-conv \
-        --checkpoint "$CKPTS/potts_final.ckpt" --backend numpy --dtype float32 --seed "$seed" \
+        --checkpoint "$CKPTS/potts_final.ckpt" --backend "${BACKEND:-numpy}" --dtype float32 \
+        --seed "$seed" \
         --n-samples "$n" --results "$OUT" --no-progress --format csv "$@"
 }
 EULER=(--set n_steps=100 --set weights=euler --set rate_floor=0)   # the authors' settings
@@ -90,5 +91,14 @@ session4b() {
     potts 100 256 --set n_steps=800 --set weights=exact --set rate_floor=0.001 \
         --set resample_threshold=0.5 --set n_islands=4
 }
-session4() { session4a; session4b; }   # session 4 ran a and b as two queues at once
+session4c() {
+    # Session 4, queue c: Potts parity (torch CPU against numpy, the authors' settings), then more
+    # seeds for the cheapest Ising point of the steps sweep (checkerboard, 200 steps).
+    for seed in 0 1 2 3; do BACKEND=torch potts "$seed" 64 "${EULER[@]}"; done
+    for seed in 101 102 103 104; do
+        ising "$seed" 256 --set n_steps=200 --set weights=exact --set rate_floor=0.001 \
+            --set sites=checkerboard
+    done
+}
+session4() { session4a; session4b; session4c; }   # session 4 ran a, b (then c) as queues at once
 for session in "${@:-session1 session2 session3 session4}"; do "$session"; done
