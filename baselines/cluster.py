@@ -39,10 +39,10 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from leapsbench.backends.rng import host_bits32
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from backends.rng import host_bits32
 from leapsbench.method import NotApplicable
 
 RULES = ("swendsen-wang", "wolff")

@@ -18,7 +18,8 @@ ising() {  # seed walkers --set ...
 potts() {
     local seed=$1 n=$2; shift 2
     leapsbench run --benchmark potts-q3-L15-b1.001 --method leaps-conv \
-        --checkpoint "$CKPTS/potts_final.ckpt" --backend numpy --dtype float32 --seed "$seed" \
+        --checkpoint "$CKPTS/potts_final.ckpt" --backend "${BACKEND:-numpy}" --dtype float32 \
+        --seed "$seed" \
         --n-samples "$n" --results "$OUT" --no-progress --format csv "$@"
 }
 EULER=(--set n_steps=100 --set weights=euler --set rate_floor=0)   # the authors' settings
@@ -72,4 +73,32 @@ session3() {
         potts "$seed" 256 "${EXACT[@]}"
     done
 }
-for session in "${@:-session1 session2 session3}"; do "$session"; done
+session4a() {
+    # Session 4, queue a: Potts SMC islands at >= 5000 walkers, then half of the checkerboard
+    # seeds, then the 800-step checkerboard point.
+    for seed in $(seq 1 20); do
+        potts "$seed" 256 "${EXACT[@]}" --set resample_threshold=0.5 --set n_islands=4
+    done
+    for seed in $(seq 1 10); do potts "$seed" 256 "${EXACT[@]}" --set sites=checkerboard; done
+    potts 100 256 --set n_steps=800 --set weights=exact --set rate_floor=0.001 \
+        --set sites=checkerboard
+}
+session4b() {
+    # Session 4, queue b: Potts MCMC refinement at >= 5000 walkers, the other checkerboard seeds,
+    # then the 800-step SMC-islands point.
+    for seed in $(seq 1 20); do potts "$seed" 256 "${EXACT[@]}" --set mcmc_sweeps=1; done
+    for seed in $(seq 11 20); do potts "$seed" 256 "${EXACT[@]}" --set sites=checkerboard; done
+    potts 100 256 --set n_steps=800 --set weights=exact --set rate_floor=0.001 \
+        --set resample_threshold=0.5 --set n_islands=4
+}
+session4c() {
+    # Session 4, queue c: Potts parity (torch CPU against numpy, the authors' settings), then more
+    # seeds for the cheapest Ising point of the steps sweep (checkerboard, 200 steps).
+    for seed in 0 1 2 3; do BACKEND=torch potts "$seed" 64 "${EULER[@]}"; done
+    for seed in 101 102 103 104; do
+        ising "$seed" 256 --set n_steps=200 --set weights=exact --set rate_floor=0.001 \
+            --set sites=checkerboard
+    done
+}
+session4() { session4a; session4b; session4c; }   # session 4 ran a, b (then c) as queues at once
+for session in "${@:-session1 session2 session3 session4}"; do "$session"; done
