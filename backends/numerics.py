@@ -48,20 +48,33 @@ def lookup(xp, table, index):
 def count_at_most_rows(xp, a, table, index):
     """#{rows r of the 2-D ``table`` : a ≤ table[r, index]} per element, int8 (``index``
     non-negative integers, ``a`` of ``index``'s shape).  numpy: one gather of every row, one
-    comparison, one sum over the rows; torch: one index cast, then per row a 1-D gather (3–5×
-    faster than gathering along axis 1), a comparison and an add; else per row :func:`lookup`."""
+    comparison, one sum over the rows; torch: :func:`_torch_count_at_most_rows`; else per row
+    :func:`lookup`."""
     library = _library(xp)
     if library == "numpy":
         return xp.sum(less_equal_int8(xp, a, xp.take(table, index, axis=1)), axis=0, dtype=xp.int8)
     if library == "torch":
-        flat = xp.astype(xp.reshape(index, (-1,)), xp.int32)
-        rows = [xp.reshape(row.index_select(0, flat), tuple(index.shape)) for row in table]
-    else:
-        rows = [lookup(xp, table[r, ...], index) for r in range(table.shape[0])]
+        return _torch_count_at_most_rows(a, table, index)
+    rows = [lookup(xp, table[r, ...], index) for r in range(table.shape[0])]
     total = less_equal_int8(xp, a, rows[0])
     for row in rows[1:]:
         total = total + less_equal_int8(xp, a, row)
     return total
+
+
+def _torch_count_at_most_rows(a, table, index):
+    """:func:`count_at_most_rows` on torch: one index cast, then per row a 1-D gather (3–5×
+    faster than gathering along axis 1) and a comparison into an array of ``a``'s dtype
+    (:func:`_compared_int8`), summed there; one cast to int8 at the end."""
+    import torch
+
+    flat, a = index.reshape(-1).to(torch.int32), a.reshape(-1)
+    total, step = (torch.empty(a.shape, dtype=a.dtype, device=a.device) for _ in range(2))
+    torch.le(a, table[0].index_select(0, flat), out=total)
+    for row in table[1:]:
+        torch.le(a, row.index_select(0, flat), out=step)
+        total += step
+    return total.to(torch.int8).reshape(index.shape)
 
 
 def count_true(xp, mask, axis):
@@ -128,10 +141,13 @@ def _compared_int8(xp, compare, a, b):
     where the result is as wide as the operands: a bool result from 4-byte operands, or from an
     int8 array and a scalar, takes a scalar loop 3–15× slower (measured at 1.3·10⁵ elements).
     So on torch the comparison is written into an array of ``a``'s dtype, cast to int8 where
-    that is wider."""
+    that is wider, unless both operands are int8 arrays: that bool result is vectorised (1.5
+    against 2.6 µs for 8192 pairs) and viewed as int8."""
     if _library(xp) == "torch":
         import torch
 
+        if a.dtype == torch.int8 and getattr(b, "dtype", None) == torch.int8:
+            return compare(a, b).view(torch.int8)  # int8 operands: the bool loop vectorises
         shape = a.shape
         if getattr(b, "shape", shape) != shape:
             shape = torch.broadcast_shapes(shape, b.shape)
