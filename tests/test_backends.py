@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 from leapsbench.backends import get_backend
-from leapsbench.backends.numerics import log_mean_exp, logsumexp
+from leapsbench.backends.numerics import (
+    count_at_most_rows,
+    equal_int8,
+    less_equal_int8,
+    log_mean_exp,
+    logsumexp,
+)
 
 
 def test_unknown_backend_lists_known():
@@ -94,3 +100,26 @@ def test_logsumexp_stable(backend):
     assert out[0] == pytest.approx(1000 + np.log(2))
     assert out[1] == -np.inf
     assert backend.to_numpy(log_mean_exp(xp, backend.asarray([0.0, 0.0]))) == pytest.approx(0.0)
+
+
+def test_int8_comparisons_and_row_counts(backend):
+    """less_equal_int8 / equal_int8 (int8 0/1, broadcasting, int8 and int32 operands, a Python
+    scalar) and count_at_most_rows (#{r : a ≤ table[r, index]}) against direct numpy."""
+    xp, rs = backend.xp, np.random.default_rng(5)
+    a8, b8 = (rs.integers(-3, 4, (4, 6, 5)).astype(np.int8) for _ in range(2))
+    a32 = rs.integers(-(2**31), 2**31, (4, 6, 5)).astype(np.int32)
+    table = np.sort(rs.integers(-(2**31), 2**31, (3, 40)), axis=0)[::-1].astype(np.int32)
+    index = rs.integers(0, 40, (4, 6, 5)).astype(np.int16)
+    on = backend.from_numpy
+    for got, want in (
+        (less_equal_int8(xp, on(a8), on(b8)), a8 <= b8),
+        (equal_int8(xp, on(a8), on(b8)), a8 == b8),
+        (equal_int8(xp, on(a8), 2), a8 == 2),
+        (
+            less_equal_int8(xp, on(a32), on(table[0, :30].reshape(6, 5))),
+            a32 <= table[0, :30].reshape(6, 5),
+        ),
+        (count_at_most_rows(xp, on(a32), on(table), on(index)), (a32 <= table[:, index]).sum(0)),
+    ):
+        assert got.dtype == xp.int8
+        np.testing.assert_array_equal(backend.to_numpy(got), want.astype(np.int8))

@@ -2,10 +2,13 @@
 exact enumeration in tests/test_mcmc.py): the round trip to (B, Lx, Ly), and that
 ``plane_neighbours`` gives every site of a colour exactly its four lattice neighbours."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from leapsbench.baselines.local import (
     _plane_updater,
+    cached_on,
     checkerboard_masks,
     from_planes,
     has_planes,
@@ -124,3 +127,18 @@ def test_plane_potts_heatbath_draws_from_site_kernel(backend, q):
         stat += float(np.sum((observed - expected) ** 2 / expected))
         dof += q - 1
     assert stat < chi2.isf(1e-4, dof), (stat, dof)
+
+
+def test_cached_on_makes_once_per_key_and_device(backend):
+    """cached_on makes an array once per (key, backend), also for a backend that cannot be
+    hashed (keyed by its device's name then), and apart per device."""
+    made = []
+
+    def make():
+        made.append(1)
+        return len(made)
+
+    key = ("test", id(made))  # unique to this call: the cache outlives a test
+    assert cached_on(backend, key, make) == cached_on(backend, key, make) == 1
+    unhashable = [SimpleNamespace(name="fake", device=name) for name in ("a", "a", "b")]
+    assert [cached_on(b, key, make) for b in unhashable] == [2, 2, 3]
