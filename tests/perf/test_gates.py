@@ -282,9 +282,11 @@ def test_gate(name, ratio_gate):
     ratio_gate(name, kernel, reference, threshold, **OPTIONS)
 
 
-# The injected slowdown of each gate's twin: 2x, but 3x for the gates against C, whose threshold
-# (0.6x of C, issue 18) sits more than 2x above a kernel that already beats C (ratios 0.8-1.0).
-SLOWDOWN = {name: 3 if "_vs_c_" in name else 2 for name in GATES}
+# The injected slowdown of each gate's twin: 2x, but 4x for the gates against C, whose threshold
+# (0.6x of C, issue 18) sits far above a kernel that beats C: the numpy sweep takes 0.61-0.69 of
+# C's time since the row colour planes (issue 18, third session), and its 3x twin then read
+# 1.74-2.03 against 1.667 (one run 4 % above the threshold: a twin that would flap).
+SLOWDOWN = {name: 4 if "_vs_c_" in name else 2 for name in GATES}
 
 
 @pytest.mark.parametrize("name", list(GATES))
