@@ -26,6 +26,27 @@ def log_mean_exp(xp, a, axis=None, keepdims: bool = False):
     return logsumexp(xp, a, axis=axis, keepdims=keepdims) - math.log(n)
 
 
+def take_rows(xp, a, index):
+    """``a[index]`` along axis 0 for a 1-D integer ``index`` (int64 where not numpy): torch's
+    ``index_select`` directly (array_api_compat's ``take`` first rewrites negative indices, an
+    extra pass over the index), else ``take``."""
+    if _library(xp) == "torch":
+        return a.index_select(0, index)
+    return xp.take(a, index, axis=0)
+
+
+def permuted_copy(xp, a, axes):
+    """A copy of ``a`` with its axes permuted to ``axes``, laid out in the new order (torch's
+    ``permute`` is a strided view that elementwise results and reshapes inherit)."""
+    moved = xp.permute_dims(a, axes)
+    library = _library(xp)
+    if library == "numpy":
+        return np.ascontiguousarray(moved)
+    if library == "torch":
+        return moved.contiguous()
+    return xp.asarray(moved, copy=True)
+
+
 def lookup(xp, table, index):
     """``table[index]`` for a 1-D ``table`` and a non-negative integer ``index`` of any shape.
 

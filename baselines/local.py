@@ -47,7 +47,9 @@ How it is fast (one array-API code path for numpy, torch, cupy and array-api-str
   the (B, Lx, Ly) states callers see happens once per sweep: on numpy and torch through the
   int16 words of pairs of sites (a colour is a shift by 0 or 8 bits per row and a cast to
   int8; back, the zero-extended bytes times 1 or 256, or-ed), where strided int8 copies were
-  the cost (3–5× faster at L = 64, 1.6–2.5× at L = 16).  Other lattices (odd periodic
+  the cost (3–5× faster at L = 64, 1.6–2.5× at L = 16).  torch holds small batches of planes
+  chains last, (Lx, Ly/2, B), where the shifted neighbour arrays are one gather of runs of B
+  bytes along an outer axis (:func:`planes_order`).  Other lattices (odd periodic
   axes, open boundaries) use the masked update of the whole lattice (:func:`_ising_update`,
   :func:`_potts_update`), which shares the tables and decisions.  (A layout in which both
   horizontal neighbours are the same shift needs reversed rows: arithmetic on negatively
@@ -71,6 +73,7 @@ probabilities in (0, 1)) has no such problem; prefer it on lattices that small.
 from __future__ import annotations
 
 import functools
+import math
 
 import array_api_compat
 import array_api_extra as xpx
@@ -85,6 +88,8 @@ from leapsbench.backends.numerics import (
     equal_int8,
     less_equal_int8,
     lookup,
+    permuted_copy,
+    take_rows,
 )
 
 RULES = ("metropolis", "heatbath")
@@ -421,39 +426,68 @@ def _pair(xp, a, b):
     return xp.concat([a[_NEW_AXIS_2], b[_NEW_AXIS_2]], axis=2)
 
 
-def _byte_shift_table(Lx: int, w: int) -> np.ndarray:
-    """int16 (Lx, w): 0 on even rows, 8 on odd rows (:func:`_byte_shifts`)."""
-    return np.repeat(np.arange(Lx)[:, None] % 2 * 8, w, axis=1).astype(np.int16)
+def _byte_shift_table(Lx: int, w: int, chains: int) -> np.ndarray:
+    """int16 (Lx, w): 0 on even rows, 8 on odd rows (:func:`_byte_shifts`); (Lx, w, chains),
+    the same for every chain, where ``chains`` > 0 (the planes chains last)."""
+    table = np.repeat(np.arange(Lx)[:, None] % 2 * 8, w, axis=1).astype(np.int16)
+    return np.repeat(table[..., None], chains, axis=2) if chains else table
 
 
 @functools.lru_cache(maxsize=64)
-def _byte_shifts(xp, device, Lx: int, w: int):
+def _byte_shifts(xp, device, Lx: int, w: int, chains: int = 0):
     """For the int16 words of a (B, Lx, 2w) int8 state (two sites each, the even column in the
-    low byte): the right shifts (int16, (Lx, w)) that bring black's byte to the low byte — 0 on
-    even rows, 8 on odd rows — and white's, the reverse.  Whole (Lx, w) arrays: broadcast from
-    (Lx, 1) along a short last axis, torch's shift was 2–6× slower."""
-    black = _byte_shift_table(Lx, w)
+    low byte): the right shifts (int16, (Lx, w), or (Lx, w, B) for words chains last) that bring
+    black's byte to the low byte — 0 on even rows, 8 on odd rows — and white's, the reverse.
+    Whole arrays: broadcast from (Lx, 1) along a short last axis, torch's shift was 2–6×
+    slower."""
+    black = _byte_shift_table(Lx, w, chains)
     return xp.asarray(black, device=device), xp.asarray(8 - black, device=device)
 
 
 @functools.lru_cache(maxsize=64)
-def _byte_factors(xp, device, Lx: int, w: int):
+def _byte_factors(xp, device, Lx: int, w: int, chains: int = 0):
     """2^shift of :func:`_byte_shifts`: left shifts as products (numpy's are 1.4× faster)."""
-    black = _byte_shift_table(Lx, w)
+    black = _byte_shift_table(Lx, w, chains)
     return xp.asarray(1 << black, device=device), xp.asarray(1 << (8 - black), device=device)
 
 
-def to_planes(xp, x):
-    """States (B, Lx, Ly) → (black, white), each (B, Lx, Ly/2): row i of a colour holds that
-    colour's sites of lattice row i, black at columns j ≡ i, white at j ≢ i (mod 2)
-    (module docstring).  Where int8 pairs can be viewed as int16 words (``byte_pairs``) a
-    colour is one shift and one narrowing cast of those words; else (and for other dtypes) a
-    stack of two strided views."""
+CHAINS_FIRST, CHAINS_LAST = (0, 1, 2), (1, 2, 0)
+"""Axis orders of the colour planes: (B, Lx, w), or (Lx, w, B) with the chains innermost."""
+CHAINS_LAST_MAX_STATES = 50_000
+"""torch holds the planes chains last up to this many sites in all (:func:`planes_order`)."""
+
+
+def planes_order(xp, shape) -> tuple[int, ...]:
+    """:data:`CHAINS_LAST` for torch where the B·Lx·Ly sites of ``shape`` are at most
+    :data:`CHAINS_LAST_MAX_STATES`, else :data:`CHAINS_FIRST`.  Chains last, the three
+    shifted neighbour arrays of :func:`plane_neighbours` are one gather of runs of B bytes
+    along an outer axis, where chains first the neighbour in the same row is a concatenation
+    along the last axis of runs of 1 and w − 1 bytes, which costs torch 12 µs at L = 16 with 64
+    chains (2–3 µs for the same bytes along an outer axis).  The transpositions of the int16
+    words in :func:`to_planes` and :func:`from_planes` cost less than that only for small
+    lattices (torch sweeps, one process: 1.06–1.22× as fast chains last for 8²·64, 16²·64,
+    16²·128, 32²·32 and 24²·64 sites, 0.95–1.08× at 32²·64 and 48²·64, 0.69–0.83× at 64²·64).
+    numpy's per-call cost is low enough that chains first is never slower for it."""
+    if _one_call_stack(xp) and math.prod(shape) <= CHAINS_LAST_MAX_STATES:
+        return CHAINS_LAST
+    return CHAINS_FIRST
+
+
+def to_planes(xp, x, order=CHAINS_FIRST):
+    """States (B, Lx, Ly) → (black, white), each (B, Lx, Ly/2) with its axes in ``order``
+    (:func:`planes_order`): row i of a colour holds that colour's sites of lattice row i,
+    black at columns j ≡ i, white at j ≢ i (mod 2) (module docstring).  Where int8 pairs can
+    be viewed as int16 words (``byte_pairs``) a colour is one shift and one narrowing cast of
+    those words; else (and for other dtypes) a stack of two strided views."""
     B, Lx, Ly = x.shape
+    last = order != CHAINS_FIRST
     if byte_pairs(xp) and x.dtype == xp.int8:
         words = as_int16_pairs(xp, x)
-        shifts = _byte_shifts(xp, array_api_compat.device(x), Lx, Ly // 2)
+        words = permuted_copy(xp, words, order) if last else words
+        shifts = _byte_shifts(xp, array_api_compat.device(x), Lx, Ly // 2, B if last else 0)
         return tuple(xp.astype(words >> s, xp.int8) for s in shifts)
+    if last:
+        return tuple(permuted_copy(xp, plane, order) for plane in to_planes(xp, x))
     q = xp.reshape(x, (B, Lx // 2, 2, Ly // 2, 2))  # q[b, I, r, J, c] = x[b, 2I + r, 2J + c]
     black = _pair(xp, q[:, :, 0, :, 0], q[:, :, 1, :, 1])
     white = _pair(xp, q[:, :, 0, :, 1], q[:, :, 1, :, 0])
@@ -461,18 +495,22 @@ def to_planes(xp, x):
     return xp.reshape(black, shape), xp.reshape(white, shape)
 
 
-def from_planes(xp, black, white):
+def from_planes(xp, black, white, order=CHAINS_FIRST):
     """The inverse of :func:`to_planes`: where ``byte_pairs``, the int16 words Σ byte · 2^shift
     (each colour's bytes zero-extended, multiplied by :func:`_byte_factors` in place, or-ed);
     else four strided assignments."""
-    B, Lx, w = black.shape
+    back = tuple(int(axis) for axis in np.argsort(order))
+    B, Lx, w = (black.shape[axis] for axis in back)
+    last = order != CHAINS_FIRST
     if byte_pairs(xp) and black.dtype == xp.int8:
-        factors = _byte_factors(xp, array_api_compat.device(black), Lx, w)
+        factors = _byte_factors(xp, array_api_compat.device(black), Lx, w, B if last else 0)
         words, high = (xp.astype(as_uint8(xp, a), xp.int16) for a in (black, white))
         words *= factors[0]
         high *= factors[1]
         words |= high
-        return as_int8_bytes(xp, words)
+        return as_int8_bytes(xp, permuted_copy(xp, words, back) if last else words)
+    if last:
+        return from_planes(xp, *(permuted_copy(xp, a, back) for a in (black, white)))
     black, white = (xp.reshape(a, (B, Lx // 2, 2, w)) for a in (black, white))
     q = xp.empty((B, Lx // 2, 2, w, 2), dtype=black.dtype, device=array_api_compat.device(black))
     q[:, :, 0, :, 0] = black[:, :, 0, ...]
@@ -497,14 +535,35 @@ def _split_last(xp, a, sizes: tuple[int, ...]):
     return tuple(a[cut] for cut in _last_axis_slices(sizes))
 
 
-def plane_neighbours(xp, other, colour: int):
+@functools.lru_cache(maxsize=64)
+def _neighbour_index(xp, device, Lx: int, w: int, colour: int):
+    """int64 (3·Lx·w,): for each site (i, k) of ``colour``'s planes, the flat index i·w + k of
+    the other colour's site in the row above, in the row below and in the same row
+    (:func:`plane_neighbours`): k − 1 on black's even and white's odd rows, k + 1 on the
+    others (periodic)."""
+    k, rows = np.arange(w), np.arange(Lx)[:, None]
+    column = np.where(rows % 2 == colour, (k - 1) % w, (k + 1) % w)
+    flat = [(rows - 1) % Lx * w + k, (rows + 1) % Lx * w + k, rows * w + column]
+    return xp.asarray(np.stack(flat).reshape(-1), dtype=xp.int64, device=device)
+
+
+def plane_neighbours(xp, other, colour: int, order=CHAINS_FIRST):
     """The four neighbours of every site of ``colour`` (0 black, 1 white), each an array shaped
     like the colour's planes (B, Lx, w), from the other colour's planes ``other`` O: the
     sites of the rows above and below, O rolled ±1 along the rows (two views of one
     concatenation of O with its last and first rows), the site of the same row and column
     index, O, and the other one of the same row, O[i, k − 1] on even and O[i, k + 1] on odd
     rows for black, the reverse for white (one concatenation of four slices of each pair of
-    rows, an even row's w values and then an odd row's)."""
+    rows, an even row's w values and then an odd row's).  Chains last (``order``, the planes'
+    axis order: :func:`planes_order`), the three shifted arrays are one gather of runs of B
+    values (:func:`_neighbour_index`; torch, L = 16, 64 chains: 6 µs, where the concatenations
+    took 12 µs chains last and 23 µs chains first)."""
+    if order != CHAINS_FIRST:
+        Lx, w, B = other.shape
+        index = _neighbour_index(xp, array_api_compat.device(other), Lx, w, colour)
+        gathered = take_rows(xp, xp.reshape(other, (Lx * w, B)), index)
+        gathered = xp.reshape(gathered, (3, Lx, w, B))
+        return gathered[0, ...], gathered[1, ...], other, gathered[2, ...]
     B, Lx, w = other.shape
     rows = xp.concat([other[:, -1:, ...], other, other[:, :1, ...]], axis=1)
     pairs = xp.reshape(other, (B, Lx // 2, 2 * w))
@@ -528,27 +587,28 @@ def _per_colour(draws):
     return draws[0, ...], draws[1, ...]
 
 
-def _plane_updater(model, beta, rule, rng):
+def _plane_updater(model, beta, rule, rng, order=CHAINS_FIRST):
     """``(draw, update)``: ``draw(shape)`` the random numbers of one sweep (one draw for both
     colours), a pair indexed by colour; ``update(own, other, colour, draws)`` the new planes
-    of ``colour`` from its own and the other colour's planes."""
+    of ``colour`` from its own and the other colour's planes, both in axis ``order``
+    (:func:`planes_order`)."""
     xp, q, ints = rng.backend.xp, model.q, small_ints(rng.backend)
     bits = lambda shape: _per_colour(rng.bits32((2, *shape)))  # noqa: E731
     if model.kind == "ising":
         thresholds = backend_thresholds(model, beta, rule, rng.backend)
 
         def update(s, other, colour, draws):
-            nbs = plane_neighbours(xp, other, colour)
+            nbs = plane_neighbours(xp, other, colour, order)
             n = nbs[0] + nbs[1] + nbs[2] + nbs[3]
             return ising_decide(xp, s, n, draws, thresholds, ints)[0]
 
         return bits, update
     if rule == "heatbath":
-        return _potts_heatbath_updater(model, beta, rng, bits)
+        return _potts_heatbath_updater(model, beta, rng, bits, order)
     thresholds = backend_thresholds(model, beta, rule, rng.backend)
 
     def update(s, other, colour, draws):
-        nbs = plane_neighbours(xp, other, colour)
+        nbs = plane_neighbours(xp, other, colour, order)
         proposal = potts_proposal(xp, s, draws[0], q)
         d = _count_equal(xp, nbs, proposal) - _count_equal(xp, nbs, s)
         return potts_metropolis_decide(xp, s, proposal, d, draws[1], thresholds, ints)[0]
@@ -572,7 +632,7 @@ def _packed_heatbath_tables(model, beta: float, backend):
     return cached_on(backend, ("packed heat-bath", model, beta), make)
 
 
-def _potts_heatbath_updater(model, beta, rng, bits):
+def _potts_heatbath_updater(model, beta, rng, bits, order):
     """:func:`_plane_updater` of the Potts heat-bath: for q ≤ :data:`MAX_PACKED_Q` the other
     colour's values become codes 5^a (int16), whose neighbour sum is the packed counts P, and
     the new value is a sum of q − 1 threshold decisions looked up at P
@@ -584,7 +644,7 @@ def _potts_heatbath_updater(model, beta, rng, bits):
         table = backend_table(model, beta, "heatbath", backend)
 
         def update(s, other, colour, u):
-            nbs = plane_neighbours(xp, other, colour)
+            nbs = plane_neighbours(xp, other, colour, order)
             counts = [_count_equal(xp, nbs, a) for a in range(q)]
             return potts_heatbath_draw(xp, s, counts, u, table)[0]
 
@@ -592,7 +652,7 @@ def _potts_heatbath_updater(model, beta, rng, bits):
     powers, rows = _packed_heatbath_tables(model, beta, backend)
 
     def update(s, other, colour, draws):
-        nbs = plane_neighbours(xp, lookup(xp, powers, other), colour)
+        nbs = plane_neighbours(xp, lookup(xp, powers, other), colour, order)
         packed = nbs[0] + nbs[1] + nbs[2] + nbs[3]
         return count_at_most_rows(xp, draws, rows, packed)
 
@@ -601,12 +661,13 @@ def _potts_heatbath_updater(model, beta, rng, bits):
 
 def _planes_sweep(model, x, beta, rng, rule):
     xp = rng.backend.xp
-    draw, update = _plane_updater(model, beta, rule, rng)
-    planes = list(to_planes(xp, x))
+    order = planes_order(xp, x.shape)
+    draw, update = _plane_updater(model, beta, rule, rng, order)
+    planes = list(to_planes(xp, x, order))
     draws = draw(tuple(planes[0].shape))
     for colour in (0, 1):
         planes[colour] = update(planes[colour], planes[1 - colour], colour, draws[colour])
-    new = from_planes(xp, *planes)
+    new = from_planes(xp, *planes, order)
     return new, _changed_sites(xp, new, x)
 
 
