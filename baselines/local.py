@@ -453,6 +453,8 @@ def _byte_factors(xp, device, Lx: int, w: int, chains: int = 0):
 
 CHAINS_FIRST, CHAINS_LAST = (0, 1, 2), (1, 2, 0)
 """Axis orders of the colour planes: (B, Lx, w), or (Lx, w, B) with the chains innermost."""
+_CHAINS_FIRST_AGAIN = (2, 0, 1)
+"""The permutation that takes chains-last planes back to chains first."""
 CHAINS_LAST_MAX_STATES = 50_000
 """torch holds the planes chains last up to this many sites in all (:func:`planes_order`)."""
 
@@ -499,9 +501,9 @@ def from_planes(xp, black, white, order=CHAINS_FIRST):
     """The inverse of :func:`to_planes`: where ``byte_pairs``, the int16 words Σ byte · 2^shift
     (each colour's bytes zero-extended, multiplied by :func:`_byte_factors` in place, or-ed);
     else four strided assignments."""
-    back = tuple(int(axis) for axis in np.argsort(order))
-    B, Lx, w = (black.shape[axis] for axis in back)
     last = order != CHAINS_FIRST
+    back = _CHAINS_FIRST_AGAIN if last else CHAINS_FIRST
+    B, Lx, w = (black.shape[axis] for axis in back)
     if byte_pairs(xp) and black.dtype == xp.int8:
         factors = _byte_factors(xp, array_api_compat.device(black), Lx, w, B if last else 0)
         words, high = (xp.astype(as_uint8(xp, a), xp.int16) for a in (black, white))
