@@ -502,17 +502,17 @@ def from_planes(xp, black, white, order=CHAINS_FIRST):
     (each colour's bytes zero-extended, multiplied by :func:`_byte_factors` in place, or-ed);
     else four strided assignments."""
     last = order != CHAINS_FIRST
-    back = _CHAINS_FIRST_AGAIN if last else CHAINS_FIRST
-    B, Lx, w = (black.shape[axis] for axis in back)
+    B, Lx, w = (black.shape[2], *black.shape[:2]) if last else black.shape
     if byte_pairs(xp) and black.dtype == xp.int8:
         factors = _byte_factors(xp, array_api_compat.device(black), Lx, w, B if last else 0)
         words, high = (xp.astype(as_uint8(xp, a), xp.int16) for a in (black, white))
         words *= factors[0]
         high *= factors[1]
         words |= high
-        return as_int8_bytes(xp, permuted_copy(xp, words, back) if last else words)
+        return as_int8_bytes(xp, permuted_copy(xp, words, _CHAINS_FIRST_AGAIN) if last else words)
     if last:
-        return from_planes(xp, *(permuted_copy(xp, a, back) for a in (black, white)))
+        planes = (permuted_copy(xp, a, _CHAINS_FIRST_AGAIN) for a in (black, white))
+        return from_planes(xp, *planes)
     black, white = (xp.reshape(a, (B, Lx // 2, 2, w)) for a in (black, white))
     q = xp.empty((B, Lx // 2, 2, w, 2), dtype=black.dtype, device=array_api_compat.device(black))
     q[:, :, 0, :, 0] = black[:, :, 0, ...]
