@@ -100,5 +100,11 @@ session4c() {
             --set sites=checkerboard
     done
 }
-session4() { session4a; session4b; session4c; }   # session 4 ran a, b (then c) as queues at once
+session4d() {
+    # Session 4, queue d (after queue a's SMC islands, in its place): the MCMC seeds from the top
+    # down, meeting queue b's, then queue c.
+    for seed in $(seq 20 -1 11); do potts "$seed" 256 "${EXACT[@]}" --set mcmc_sweeps=1; done
+    session4c
+}
+session4() { session4a; session4b; session4c; }   # session 4 ran queues a, b, then d at once
 for session in "${@:-session1 session2 session3 session4}"; do "$session"; done
