@@ -309,10 +309,36 @@ def torch_vs_numpy() -> None:
             print(torch_vs_numpy_row(kind, rule, size, chains), flush=True)
 
 
-if __name__ == "__main__":
-    import sys
+def parse_args(argv=None):
+    import argparse
 
-    names = tuple(sys.argv[1:]) or ("numpy", "torch", "array-api-strict")
+    from leapsbench.backends.backend import LOADERS
+
+    parser = argparse.ArgumentParser(
+        description="Print docs/perf.md's tables: checkerboard sweeps against the C yardstick "
+        "per backend (then the cluster table), or only the cluster table (clusters), or torch "
+        "CPU time / numpy time per kernel (torch-vs-numpy)."
+    )
+    parser.add_argument(
+        "what",
+        nargs="*",
+        default=["numpy", "torch", "array-api-strict"],
+        metavar="BACKEND|clusters|torch-vs-numpy",
+        help=f"backends ({', '.join(LOADERS)}; default numpy torch array-api-strict), or one of "
+        "the two modes alone",
+    )
+    args = parser.parse_args(argv)
+    modes = {"clusters", "torch-vs-numpy"} & set(args.what)
+    if modes and len(args.what) > 1:
+        parser.error(f"{modes.pop()} runs alone, not with {' '.join(args.what)}")
+    unknown = set(args.what) - set(LOADERS) - {"clusters", "torch-vs-numpy"}
+    if unknown:
+        parser.error(f"unknown {', '.join(sorted(unknown))}; known backends: {', '.join(LOADERS)}")
+    return tuple(args.what)
+
+
+if __name__ == "__main__":
+    names = parse_args()
     if names == ("torch-vs-numpy",):
         torch_vs_numpy()
     else:
