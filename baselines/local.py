@@ -168,11 +168,9 @@ ISING_TABLE_OFFSET = MAX_NEIGHBOURS + 1
 ISING_TABLE_CENTRE = 2 * MAX_NEIGHBOURS + 1
 
 
-def ising_table_index(s, n, ints=None):
+def ising_table_index(s, n, ints):
     """Index of (spin s, neighbour sum n) into the Ising table: s (n + 5) + 9 ∈ [0, 18] (the
-    constants from ``ints``, :func:`small_ints`, where given)."""
-    if ints is None:
-        return s * (n + ISING_TABLE_OFFSET) + ISING_TABLE_CENTRE
+    constants from ``ints``, :func:`small_ints`)."""
     return s * (n + ints[ISING_TABLE_OFFSET]) + ints[ISING_TABLE_CENTRE]
 
 
