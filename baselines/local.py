@@ -202,27 +202,33 @@ SMALLEST_FLOAT32_WEIGHT = 1e-30
 """Potts heat-bath weights below this (β|J| ≳ 17) are looked up in float64 instead of float32."""
 
 
-_ON_BACKEND: dict = {}
-MAX_CACHED_ON_BACKEND = 512
+_ON_DEVICE: dict = {}
+MAX_CACHED_ON_DEVICE = 512
 
 
-def cached_on(backend, key, make):
-    """``make()`` (a small array on ``backend``), made once per (``key``, backend): moving a
-    table to torch costs µs per sweep.  A backend whose device is not hashable is keyed by the
-    device's name; the cache is cleared when it holds :data:`MAX_CACHED_ON_BACKEND` entries."""
+def cached_on(xp, device, key, make):
+    """``make()`` (a small array of namespace ``xp`` on ``device``), made once per (``key``,
+    ``xp``, ``device``): moving a table to torch costs µs per sweep.  A device that is not
+    hashable is keyed by its name; the cache is cleared when it holds
+    :data:`MAX_CACHED_ON_DEVICE` entries."""
     try:
-        full_key = (key, backend)
-        return _ON_BACKEND[full_key]
+        full_key = (key, xp, device)
+        return _ON_DEVICE[full_key]
     except KeyError:
         pass
     except TypeError:
-        full_key = (key, backend.name, str(backend.device))
-        if full_key in _ON_BACKEND:
-            return _ON_BACKEND[full_key]
-    if len(_ON_BACKEND) >= MAX_CACHED_ON_BACKEND:
-        _ON_BACKEND.clear()
-    _ON_BACKEND[full_key] = made = make()
+        full_key = (key, xp, str(device))
+        if full_key in _ON_DEVICE:
+            return _ON_DEVICE[full_key]
+    if len(_ON_DEVICE) >= MAX_CACHED_ON_DEVICE:
+        _ON_DEVICE.clear()
+    _ON_DEVICE[full_key] = made = make()
     return made
+
+
+def _cached_on_backend(backend, key, make):
+    """:func:`cached_on` for ``backend``'s namespace and device."""
+    return cached_on(backend.xp, backend.device, key, make)
 
 
 def backend_table(model, beta: float, rule: str, backend):
@@ -236,7 +242,7 @@ def backend_table(model, beta: float, rule: str, backend):
         wide = model.kind == "potts" and rule == "heatbath" and small
         return backend.asarray(table, dtype=xp.float64 if wide else xp.float32)
 
-    return cached_on(backend, ("table", model, beta, rule), make)
+    return _cached_on_backend(backend, ("table", model, beta, rule), make)
 
 
 @functools.lru_cache(maxsize=256)
@@ -280,7 +286,7 @@ def backend_thresholds(model, beta: float, rule: str, backend):
     def make():
         return backend.asarray(threshold_table(model, float(beta), rule), dtype=backend.xp.int32)
 
-    return cached_on(backend, ("thresholds", model, beta, rule), make)
+    return _cached_on_backend(backend, ("thresholds", model, beta, rule), make)
 
 
 SMALL_INTS = (-2, MAX_NEIGHBOURS, MAX_NEIGHBOURS + 1, 2 * MAX_NEIGHBOURS + 1)
@@ -291,7 +297,7 @@ def small_ints(backend) -> dict:
     (:data:`SMALL_INTS`): an operand of the array's dtype is cheaper than a Python int
     (s (n + 5) + 9 on 8192 sites: numpy 2.0 → 1.3 µs, torch 6.4 → 3.8 µs); cached."""
     xp = backend.xp
-    return cached_on(
+    return _cached_on_backend(
         backend, "small ints", lambda: {v: backend.asarray(v, dtype=xp.int8) for v in SMALL_INTS}
     )
 
@@ -408,9 +414,11 @@ def has_planes(lattice) -> bool:
     return lattice.periodic and lattice.Lx % 2 == 0 and lattice.Ly % 2 == 0
 
 
-def _one_call_stack(xp) -> bool:
-    """Whether ``stack`` is a single cheap call (torch: one dispatch; numpy's is a Python
-    function, slower than a concatenation of expanded views)."""
+def _is_torch(xp) -> bool:
+    """Whether ``xp`` is torch, whose per-call costs differ from numpy's: ``stack`` and
+    ``split`` are one dispatch each (numpy's ``stack`` is a Python function, slower than a
+    concatenation of expanded views), and small batches of planes go chains last
+    (:func:`planes_order`)."""
     return array_api_compat.is_torch_namespace(xp)
 
 
@@ -419,7 +427,7 @@ _NEW_AXIS_2 = (slice(None), slice(None), None, ...)
 
 def _pair(xp, a, b):
     """a and b stacked on a new axis 2 (one concat on numpy)."""
-    if _one_call_stack(xp):
+    if _is_torch(xp):
         return xp.stack([a, b], axis=2)
     return xp.concat([a[_NEW_AXIS_2], b[_NEW_AXIS_2]], axis=2)
 
@@ -431,22 +439,29 @@ def _byte_shift_table(Lx: int, w: int, chains: int) -> np.ndarray:
     return np.repeat(table[..., None], chains, axis=2) if chains else table
 
 
-@functools.lru_cache(maxsize=64)
 def _byte_shifts(xp, device, Lx: int, w: int, chains: int = 0):
     """For the int16 words of a (B, Lx, 2w) int8 state (two sites each, the even column in the
     low byte): the right shifts (int16, (Lx, w), or (Lx, w, B) for words chains last) that bring
     black's byte to the low byte — 0 on even rows, 8 on odd rows — and white's, the reverse.
     Whole arrays: broadcast from (Lx, 1) along a short last axis, torch's shift was 2–6×
-    slower."""
-    black = _byte_shift_table(Lx, w, chains)
-    return xp.asarray(black, device=device), xp.asarray(8 - black, device=device)
+    slower.  Cached (:func:`cached_on`)."""
+
+    def make():
+        black = _byte_shift_table(Lx, w, chains)
+        return xp.asarray(black, device=device), xp.asarray(8 - black, device=device)
+
+    return cached_on(xp, device, ("byte shifts", Lx, w, chains), make)
 
 
-@functools.lru_cache(maxsize=64)
 def _byte_factors(xp, device, Lx: int, w: int, chains: int = 0):
-    """2^shift of :func:`_byte_shifts`: left shifts as products (numpy's are 1.4× faster)."""
-    black = _byte_shift_table(Lx, w, chains)
-    return xp.asarray(1 << black, device=device), xp.asarray(1 << (8 - black), device=device)
+    """2^shift of :func:`_byte_shifts`: left shifts as products (numpy's are 1.4× faster);
+    cached."""
+
+    def make():
+        black = _byte_shift_table(Lx, w, chains)
+        return xp.asarray(1 << black, device=device), xp.asarray(1 << (8 - black), device=device)
+
+    return cached_on(xp, device, ("byte factors", Lx, w, chains), make)
 
 
 CHAINS_FIRST, CHAINS_LAST = (0, 1, 2), (1, 2, 0)
@@ -468,7 +483,7 @@ def planes_order(xp, shape) -> tuple[int, ...]:
     lattices (torch sweeps, one process: 1.06–1.22× as fast chains last for 8²·64, 16²·64,
     16²·128, 32²·32 and 24²·64 sites, 0.95–1.08× at 32²·64 and 48²·64, 0.69–0.83× at 64²·64).
     numpy's per-call cost is low enough that chains first is never slower for it."""
-    if _one_call_stack(xp) and math.prod(shape) <= CHAINS_LAST_MAX_STATES:
+    if _is_torch(xp) and math.prod(shape) <= CHAINS_LAST_MAX_STATES:
         return CHAINS_LAST
     return CHAINS_FIRST
 
@@ -530,21 +545,24 @@ def _last_axis_slices(sizes: tuple[int, ...]) -> tuple:
 def _split_last(xp, a, sizes: tuple[int, ...]):
     """``a`` cut along its last axis into consecutive pieces of ``sizes`` (torch: one
     ``split``, 4 µs for four pieces where four slicings cost 6 µs; else slices)."""
-    if _one_call_stack(xp):
+    if _is_torch(xp):
         return a.split(sizes, dim=-1)
     return tuple(a[cut] for cut in _last_axis_slices(sizes))
 
 
-@functools.lru_cache(maxsize=64)
 def _neighbour_index(xp, device, Lx: int, w: int, colour: int):
     """int64 (3·Lx·w,): for each site (i, k) of ``colour``'s planes, the flat index i·w + k of
     the other colour's site in the row above, in the row below and in the same row
     (:func:`plane_neighbours`): k − 1 on black's even and white's odd rows, k + 1 on the
-    others (periodic)."""
-    k, rows = np.arange(w), np.arange(Lx)[:, None]
-    column = np.where(rows % 2 == colour, (k - 1) % w, (k + 1) % w)
-    flat = [(rows - 1) % Lx * w + k, (rows + 1) % Lx * w + k, rows * w + column]
-    return xp.asarray(np.stack(flat).reshape(-1), dtype=xp.int64, device=device)
+    others (periodic).  Cached (:func:`cached_on`)."""
+
+    def make():
+        k, rows = np.arange(w), np.arange(Lx)[:, None]
+        column = np.where(rows % 2 == colour, (k - 1) % w, (k + 1) % w)
+        flat = [(rows - 1) % Lx * w + k, (rows + 1) % Lx * w + k, rows * w + column]
+        return xp.asarray(np.stack(flat).reshape(-1), dtype=xp.int64, device=device)
+
+    return cached_on(xp, device, ("neighbour index", Lx, w, colour), make)
 
 
 def plane_neighbours(xp, other, colour: int, order=CHAINS_FIRST):
@@ -629,7 +647,7 @@ def _packed_heatbath_tables(model, beta: float, backend):
         rows = backend.asarray(packed_heatbath_thresholds(model, beta), dtype=xp.int32)
         return backend.asarray(PACKED_BASE ** np.arange(q), dtype=xp.int16), rows
 
-    return cached_on(backend, ("packed heat-bath", model, beta), make)
+    return _cached_on_backend(backend, ("packed heat-bath", model, beta), make)
 
 
 def _potts_heatbath_updater(model, beta, rng, bits, order):

@@ -150,8 +150,8 @@ def test_plane_potts_heatbath_draws_from_site_kernel(backend, q):
 
 
 def test_cached_on_makes_once_per_key_and_device(backend):
-    """cached_on makes an array once per (key, backend), also for a backend that cannot be
-    hashed (keyed by its device's name then), and apart per device."""
+    """cached_on makes an array once per (key, namespace, device), also for a device that
+    cannot be hashed (keyed by its name then), and apart per device."""
     made = []
 
     def make():
@@ -159,6 +159,7 @@ def test_cached_on_makes_once_per_key_and_device(backend):
         return len(made)
 
     key = ("test", id(made))  # unique to this call: the cache outlives a test
-    assert cached_on(backend, key, make) == cached_on(backend, key, make) == 1
-    unhashable = [SimpleNamespace(name="fake", device=name) for name in ("a", "a", "b")]
-    assert [cached_on(b, key, make) for b in unhashable] == [2, 2, 3]
+    xp, device = backend.xp, backend.device
+    assert cached_on(xp, device, key, make) == cached_on(xp, device, key, make) == 1
+    unhashable = [SimpleNamespace(name=name) for name in ("a", "a", "b")]
+    assert [cached_on(xp, d, key, make) for d in unhashable] == [2, 2, 3]
