@@ -32,6 +32,9 @@ EXACT = ("n_samples", "status")
 """Equal in every process; the float columns are sums whose last ulp may depend on the number of
 threads a worker's BLAS uses, so they are compared to a relative 1e-12."""
 BENCHMARKS = ["ising-L4-b0.4407", "potts-q3-L3-b1.0"]
+pytestmark = pytest.mark.timeout(300)
+"""A test here takes seconds; one hung once in a futex wait (a full pytest at load ~5): past
+300 s it fails with its stack instead of holding the run."""
 
 
 @pytest.fixture(scope="module")
