@@ -255,10 +255,10 @@ GATES = {
     "ising_delta_energy_torch": (ising_delta_energy_torch, 1.5),
     "potts_delta_energy_numpy": (potts_delta_energy_numpy, 1.5),
     "leaps_conv_torch": (leaps_conv_torch, 0.7),
-    "leaps_mlp_numpy_vs_matmul": (leaps_mlp_numpy_vs_matmul, 6.5),
+    "leaps_mlp_numpy_vs_matmul": (leaps_mlp_numpy_vs_matmul, 8.5),
     "leaps_attention_numpy_vs_matmul": (leaps_attention_numpy_vs_matmul, 55.0),
-    "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 5.6),
-    "made_sampling_numpy_vs_matmul": (made_sampling_numpy_vs_matmul, 20.0),
+    "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 7.5),
+    "made_sampling_numpy_vs_matmul": (made_sampling_numpy_vs_matmul, 26.0),
     "metropolis_numpy_l64": (metropolis_numpy_l64, 1.4),
     "metropolis_numpy_l256": (metropolis_numpy_l256, 1.5),
     "metropolis_torch_l64": (metropolis_torch_l64, 1.35),
@@ -285,8 +285,12 @@ def test_gate(name, ratio_gate):
 # The injected slowdown of each gate's twin: 2x, but 4x for the gates against C, whose threshold
 # (0.6x of C, issue 18) sits far above a kernel that beats C: the numpy sweep takes 0.61-0.69 of
 # C's time since the row colour planes (issue 18, third session), and its 3x twin then read
-# 1.74-2.03 against 1.667 (one run 4 % above the threshold: a twin that would flap).
-SLOWDOWN = {name: 4 if "_vs_c_" in name else 2 for name in GATES}
+# 1.74-2.03 against 1.667 (one run 4 % above the threshold: a twin that would flap).  3x for the
+# gates against the matmul yardstick: its speed relative to the networks differs between the
+# machines these runs land on (medians 1.3-1.5x higher on an AVX-512 EPYC than where the
+# thresholds were set), so a threshold above both machines' medians sits above one machine's
+# 2x twin (docs/perf.md).
+SLOWDOWN = {name: 4 if "_vs_c_" in name else 3 if "_vs_matmul" in name else 2 for name in GATES}
 
 
 @pytest.mark.parametrize("name", list(GATES))
