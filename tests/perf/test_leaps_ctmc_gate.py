@@ -1,4 +1,4 @@
-"""Ratio gate of one LEAPS CTMC step (LE-conv paper preset, Ising L = 15, 64 walkers, torch CPU)
+"""Ratio gate of one LEAPS CTMC step (LE-conv paper preset, Ising L = 15, 16 walkers, torch CPU)
 against the same step written directly in torch, timed in the same process (leapsbench.perf),
 and its 2× twin.  The step: ``leapsbench.leaps.ctmc.step`` (exact weights, linear schedule) from
 a state holding the scores at (x, t) — the tau-leap move, the network at (x', t + h), the weight
@@ -31,16 +31,17 @@ from leapsbench.perf import slowed
 
 pytestmark = pytest.mark.perf
 
-WALKERS, SIZE, BETA = 64, 15, 0.4407
+WALKERS, SIZE, BETA = 16, 15, 0.4407
 STEP, H, FLOOR = 50, 0.01, 1e-3
 T = STEP * H
 THRESHOLD = 1.5
-REPEATS, TWIN_REPEATS, MIN_SECONDS = 9, 5, 0.5
-"""One step takes ~0.25 s: each side of a repeat runs ≥ 0.5 s (two or more steps), so that one
-stall of the machine moves a single ratio, and the median of 9 (twin: 5) outvotes a few.  Both
+REPEATS, TWIN_REPEATS, MIN_SECONDS = 11, 5, 0.5
+"""One step of 16 walkers takes ~0.1 s: each side of a repeat runs ≥ 0.5 s (about five steps,
+interleaved one by one), so that a slow phase of the machine reaches both sides, and the median
+of 11 (twin: 5) outvotes the repeats it still moves.  With 64 walkers (~0.4–0.8 s a step, one or
+two per side) a clean-clone CI run scattered 0.82–1.84 (median 1.337); with 16, 0.94–1.21.  Both
 sides are torch on the CPU, timed in this process's CPU time (``CLOCK``): another process taking
-the core away (a second job on a 2-core machine read 1.57 in wall time, 0.9–1.04 quiet) is left
-out."""
+the core away (a second job on a 2-core machine read 1.57 in wall time) is left out."""
 CLOCK = time.process_time
 
 
