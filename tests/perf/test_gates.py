@@ -251,13 +251,13 @@ def _cluster_vs_c(update, c, warm_up: int):
 
 # name -> (builder, threshold on the median ratio); see docs/perf.md for the measured spread.
 GATES = {
-    "ising_delta_energy_numpy": (ising_delta_energy_numpy, 1.8),
+    "ising_delta_energy_numpy": (ising_delta_energy_numpy, 2.0),
     "ising_delta_energy_torch": (ising_delta_energy_torch, 1.5),
     "potts_delta_energy_numpy": (potts_delta_energy_numpy, 1.5),
     "leaps_conv_torch": (leaps_conv_torch, 0.7),
     "leaps_mlp_numpy_vs_matmul": (leaps_mlp_numpy_vs_matmul, 8.5),
     "leaps_attention_numpy_vs_matmul": (leaps_attention_numpy_vs_matmul, 55.0),
-    "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 7.5),
+    "leaps_conv_numpy_vs_matmul": (leaps_conv_numpy_vs_matmul, 8.0),
     "made_sampling_numpy_vs_matmul": (made_sampling_numpy_vs_matmul, 26.0),
     "metropolis_numpy_l64": (metropolis_numpy_l64, 1.4),
     "metropolis_numpy_l256": (metropolis_numpy_l256, 1.5),
