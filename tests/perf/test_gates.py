@@ -289,8 +289,11 @@ def test_gate(name, ratio_gate):
 # gates against the matmul yardstick: its speed relative to the networks differs between the
 # machines these runs land on (medians 1.3-1.5x higher on an AVX-512 EPYC than where the
 # thresholds were set), so a threshold above both machines' medians sits above one machine's
-# 2x twin (docs/perf.md).
+# 2x twin (docs/perf.md).  3x for ising_delta_energy_numpy too: in the gates' process its
+# medians ranged 1.22-1.54 between clean-clone CI runs (what ran before it), its 2x twin's
+# 2.26-2.83, so no threshold kept a 20 % margin on both sides.
 SLOWDOWN = {name: 4 if "_vs_c_" in name else 3 if "_vs_matmul" in name else 2 for name in GATES}
+SLOWDOWN["ising_delta_energy_numpy"] = 3
 
 
 @pytest.mark.parametrize("name", list(GATES))
