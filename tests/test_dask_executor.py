@@ -26,8 +26,18 @@ import dask_fakes  # noqa: E402
 
 from leapsbench.harness.dask_executor import DaskExecutor, needs_gpu  # noqa: E402
 
-QUALITY = ("mag", "mag_err", "delta_mag", "ess", "ess_fraction", "log_z", "log_z_err",
-           "log_z_error", "n_samples", "status")
+QUALITY = (
+    "mag",
+    "mag_err",
+    "delta_mag",
+    "ess",
+    "ess_fraction",
+    "log_z",
+    "log_z_err",
+    "log_z_error",
+    "n_samples",
+    "status",
+)
 EXACT = ("n_samples", "status")
 """Equal in every process; the float columns are sums whose last ulp may depend on the number of
 threads a worker's BLAS uses, so they are compared to a relative 1e-12."""
@@ -80,12 +90,14 @@ def assert_same_quality(rows, expected_rows):
 
 
 def test_dask_grid_matches_in_process(client, fakes, tmp_path):
-    specs = make_grid(BENCHMARKS, ["fake-is", "fake-broken"], ["numpy"], [0, 1],
-                      cache_dir=str(tmp_path / "cache"))
+    specs = make_grid(
+        BENCHMARKS, ["fake-is", "fake-broken"], ["numpy"], [0, 1], cache_dir=str(tmp_path / "cache")
+    )
     inline = run_grid(specs, ResultStore(tmp_path / "inline"), InlineExecutor())
     executor = DaskExecutor(client=client)
-    on_dask = run_grid(specs, ResultStore(tmp_path / "dask"), executor,
-                       as_completed=executor.as_completed)
+    on_dask = run_grid(
+        specs, ResultStore(tmp_path / "dask"), executor, as_completed=executor.as_completed
+    )
     assert [r["run_key"] for r in on_dask] == [r["run_key"] for r in inline]
     assert_same_quality(on_dask, inline)
     assert {r["status"] for r in on_dask} == {"ok", "error"}  # fake-broken's error row kept
@@ -93,8 +105,9 @@ def test_dask_grid_matches_in_process(client, fakes, tmp_path):
     submitted = []
     submit = executor.submit
     executor.submit = lambda fn, spec: submitted.append(spec) or submit(fn, spec)
-    rerun = run_grid(specs, ResultStore(tmp_path / "dask"), executor,
-                     as_completed=executor.as_completed)
+    rerun = run_grid(
+        specs, ResultStore(tmp_path / "dask"), executor, as_completed=executor.as_completed
+    )
     assert_same_quality(rerun, inline)
     assert {s["method"] for s in submitted} == {"fake-broken"}
 
@@ -104,8 +117,10 @@ def test_dead_worker_loses_no_row(client, fakes, tmp_path):
     worker every time (reported as an error row once allowed-failures is spent)."""
     common = dict(overrides={"marker": str(tmp_path)})
     specs = make_grid(BENCHMARKS, ["fake-is"], ["numpy"], [0, 1, 2])
-    specs += [make_spec(BENCHMARKS[0], "fake-die", **common),
-              make_spec(BENCHMARKS[0], "fake-always-die", **common)]
+    specs += [
+        make_spec(BENCHMARKS[0], "fake-die", **common),
+        make_spec(BENCHMARKS[0], "fake-always-die", **common),
+    ]
     store = ResultStore(tmp_path / "rows")
     executor = DaskExecutor(client=client)
     rows = run_grid(specs, store, executor, as_completed=executor.as_completed)
@@ -141,9 +156,25 @@ def test_cli_run_on_a_dask_scheduler(client, fakes, tmp_path, capsys):
     from leapsbench.cli import main
 
     def run(*extra):
-        return main(["run", "--benchmark", BENCHMARKS[0], "--method", "fake-is", "--seed", "0",
-                     "--seed", "1", "--no-progress", "--format", "json",
-                     "--cache", str(tmp_path / "cache"), *extra])
+        return main(
+            [
+                "run",
+                "--benchmark",
+                BENCHMARKS[0],
+                "--method",
+                "fake-is",
+                "--seed",
+                "0",
+                "--seed",
+                "1",
+                "--no-progress",
+                "--format",
+                "json",
+                "--cache",
+                str(tmp_path / "cache"),
+                *extra,
+            ]
+        )
 
     address = client.scheduler.address
     assert run("--results", str(tmp_path / "d"), "--executor", "dask", "--scheduler", address) == 0

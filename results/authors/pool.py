@@ -116,13 +116,20 @@ def steps_sweep(groups) -> None:
         evaluations = sum(r["n_network_evaluations"] / r["n_samples"] for r in counted) / len(
             counted
         )
-        lines.append((bench, family(settings), settings.get("n_steps", 100), (
-            f"{int(p['n'])} | {p['ess_fraction']:.3f} | "
-            f"{abs(p['mag'] - _latest(rows)['mag_ref']):.3f} ± {p['mag_err']:.3f} | "
-            f"{p['log_z_error']:+.2f} ± {p['log_z_err']:.2f} ({_seeds_err(p)}) | "
-            f"{cpu / p['n']:.2f} | "
-            f"{evaluations:.0f} | {cpu * (p['log_z_err'] / 0.1) ** 2:.0f}"
-        )))
+        lines.append(
+            (
+                bench,
+                family(settings),
+                settings.get("n_steps", 100),
+                (
+                    f"{int(p['n'])} | {p['ess_fraction']:.3f} | "
+                    f"{abs(p['mag'] - _latest(rows)['mag_ref']):.3f} ± {p['mag_err']:.3f} | "
+                    f"{p['log_z_error']:+.2f} ± {p['log_z_err']:.2f} ({_seeds_err(p)}) | "
+                    f"{cpu / p['n']:.2f} | "
+                    f"{evaluations:.0f} | {cpu * (p['log_z_err'] / 0.1) ** 2:.0f}"
+                ),
+            )
+        )
     for bench, fam, steps, cells in sorted(lines):
         print(f"| {bench} | {fam} | {steps} | {cells} |")
 
