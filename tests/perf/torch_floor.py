@@ -30,11 +30,12 @@ L, CHAINS, BETA, RULE = 16, 64, 0.4407, "metropolis"
 
 
 def _shift_tables(Lx: int, w: int, chains: int):
-    """int16 (2, Lx, w, chains): right shifts taking each colour's byte of the chains-last
-    int16 site pairs to the low byte (0 or 8 by row parity), and the factors 2^shift back."""
-    black = np.broadcast_to((np.arange(Lx)[:, None, None] % 2 * 8), (Lx, w, chains))
-    shifts = np.stack([black, 8 - black]).astype(np.int16)
-    return torch.from_numpy(shifts), torch.from_numpy((1 << shifts).astype(np.int16))
+    """int16 (2, Lx, w, chains): the library's right shifts taking black's and white's byte of
+    the chains-last int16 site pairs to the low byte (``local._byte_shift_table``) stacked for
+    one shift of both colours, and the factors 2^shift back."""
+    black = local._byte_shift_table(Lx, w, chains)
+    shifts = np.stack([black, 8 - black])
+    return torch.from_numpy(shifts), torch.from_numpy(1 << shifts)
 
 
 def _neighbour_rows(Lx: int, w: int, colour: int) -> torch.Tensor:
