@@ -7,7 +7,10 @@
    None): Ising at h = 0, and Potts with q = 2 through δ(a, b) = (1 + s s')/2, i.e.
    H_Potts(J) = H_Ising(J/2) − J n_bonds/2 with n_bonds = 2N on the torus, so
    log Z_Potts = log Z_Ising(J/2) + βJN and ⟨E⟩/N shifts by −J;
-3. otherwise None.
+3. a spin glass at zero field (2D square lattice, open or periodic) too large to enumerate:
+   the Pfaffian solution ``leapsbench.exact.ea.ea_log_z`` (log Z and ⟨E⟩/N; ⟨m⟩ and the
+   specific heat None).  Kaufman never applies to a spin glass (``kaufman_coupling`` is None);
+4. otherwise None.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ class ExactReference:
     log_z: float
     mag: float | None
     energy_per_site: float
-    specific_heat_per_site: float
+    specific_heat_per_site: float | None
     method: str
     n_sites: int
 
@@ -84,6 +87,18 @@ def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference 
             energy_per_site=result.energy_per_site,
             specific_heat_per_site=result.specific_heat_per_site,
             method="enumeration",
+            n_sites=model.n_sites,
+        )
+    if model.kind == "spin-glass" and model.h == 0.0:
+        from .ea import ea_log_z
+
+        result = ea_log_z(model.couplings, model.beta)
+        return ExactReference(
+            log_z=result.log_z,
+            mag=None,
+            energy_per_site=result.energy_per_site,
+            specific_heat_per_site=None,
+            method="pfaffian",
             n_sites=model.n_sites,
         )
     if J is not None:
