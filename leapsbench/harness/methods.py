@@ -11,6 +11,7 @@ import importlib
 FAMILIES = (
     "leapsbench.leaps.method",
     "leapsbench.baselines.mcmc_method",
+    "leapsbench.baselines.tempering_method",
     "leapsbench.baselines.annealing_method",
     "leapsbench.baselines.autoregressive.method",
 )
