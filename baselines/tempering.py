@@ -130,8 +130,9 @@ def _samples(run: _Run, model, betas, n_warmup: int, seconds: float, settings) -
     """The target temperature's chains, log Z by BAR and the swap diagnostics."""
     energies = np.stack(run.energies, axis=-1)  # (K, C, S)
     log_z, log_z_err = ladder_log_z_with_error(energies, betas, model.log_z0)
-    rates = np.divide(run.swaps, run.swap_tries, out=np.full_like(run.swaps, np.nan),
-                      where=run.swap_tries > 0)
+    rates = np.divide(
+        run.swaps, run.swap_tries, out=np.full_like(run.swaps, np.nan), where=run.swap_tries > 0
+    )
     return Samples(
         observables={"m": np.stack(run.m, axis=1), "E": energies[-1]},
         log_z=log_z,

@@ -59,7 +59,9 @@ class TemperingSettings:
             if getattr(self, key) < low:
                 raise ValueError(f"{key} must be >= {low}, got {getattr(self, key)}")
         if not 0 < self.beta_min <= 1:
-            raise ValueError(f"beta_min (a fraction of beta) must be in (0, 1], got {self.beta_min}")
+            raise ValueError(
+                f"beta_min (a fraction of beta) must be in (0, 1], got {self.beta_min}"
+            )
         if self.rule not in RULES:
             raise ValueError(f"rule must be one of {', '.join(RULES)}, got {self.rule!r}")
 

@@ -16,6 +16,7 @@ import array_api_compat
 import array_api_extra as xpx
 import numpy as np
 from leapsbench.backends.numerics import logsumexp
+
 from leapsbench.models import state_kind
 
 from . import made, pixelcnn, twobo

@@ -4,8 +4,8 @@ from .couplings import Couplings, ea_instance
 from .ising import Ising
 from .lattice import Lattice
 from .potts import Potts
-from .spin_glass import SpinGlass, spin_glass_from_config
 from .schedule import LinearSchedule, PowerSchedule, beta_at, dbeta_dt, get_schedule
+from .spin_glass import SpinGlass, spin_glass_from_config
 
 
 def ising(
@@ -50,8 +50,8 @@ def spin_glass(couplings: Couplings, beta: float = 1.0, h: float = 0.0) -> SpinG
 
 
 def state_kind(model) -> str:
-    """"ising" for the ±1 spin models (Ising, spin glass: flip moves, ΔE (B, Lx, Ly)), else
-    the model's kind ("potts")."""
+    """The state kind: "ising" for the ±1 spin models (Ising, spin glass: flip moves, ΔE of
+    shape (B, Lx, Ly)), else the model's kind ("potts")."""
     return "ising" if model.kind in ("ising", "spin-glass") else model.kind
 
 

@@ -5,7 +5,8 @@ down bonds; 0 where open boundaries cut).  With s_{i,j+1} and s_{i+1,j} the righ
 neighbours (periodic indices),
 
     H(s) = −Σ_{i,j} (R_ij s_ij s_{i,j+1} + D_ij s_ij s_{i+1,j}) − h Σ_ij s_ij,
-    local field f_ij = R_ij s_{i,j+1} + R_{i,j−1} s_{i,j−1} + D_ij s_{i+1,j} + D_{i−1,j} s_{i−1,j} + h,
+    local field f_ij = R_ij s_{i,j+1} + R_{i,j−1} s_{i,j−1}
+                       + D_ij s_{i+1,j} + D_{i−1,j} s_{i−1,j} + h,
     ΔE_ij (flip) = 2 s_ij f_ij.
 
 ``kind`` is "spin-glass" (q = 2, states ±1 int8 like Ising; ``J`` is 1, the couplings carry the
@@ -43,7 +44,9 @@ class SpinGlass(LatticeModel):
         if not isinstance(self.couplings, Couplings):
             raise TypeError(f"couplings must be a Couplings, got {type(self.couplings).__name__}")
         if self.J != 1.0:
-            raise ValueError(f"a spin glass has J = 1 (the couplings carry the bonds), got {self.J}")
+            raise ValueError(
+                f"a spin glass has J = 1 (the couplings carry the bonds), got {self.J}"
+            )
         c = self.couplings
         if (c.shape, c.periodic) != (self.shape, self.lattice.periodic):
             raise ValueError(
@@ -58,7 +61,7 @@ class SpinGlass(LatticeModel):
         key = (xp.__name__, str(device), str(s.dtype))
         if key not in self._arrays:
             right, down = self.couplings.j_right, self.couplings.j_down
-            host = (right, down, np.roll(right, 1, axis=1), np.roll(down, 1, axis=0))
+            host = (np.array(right), np.array(down), np.roll(right, 1, 1), np.roll(down, 1, 0))
             self._arrays[key] = tuple(xp.asarray(a, dtype=s.dtype, device=device) for a in host)
         return self._arrays[key]
 
