@@ -54,23 +54,21 @@ def test_uniform_couplings_are_the_ising_model(periodic):
     assert np.isclose(enumerate_model(model).log_z, enumerate_model(reference).log_z)
 
 
-def test_config_round_trip_couplings_and_instances(tmp_path):
+def test_config_round_trip_couplings_and_instances():
     model = ea(4, 5, beta=2.0, seed=7, periodic=False)
     again = model_from_config(model.config())
     assert again == model and hash(again) == hash(model)
-    assert ea(4, 5, seed=7, periodic=False).couplings == model.couplings
-    assert ea(4, 5, seed=8, periodic=False).couplings != model.couplings
+    same = ea(4, 5, seed=7, periodic=False).couplings.content_hash()
+    assert same == model.couplings_hash != ea(4, 5, seed=8, periodic=False).couplings_hash
     loose = spin_glass(model.couplings, beta=0.5)
     assert model_from_config(loose.config()) == loose
     assert model.with_beta(0.5).couplings is model.couplings
     sparse = model.couplings.to_sparse()
-    assert Couplings.from_sparse(sparse, 4, 5, periodic=False) == model.couplings
-    path = tmp_path / "c.npz"
-    model.couplings.save(path)
-    assert Couplings.load(path) == model.couplings
+    back = Couplings.from_sparse(sparse, 4, 5, periodic=False)
+    assert back.content_hash() == model.couplings_hash
     sparse = sparse.tolil()
     sparse[0, 7] = 1.0
-    with pytest.raises(ValueError, match=r"sites 0 \(0, 0\) and 7 \(1, 2\): not neighbours"):
+    with pytest.raises(ValueError, match=r"sites 0 \(0, 0\) and 7 \(1, 2\).*not neighbours"):
         Couplings.from_sparse(sparse.tocsr(), 4, 5, periodic=False)
     with pytest.raises(ValueError, match="J = 1"):
         type(model)(model.lattice, beta=1.0, J=2.0, couplings=model.couplings)

@@ -11,7 +11,8 @@ neighbours (periodic indices),
 
 ``kind`` is "spin-glass" (q = 2, states ±1 int8 like Ising; ``J`` is 1, the couplings carry the
 bonds).  The coupling arrays go to an array namespace and device once and are cached per
-(namespace, device, dtype).  ``instance`` records the generator spec ``(seed, gauss)`` when the
+(namespace, device, dtype).  Models compare and hash by ``couplings_hash`` (the couplings' content hash), not by the arrays.
+``instance`` records the generator spec ``(seed, gauss)`` when the
 couplings come from :func:`~leapsbench.models.couplings.ea_instance` (``config()`` then stores the
 spec instead of the arrays).
 """
@@ -31,9 +32,10 @@ from .couplings import Couplings, ea_instance
 class SpinGlass(LatticeModel):
     """A spin glass on ``lattice`` with bonds ``couplings`` and a uniform field ``h``."""
 
-    couplings: Couplings | None = None
+    couplings: Couplings | None = field(default=None, compare=False)
     h: float = 0.0
     instance: tuple[int, bool] | None = None
+    couplings_hash: str = field(init=False, default="")
     q = 2
     kind = "spin-glass"
     _arrays: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
@@ -48,6 +50,7 @@ class SpinGlass(LatticeModel):
                 f"a spin glass has J = 1 (the couplings carry the bonds), got {self.J}"
             )
         c = self.couplings
+        object.__setattr__(self, "couplings_hash", c.content_hash())
         if (c.shape, c.periodic) != (self.shape, self.lattice.periodic):
             raise ValueError(
                 f"couplings are for a {c.Lx}x{c.Ly} periodic={c.periodic} lattice, the model's "
