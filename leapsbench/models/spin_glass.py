@@ -11,10 +11,10 @@ neighbours (periodic indices),
 
 ``kind`` is "spin-glass" (q = 2, states ±1 int8 like Ising; ``J`` is 1, the couplings carry the
 bonds).  The coupling arrays go to an array namespace and device once and are cached per
-(namespace, device, dtype).  Models compare and hash by ``couplings_hash`` (the couplings' content hash), not by the arrays.
-``instance`` records the generator spec ``(seed, gauss)`` when the
-couplings come from :func:`~leapsbench.models.couplings.ea_instance` (``config()`` then stores the
-spec instead of the arrays).
+(namespace, device, dtype).  Models compare and hash by ``couplings_hash`` (the couplings'
+content hash), not by the arrays.  ``instance`` records the generator spec ``(seed, gauss)`` when
+the couplings come from :func:`~leapsbench.models.couplings.ea_instance` (``config()`` then stores
+the spec instead of the arrays).
 """
 
 from __future__ import annotations
