@@ -5,6 +5,8 @@ Statistical checks: fixed seeds, tolerances of 4.5 of the estimator's own error 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from leapsbench.baselines import local, tempering
@@ -80,8 +82,8 @@ def test_benchmark_names_and_suite():
     assert get_benchmark("ea-L16-b1.0-i3").model.lattice.periodic
     loose = spin_glass(spec.model.couplings, beta=1.0)
     assert canonical_name(loose) == f"ea-file-{loose.couplings.content_hash()}-L16x5-b1.0-open"
-    with pytest.raises(ValueError, match="give the file"):
-        get_benchmark(canonical_name(loose))
+    with pytest.raises(ValueError, match="give the file with --couplings"):
+        get_benchmark("ea-file-L16-b1.0")
     assert "ea-L32-b2.0-i2" in suite_benchmarks("spin-glass")
 
 
@@ -160,3 +162,22 @@ def test_spin_glass_table_shows_energy_error():
     }
     table = benchmark_table(summarise([row]), "ea-L16-b1.0-i0")
     assert "ΔE" in table.columns and "ΔMag" not in table.columns
+
+
+def test_couplings_file_benchmark(tmp_path, monkeypatch, capsys):
+    from leapsbench import cli
+    from leapsbench.harness import instances
+
+    monkeypatch.setattr(instances, "INSTANCE_DIR", tmp_path / "instances")
+    couplings = ea(4, 3, seed=9, gauss=True, periodic=False).couplings
+    couplings.save(tmp_path / "j.npz")
+    args = ["run", "--benchmark", "ea-file-L4x3-b0.3-open", "--couplings", str(tmp_path / "j.npz")]
+    args += ["--method", "heatbath", "--results", str(tmp_path / "runs"), "--format", "json"]
+    assert cli.main(args) == 0
+    row = json.loads(capsys.readouterr().out)
+    name = f"ea-file-{couplings.content_hash()}-L4x3-b0.3-open"
+    assert row["benchmark"] == name and row["status"] == "ok" and row["delta_energy"] is not None
+    assert get_benchmark(name).model.couplings_hash == couplings.content_hash()
+    monkeypatch.setattr(instances, "INSTANCE_DIR", tmp_path / "elsewhere")
+    with pytest.raises(ValueError, match="give its file once with --couplings"):
+        get_benchmark(name)

@@ -6,9 +6,9 @@ e.g. ``ising-L24-b0.4407``, ``potts-q4-L16-b1.0986``, ``ising-L3x4-b0.3-h0.1``.
 Spin glasses: ``ea[-gauss]-L<Lx>[x<Ly>]-b<beta>-i<seed>[-open]``, the 2D Edwards–Anderson model
 at zero field with ±J (or Gaussian) couplings of instance ``seed``
 (:func:`leapsbench.models.ea_instance`), e.g. ``ea-L16-b1.0-i3``, ``ea-gauss-L4x5-b2.0-i0-open``.
-A spin glass whose couplings came from elsewhere is named after their content hash,
-``ea-file-<hash>-L<Lx>[x<Ly>]-b<beta>[-open]`` (a name only: such a model cannot be rebuilt from
-its name).
+A spin glass whose couplings came from a file is named after their content hash,
+``ea-file-<hash>-L<Lx>[x<Ly>]-b<beta>[-open]``; ``leapsbench run --couplings FILE`` stores the
+file under that hash (:mod:`.instances`), where the name finds it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from leapsbench.models import Ising, Lattice, Potts, SpinGlass, ea
+from leapsbench.models import Ising, Lattice, Potts, SpinGlass, ea, spin_glass
+
+from .instances import register_couplings, stored_couplings
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?"
 NAME_PATTERN = re.compile(
@@ -27,6 +29,14 @@ EA_PATTERN = re.compile(
     rf"^ea(?P<gauss>-gauss)?-L(?P<Lx>[0-9]+)(?:x(?P<Ly>[0-9]+))?"
     rf"-b(?P<beta>-?{_NUMBER})-i(?P<seed>[0-9]+)(?P<open>-open)?$"
 )
+EA_FILE_PATTERN = re.compile(
+    rf"^ea-file-(?P<hash>[0-9a-f]+)-L(?P<Lx>[0-9]+)(?:x(?P<Ly>[0-9]+))?"
+    rf"-b(?P<beta>-?{_NUMBER})(?P<open>-open)?$"
+)
+FILE_TEMPLATE = re.compile(
+    rf"^ea-file-L(?P<Lx>[0-9]+)(?:x(?P<Ly>[0-9]+))?-b(?P<beta>{_NUMBER})(?P<open>-open)?$"
+)
+"""``ea-file-L<Lx>[x<Ly>]-b<beta>[-open]``: a benchmark whose couplings ``--couplings`` gives."""
 GRAMMAR = (
     "{ising|potts-q<q>}-L<Lx>[x<Ly>]-b<beta>[-h<h>][-open] or "
     "ea[-gauss]-L<Lx>[x<Ly>]-b<beta>-i<seed>[-open]"
@@ -79,20 +89,40 @@ def _parse_ea(name: str, match) -> BenchmarkSpec:
     Lx = int(match["Lx"])
     Ly = int(match["Ly"]) if match["Ly"] else Lx
     Lattice(Lx, Ly)  # checks the sizes
-    model = ea(Lx, Ly, beta, int(match["seed"]), match["gauss"] is not None, match["open"] is None)
+    periodic = match["open"] is None
+    if "hash" in match.groupdict():
+        couplings = stored_couplings(match["hash"], Lx, Ly, periodic)
+        model = spin_glass(couplings, beta)
+    else:
+        model = ea(Lx, Ly, beta, int(match["seed"]), match["gauss"] is not None, periodic)
     return BenchmarkSpec(name=canonical_name(model), model=model)
+
+
+def with_couplings_file(name: str, path) -> str:
+    """``name`` with the couplings of file ``path`` where it is a :data:`FILE_TEMPLATE`
+    (``ea-file-L16-b1.0`` → ``ea-file-<hash>-L16-b1.0``; the file is stored under its hash,
+    :func:`.instances.register_couplings`); any other name unchanged."""
+    match = FILE_TEMPLATE.match(name.strip())
+    if match is None:
+        return name
+    Lx = int(match["Lx"])
+    Ly = int(match["Ly"]) if match["Ly"] else Lx
+    Lattice(Lx, Ly)  # checks the sizes
+    couplings = register_couplings(path, Lx, Ly, periodic=match["open"] is None)
+    return canonical_name(spin_glass(couplings, float(match["beta"])))
 
 
 def parse_benchmark(name: str) -> BenchmarkSpec:
     """Build the benchmark a name describes, under its canonical name; a ValueError explains the
     grammar otherwise."""
     match = NAME_PATTERN.match(name.strip())
-    ea_match = EA_PATTERN.match(name.strip())
+    ea_match = EA_PATTERN.match(name.strip()) or EA_FILE_PATTERN.match(name.strip())
     if ea_match is not None:
         return _parse_ea(name, ea_match)
     if name.strip().startswith("ea-file-"):
         raise ValueError(
-            f"benchmark {name!r} names couplings read from a file; give the file (--couplings)"
+            f"benchmark {name!r}: couplings from a file are named "
+            "ea-file-<hash>-L<Lx>[x<Ly>]-b<beta>[-open]; give the file with --couplings FILE"
         )
     if match is None:
         raise ValueError(f"cannot parse benchmark name {name!r}; expected {GRAMMAR}")
