@@ -9,9 +9,11 @@ alternation) swap configurations with probability min(1, e^{(β_{k+1} − β_k)(
 (detailed balance for Π_k ρ_{β_k}); the swap is one gather of the walkers.
 
 Kept after the warm-up: m and E of the target temperature (observables (C, S), chain statistics
-as for :mod:`.chains`), and E of every temperature for log Z by BAR between neighbours
-(:mod:`.bar`).  Diagnostics: the acceptance rate of swaps of each neighbour pair.  Cost
-(``n_evaluations``): K · C · (sweeps done).
+as for :mod:`.chains`), the replica overlap q² = ((1/N) Σ_i s_i^a s_i^b)² of the pairs of
+independent chains (2c, 2c + 1) there (observable "q2", (⌊C/2⌋, S); none for one chain), and
+E of every temperature for log Z by BAR between neighbours (:mod:`.bar`).  Diagnostics: the
+acceptance rate of swaps of each neighbour pair.  Cost (``n_evaluations``): K · C · (sweeps
+done).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class _Run:
     x: object
     walker_betas: object
     m: list
+    q2: list
     energies: list
     swaps: np.ndarray
     swap_tries: np.ndarray
@@ -89,6 +92,12 @@ def _record(run: _Run, model, backend, energies: np.ndarray, n_chains: int) -> N
     target = run.x[-n_chains:, ...]
     run.m.append(backend.to_numpy(model.magnetization(target)))
     run.energies.append(energies)
+    pairs = n_chains // 2
+    if pairs:
+        xp = backend.xp
+        s = xp.astype(target[: 2 * pairs, ...], xp.float64)
+        q = xp.sum(s[0::2, ...] * s[1::2, ...], axis=(1, 2)) / model.n_sites
+        run.q2.append(backend.to_numpy(q * q))
 
 
 def run_tempering(model, backend, rng, settings, seconds=None, progress=None) -> Samples:
@@ -102,7 +111,7 @@ def run_tempering(model, backend, rng, settings, seconds=None, progress=None) ->
     host_rng = np.random.default_rng(int(backend.to_numpy(rng.integers(0, 2**31 - 1, (1,)))[0]))
     walker_betas = backend.asarray(np.repeat(betas, n_chains))
     x = model.uniform_states(backend, rng, n_temps * n_chains)
-    run = _Run(x, walker_betas, [], [], np.zeros(n_temps - 1), np.zeros(n_temps - 1))
+    run = _Run(x, walker_betas, [], [], [], np.zeros(n_temps - 1), np.zeros(n_temps - 1))
     timed = seconds is not None
     total = None if timed else settings.n_warmup + settings.n_samples
 
@@ -133,8 +142,11 @@ def _samples(run: _Run, model, betas, n_warmup: int, seconds: float, settings) -
     rates = np.divide(
         run.swaps, run.swap_tries, out=np.full_like(run.swaps, np.nan), where=run.swap_tries > 0
     )
+    observables = {"m": np.stack(run.m, axis=1), "E": energies[-1]}
+    if run.q2:
+        observables["q2"] = np.stack(run.q2, axis=1)
     return Samples(
-        observables={"m": np.stack(run.m, axis=1), "E": energies[-1]},
+        observables=observables,
         log_z=log_z,
         log_z_err=log_z_err,
         n_evaluations=len(betas) * settings.n_chains * run.n_sweeps,

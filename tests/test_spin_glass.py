@@ -87,6 +87,15 @@ def test_benchmark_names_and_suite():
     assert "ea-L32-b2.0-i2" in suite_benchmarks("spin-glass")
 
 
+def test_overlap_reference_and_tempering_estimate(tmp_path):
+    from leapsbench.harness.runner import make_spec, run_task
+
+    spec = make_spec("ea-L4-b1.0-i0", "parallel-tempering", seed=2, cache_dir=tmp_path)
+    row = run_task(spec)
+    assert row["status"] == "ok" and 0 < row["overlap_q2_ref"] < 1
+    assert abs(row["overlap_q2"] - row["overlap_q2_ref"]) < Z_MAX * row["overlap_q2_err"]
+
+
 def test_kaufman_never_applies_to_a_spin_glass():
     model = spin_glass(Couplings(np.ones((4, 4)), np.ones((4, 4))), beta=0.4)
     assert exact_reference(model).method == "enumeration"
@@ -143,6 +152,8 @@ def test_parallel_tempering_against_enumeration(bench, numpy_backend):
     chain_means = samples.observables["E"].mean(axis=1) / model.n_sites
     error = chain_means.std(ddof=1) / np.sqrt(chain_means.size)
     assert abs(chain_means.mean() - exact.energy_per_site) < Z_MAX * error
+    q2 = samples.observables["q2"]  # 8 pairs of the 16 chains
+    assert q2.shape == (8, samples.observables["E"].shape[1]) and np.all((q2 >= 0) & (q2 <= 1))
     rates = samples.diagnostics["swap_rates"]
     assert len(rates) == 7 and all(0 < r <= 1 for r in rates)
     assert samples.n_evaluations == 8 * 16 * samples.diagnostics["n_sweeps"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from .enumerate import EnumerationResult, enumerate_model, n_states
 from .kaufman import ising_log_z, ising_thermodynamics
+from .overlap import overlap_q2
 
 AUTO_MAX_STATES = 2**20
 """Largest q^N that :func:`exact_reference` enumerates (about half a second)."""
@@ -34,6 +35,8 @@ class ExactReference:
     specific_heat_per_site: float | None
     method: str
     n_sites: int
+    overlap_q2: float | None = None
+    """⟨q²⟩ of two replicas (:mod:`.overlap`): enumerated spin glasses only."""
 
     @property
     def log_z_per_site(self) -> float:
@@ -88,6 +91,7 @@ def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference 
             specific_heat_per_site=result.specific_heat_per_site,
             method="enumeration",
             n_sites=model.n_sites,
+            overlap_q2=overlap_q2(result) if model.kind == "spin-glass" else None,
         )
     if model.kind == "spin-glass" and model.h == 0.0:
         from .ea import ea_log_z
@@ -123,4 +127,5 @@ __all__ = [
     "ising_log_z",
     "ising_thermodynamics",
     "kaufman_coupling",
+    "overlap_q2",
 ]

@@ -7,7 +7,9 @@
 * ESS: Kish (Σ w)² / Σ w² for weighted samples; for chains n / τ_int with τ_int from
   :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported.
 * log Ẑ: the sampler's own ``log_z`` if it set one (SMC), else log Z_0 + log mean w.
-* ⟨e⟩ = ⟨E⟩/N, the energy per site, estimated and with an error bar as ⟨m⟩.
+* ⟨e⟩ = ⟨E⟩/N, the energy per site, estimated and with an error bar as ⟨m⟩; the replica
+  overlap ⟨q²⟩ likewise where the sampler recorded it (observable "q2": pairs of independent
+  chains, parallel tempering).
 * ΔMag = |⟨m⟩ − m_ref|, ΔE = |⟨e⟩ − e_ref|, log-Z error = |log Ẑ − log Z_ref| (and per site).
 * islands (resampled weighted samples): ``n_islands`` G and ``n_islands_effective``, the islands
   whose own Kish ESS exceeds :data:`.reliability.ISLAND_MIN_ESS` (see :mod:`.reliability`).
@@ -103,6 +105,18 @@ def energy_columns(samples, model, reference) -> dict:
     }
 
 
+def overlap_columns(samples, reference) -> dict:
+    """``overlap_q2`` ± ``overlap_q2_err`` where the samples hold "q2", and the reference's."""
+    q2, q2_err = None, None
+    if "q2" in samples.observables:
+        q2, q2_err = sample_mean(samples, samples.observables["q2"])
+    return {
+        "overlap_q2": _finite("<q^2>", q2),
+        "overlap_q2_err": _error_bar(q2_err),
+        "overlap_q2_ref": reference.overlap_q2,
+    }
+
+
 def compute_metrics(samples, model, reference) -> dict:
     """The quality columns of a result row (module docstring) from ``samples``."""
     m = np.asarray(samples.observables["m"], dtype=np.float64)
@@ -127,6 +141,7 @@ def compute_metrics(samples, model, reference) -> dict:
         "mag_ref_err": reference.mag_err,
         "delta_mag": None if reference.mag is None else abs(mag - reference.mag),
         **energy_columns(samples, model, reference),
+        **overlap_columns(samples, reference),
         "ess": ess,
         "ess_fraction": None if ess is None else ess / n,
         "log_z": log_z,

@@ -29,6 +29,8 @@ class Reference:
     energy: float | None = None
     energy_err: float | None = None
     """⟨E⟩/N, the energy per site."""
+    overlap_q2: float | None = None
+    """⟨q²⟩ of two replicas (exact, enumerated spin glasses only)."""
 
 
 def _stored(name: str, directory: Path) -> dict:
@@ -57,4 +59,5 @@ def find_reference(name: str, model, directory: Path | str = REFERENCE_DIR) -> R
     log_z, log_z_err = values.get("log_z", (None, None))
     energy, energy_err = values.get("energy_per_site", (None, None))
     source = "+".join(sources) or "none"
-    return Reference(mag, mag_err, log_z, log_z_err, source, energy, energy_err)
+    q2 = None if exact is None else exact.overlap_q2
+    return Reference(mag, mag_err, log_z, log_z_err, source, energy, energy_err, q2)

@@ -35,6 +35,8 @@ NUMERIC_KEYS = (
     "energy",
     "energy_err",
     "delta_energy",
+    "overlap_q2",
+    "overlap_q2_err",
     "ess",
     "ess_fraction",
     "ess_per_second",
