@@ -410,10 +410,12 @@ def flip_probability(delta, beta, rule: str):
 
 def _field_update(model, x, beta, rng, rule, active):
     """Update the sites where ``active`` of ±1 spin chains from the model's own ΔE
-    (``delta_energy``: any couplings), with float uniforms; ``beta`` a float or (B, 1, 1)."""
+    (``delta_energy``: any couplings), in float32 like the tables (probabilities within ~2⁻²³
+    of the exact ones, twice as fast as float64), with float32 uniforms; ``beta`` a float or a
+    (B, 1, 1) float32 array."""
     xp = rng.backend.xp
-    delta = model.delta_energy(x)
-    u = rng.uniform(tuple(x.shape), dtype=delta.dtype)
+    delta = model.delta_energy(x, dtype=xp.float32)
+    u = rng.uniform(tuple(x.shape), dtype=xp.float32)
     moved = (u < flip_probability(delta, beta, rule)) & active
     return xp.where(moved, -x, x), moved
 
@@ -426,7 +428,7 @@ def field_sweep(model, x, beta, rng, rule: str = "metropolis"):
         raise ValueError(f"unknown local MCMC rule {rule!r}; known: {', '.join(RULES)}")
     xp = rng.backend.xp
     if not isinstance(beta, float):
-        beta = xp.reshape(beta, (-1, 1, 1))
+        beta = xp.astype(xp.reshape(beta, (-1, 1, 1)), xp.float32)
     new = x
     for active in checkerboard_masks(model, rng.backend):
         new, _ = _field_update(model, new, beta, rng, rule, active)
