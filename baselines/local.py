@@ -411,8 +411,8 @@ def flip_probability(delta, beta, rule: str):
 def _field_update(model, x, beta, rng, rule, active):
     """Update the sites where ``active`` of ±1 spin chains from the model's own ΔE
     (``delta_energy``: any couplings), in float32 like the tables (probabilities within ~2⁻²³
-    of the exact ones, twice as fast as float64), with float32 uniforms; ``beta`` a float or a
-    (B, 1, 1) float32 array."""
+    of the exact ones; docs/perf.md), with float32 uniforms; ``beta`` a float or a (B, 1, 1)
+    float32 array."""
     xp = rng.backend.xp
     delta = model.delta_energy(x, dtype=xp.float32)
     u = rng.uniform(tuple(x.shape), dtype=xp.float32)
