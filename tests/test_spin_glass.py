@@ -192,3 +192,29 @@ def test_couplings_file_benchmark(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(instances, "INSTANCE_DIR", tmp_path / "elsewhere")
     with pytest.raises(ValueError, match="give its file once with --couplings"):
         get_benchmark(name)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: get_benchmark("ea-L4-b-1.0-i0"), "beta must be >= 0"),
+        (lambda: get_benchmark("ea-L1-b1.0-i0"), "must be an integer >= 2"),
+        (lambda: make_tempering("parallel-tempering", overrides={"n_temps": 1}), "n_temps"),
+        (lambda: make_tempering("parallel-tempering", overrides={"beta_min": 0}), "beta_min"),
+        (lambda: make_tempering("parallel-tempering", overrides={"rule": "gibbs"}), "rule"),
+        (lambda: tempering.ladder(0.0, 4, 0.1), "beta > 0"),
+    ],
+)
+def test_bad_input_is_refused_with_the_value_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_tempering_does_not_apply_to_potts(numpy_backend):
+    from leapsbench.method import NotApplicable
+
+    method = make_tempering("parallel-tempering")
+    with pytest.raises(NotApplicable, match="potts"):
+        method.sample(
+            get_benchmark("potts-q3-L3-b1.0").model, numpy_backend, numpy_backend.rng(0), None
+        )
