@@ -17,6 +17,7 @@ BENCH = "ising-L8-b0.4407"
 CASES = (
     ("metropolis", 2.0),
     ("swendsen-wang", 2.0),
+    ("parallel-tempering", 3.0),
     ("ais", 3.0),
     ("smc", 3.0),
     ("van-made", 6.0),
