@@ -218,3 +218,29 @@ def test_tempering_does_not_apply_to_potts(numpy_backend):
         method.sample(
             get_benchmark("potts-q3-L3-b1.0").model, numpy_backend, numpy_backend.rng(0), None
         )
+
+
+def test_spin_glass_curves_rank_by_energy_error():
+    from leapsbench.harness.curves import best_per_budget, curve_points, render_best
+
+    rows = [
+        {
+            **dict.fromkeys(ROW_KEYS),
+            "run_key": f"{bench}-{method}-{seed}",
+            "benchmark": bench,
+            "method": method,
+            "seed": seed,
+            "status": "ok",
+            "budget": '{"seconds": 1.0}',
+            "budget_seconds": 1.0,
+            "delta_energy": 0.01 * (1 + (method == "smc")) + 1e-4 * seed,
+            "delta_mag": 0.01 * (1 + (method == "heatbath")) + 1e-4 * seed,
+        }
+        for bench in ("ea-L16-b1.0-i0", "ising-L4-b0.4407")
+        for method in ("heatbath", "smc")
+        for seed in range(3)
+    ]
+    best = best_per_budget(curve_points(rows)).set_index("benchmark")
+    assert best.loc["ea-L16-b1.0-i0", "best ΔE"].startswith("heatbath")
+    assert best.loc["ising-L4-b0.4407", "best ΔMag"].startswith("smc")
+    assert "| — |" in render_best(curve_points(rows))
