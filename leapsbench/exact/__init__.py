@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .enumerate import EnumerationResult, enumerate_model, n_states
@@ -70,6 +71,23 @@ def _kaufman(model, J: float) -> dict:
     return thermo
 
 
+@functools.lru_cache(maxsize=64)
+def pfaffian_reference(model) -> ExactReference:
+    """log Z and ⟨E⟩/N of a zero-field 2D spin glass from ``ea.ea_log_z`` (Pfaffians), cached
+    per model in the process (every run of a grid looks its reference up; L = 64 takes ~30 s)."""
+    from .ea import ea_log_z
+
+    result = ea_log_z(model.couplings, model.beta)
+    return ExactReference(
+        log_z=result.log_z,
+        mag=None,
+        energy_per_site=result.energy_per_site,
+        specific_heat_per_site=None,
+        method="pfaffian",
+        n_sites=model.n_sites,
+    )
+
+
 def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference | None:
     """The exact reference of ``model`` (see module docstring), or None if none applies."""
     J = kaufman_coupling(model)
@@ -94,17 +112,7 @@ def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference 
             overlap_q2=overlap_q2(result) if model.kind == "spin-glass" else None,
         )
     if model.kind == "spin-glass" and model.h == 0.0:
-        from .ea import ea_log_z
-
-        result = ea_log_z(model.couplings, model.beta)
-        return ExactReference(
-            log_z=result.log_z,
-            mag=None,
-            energy_per_site=result.energy_per_site,
-            specific_heat_per_site=None,
-            method="pfaffian",
-            n_sites=model.n_sites,
-        )
+        return pfaffian_reference(model)
     if J is not None:
         thermo = _kaufman(model, J)
         return ExactReference(
