@@ -5,7 +5,9 @@
   resampling correlated the walkers (``Samples.islands``; none for one island), or
   std(chain means)/√n_chains (chains).
 * ESS: Kish (Σ w)² / Σ w² for weighted samples; for chains n / τ_int with τ_int from
-  :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported.
+  :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported (spin glasses: E only —
+  |m| is not their order parameter, and at low temperature its τ_int is that of the global
+  flip s → −s, which no observable of H depends on).
 * log Ẑ: the sampler's own ``log_z`` if it set one (SMC), else log Z_0 + log mean w.
 * ⟨e⟩ = ⟨E⟩/N, the energy per site, estimated and with an error bar as ⟨m⟩; the replica
   overlap ⟨q²⟩ likewise where the sampler recorded it (observable "q2": pairs of independent
@@ -47,14 +49,12 @@ def _finite(name: str, value) -> float | None:
     return _float(value)
 
 
-def chain_ess(observables: dict[str, np.ndarray]) -> float:
-    """n / τ_int of m and of E (chains × steps), the smaller of the two.
+def chain_ess(observables: dict[str, np.ndarray], keys=("m", "E")) -> float:
+    """n / τ_int of each of ``keys`` (default m and E; chains × steps), the smallest.
 
     Chains too short for an autocorrelation window raise a ValueError (:mod:`leapsbench.autocorr`).
     """
-    return float(
-        min(autocorr.chain_ess(np.asarray(observables[k]), strict=True) for k in ("m", "E"))
-    )
+    return float(min(autocorr.chain_ess(np.asarray(observables[k]), strict=True) for k in keys))
 
 
 def magnetization_histogram(samples) -> dict:
@@ -127,7 +127,7 @@ def compute_metrics(samples, model, reference) -> dict:
         ess = kish_ess(log_w)
         log_z, log_z_err = log_z_estimate(log_w, model.log_z0)
     else:
-        ess = chain_ess(samples.observables)
+        ess = chain_ess(samples.observables, ("E",) if model.kind == "spin-glass" else ("m", "E"))
         log_z, log_z_err = None, None
     if samples.log_z is not None:
         log_z, log_z_err = samples.log_z, samples.log_z_err
