@@ -2,16 +2,18 @@
 
 Order: ``leapsbench.exact.exact_reference(model)`` (enumeration gives ⟨m⟩ and log Z, Kaufman
 log Z only); missing pieces are filled from ``results/reference/<name>.json`` (keys in
-docs/CONTRACTS.md); whatever is still missing stays None and the run reports no ΔMag / log-Z error.
+docs/CONTRACTS.md; invalid entries skipped with a warning, :mod:`.validate`);
+whatever is still missing stays None and the run reports no ΔMag / log-Z error.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from leapsbench.exact import exact_reference
+
+from .validate import read_reference
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "results" / "reference"
 
@@ -27,11 +29,6 @@ class Reference:
     source: str = "none"
 
 
-def _stored(name: str, directory: Path) -> dict:
-    path = Path(directory) / f"{name}.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
 def find_reference(name: str, model, directory: Path | str = REFERENCE_DIR) -> Reference:
     """The best available reference of benchmark ``name`` (module docstring)."""
     values: dict = {}
@@ -42,12 +39,11 @@ def find_reference(name: str, model, directory: Path | str = REFERENCE_DIR) -> R
         if exact.mag is not None:
             values["mag"] = (exact.mag, 0.0)
         sources.append(exact.method)
-    stored = _stored(name, Path(directory))
-    for key in ("mag", "log_z"):
-        entry = stored.get(key)
-        if key not in values and isinstance(entry, dict) and entry.get("value") is not None:
-            values[key] = (float(entry["value"]), float(entry.get("error") or 0.0))
-            sources.append(f"{key}:{entry.get('method', 'stored')}")
+    stored = read_reference(Path(directory) / f"{name}.json")
+    for key, (value, error, method) in stored.items():
+        if key not in values:
+            values[key] = (value, error)
+            sources.append(f"{key}:{method}")
     mag, mag_err = values.get("mag", (None, None))
     log_z, log_z_err = values.get("log_z", (None, None))
     return Reference(mag, mag_err, log_z, log_z_err, "+".join(sources) or "none")

@@ -5,7 +5,9 @@ as soon as a run finishes, so an interrupted grid (Ctrl-C, crash) keeps every fi
 the next run skips them (:meth:`ResultStore.done_keys`).  Successful rows are never overwritten;
 a failed row is replaced when its run is retried.  A row file that cannot be read (empty,
 truncated, not a row) is skipped with a warning naming it, so one bad file does not break every
-command; its run counts as not done.  ``<dir>/results.csv`` is regenerated from the rows by
+command; its run counts as not done.  So is a row that breaks a rule of
+:mod:`.validate` (a negative ESS, a NaN, an unknown status, a newer schema), naming the
+field.  ``<dir>/results.csv`` is regenerated from the rows by
 :meth:`ResultStore.export_csv`.
 """
 
@@ -20,52 +22,15 @@ from pathlib import Path
 from leapsbench.atomic import atomic_write_text
 
 from .rows import ROW_KEYS
+from .validate import validate_row
 
 DEFAULT_RESULTS_DIR = Path("results") / "runs"
 
 
-REQUIRED_KEYS = ("run_key", "benchmark", "method", "seed", "status")
-"""A row without any of these cannot be grouped, counted or judged: it is skipped."""
-NUMERIC_KEYS = (
-    "seed",
-    "mag",
-    "mag_err",
-    "mag_ref_err",
-    "delta_mag",
-    "ess",
-    "ess_fraction",
-    "ess_per_second",
-    "log_z_err",
-    "log_z_error",
-    "train_seconds",
-    "sample_seconds",
-    "total_seconds",
-    "param_count",
-)
-"""Keys whose value, when present, must be a number (tables and compare average them)."""
-
-
-def _is_number(value) -> bool:
-    if isinstance(value, bool) or value is None:
-        return value is None
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def row_problem(row) -> str | None:
-    """Why ``row`` is not a usable result row, or None if it is one."""
-    if not isinstance(row, dict):
-        return f"not a result row (a {type(row).__name__})"
-    missing = [key for key in REQUIRED_KEYS if row.get(key) is None]
-    if missing:
-        return f"not a result row (no {', '.join(missing)})"
-    bad = [f"{key}={row[key]!r}" for key in NUMERIC_KEYS if not _is_number(row.get(key))]
-    if bad:
-        return f"non-numeric {', '.join(bad)}"
-    return None
+    """Why ``row`` is not a usable result row (:func:`.validate.validate_row`), or None."""
+    problems = validate_row(row)
+    return "; ".join(problems) if problems else None
 
 
 def valid_rows(rows, where) -> list[dict]:
@@ -74,7 +39,7 @@ def valid_rows(rows, where) -> list[dict]:
     for index, row in enumerate(rows):
         problem = row_problem(row)
         if problem is None:
-            out.append(row)
+            out.append({**dict.fromkeys(ROW_KEYS), **row})  # older schema: new columns None
         else:
             place = where if len(rows) == 1 else f"{where} (entry {index})"
             warnings.warn(f"skipping {place}: {problem}", stacklevel=3)
