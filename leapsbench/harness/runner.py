@@ -172,7 +172,8 @@ def fit_into_cache(
     start = time.perf_counter()
     fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}
     backend.synchronize()
-    seconds = time.perf_counter() - start
+    # a resumed training adds the seconds spent before it was killed (its training state's)
+    seconds = time.perf_counter() - start + float(fit_info.get("resumed_train_seconds") or 0.0)
     if cacheable:
         marker_text = to_json({"fit_info": fit_info, "train_seconds": seconds, **(record or {})})
         try:
