@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from leapsbench.backends import get_backend
+
 from leapsbench.harness.methods import make_method
 from leapsbench.harness.runner import fit_into_cache
 from leapsbench.method import Budget
