@@ -85,6 +85,11 @@ def add_grid_arguments(parser) -> None:
     # --- end Dask ---
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument(
+        "--reuse-stale",
+        action="store_true",
+        help="reuse stored rows even when another version of the method's code computed them",
+    )
+    parser.add_argument(
         "--yes", action="store_true", help="start even a grid estimated to take hours on a CPU"
     )
 
@@ -280,6 +285,7 @@ def execute(args) -> list[dict]:
     # --- end Dask ---
     if isinstance(executor, InlineExecutor):
         warm_up(specs)
+    extra.update(reuse_stale=args.reuse_stale, note=_note)
     try:
         if args.no_progress:
             return run_grid(specs, store, executor, **extra)
@@ -288,6 +294,10 @@ def execute(args) -> list[dict]:
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         store.export_csv()
+
+
+def _note(text: str) -> None:
+    print(f"leapsbench run: {text}", file=sys.stderr)
 
 
 def _check_cpu_hours(specs, store, confirmed: bool) -> None:

@@ -45,6 +45,7 @@ from leapsbench.checkpoint import unreadable
 from leapsbench.method import Budget, NotApplicable
 
 from .benchmarks import get_benchmark
+from .code_identity import code_identity
 from .methods import make_method
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
@@ -136,9 +137,11 @@ def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> P
 
     The hash covers the method's ``training_config`` (LEAPS: its config without the
     sampling-only keys) and its training budget only, so runs that differ in backend, device,
-    dtype, number of samples or sampling-only settings share one checkpoint."""
+    dtype, number of samples or sampling-only settings share one checkpoint; and the code's
+    identity (:mod:`.code_identity`), so a changed sampler never loads the old one's training."""
     training = {k: v for k, v in dict(budget).items() if k in TRAINING_BUDGET and v is not None}
-    key = config_hash({"config": method.training_config, "budget": training})
+    code = code_identity(method.name)
+    key = config_hash({"config": method.training_config, "budget": training, "code": code})
     return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
 
 
@@ -269,6 +272,7 @@ def run_task(spec: dict, progress=None) -> dict:
     row = empty_row(spec, status="ok")
     row.update(git_commit=git_commit(), host=to_json(host()))
     try:
+        row.update(code_identity(spec["method"]))
         row.update(_execute(spec, progress, row))
     except NotApplicable as err:
         row["status"] = "n/a"

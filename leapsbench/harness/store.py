@@ -72,14 +72,16 @@ class ResultStore:
         return self.rows_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
     def add(self, row: dict) -> Path:
-        """Write ``row`` atomically; a finished (status ok) row already stored is kept.
+        """Write ``row`` atomically; a finished (status ok) row already stored is kept unless
+        other code computed it (its ``code_hash`` differs: a recomputed stale row replaces it).
 
         If the store cannot be written the row is not lost: it goes to a file in the system's
         temporary directory and a RuntimeError names both places.
         """
         path = self._path(row["run_key"])
         stored = read_row(path) if path.is_file() else None
-        if stored is not None and stored.get("status") == "ok":
+        same_code = stored is not None and stored.get("code_hash") == row.get("code_hash")
+        if same_code and stored.get("status") == "ok":
             return path
         text = json.dumps(row, sort_keys=True, default=str) + "\n"
         try:
@@ -100,9 +102,13 @@ class ResultStore:
         rows = _read_rows(self.rows_dir.glob("*.json"))
         return sorted(rows, key=lambda r: (r.get("finished_at") or "", r["run_key"]))
 
+    def done_rows(self) -> dict[str, dict]:
+        """Run key → row of the rows that finished (successfully, or as not applicable)."""
+        return {r["run_key"]: r for r in self.rows() if r.get("status") in ("ok", "n/a")}
+
     def done_keys(self) -> set[str]:
         """Run keys of the rows that finished (successfully, or as not applicable)."""
-        return {r["run_key"] for r in self.rows() if r.get("status") in ("ok", "n/a")}
+        return set(self.done_rows())
 
     def export_csv(self) -> Path:
         """Write ``results.csv`` (one line per row, columns :data:`ROW_KEYS`) atomically."""
