@@ -83,6 +83,11 @@ def add_grid_arguments(parser) -> None:
         help="Dask scheduler address (default: a LocalCluster of --jobs workers, if > 1)",
     )
     # --- end Dask ---
+    add_control_arguments(parser)
+
+
+def add_control_arguments(parser) -> None:
+    """Progress bars, reuse of stored rows, confirmation of long grids."""
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument(
         "--reuse-stale",
@@ -165,8 +170,11 @@ def build_specs(args) -> list[dict]:
     from leapsbench.harness.grid import make_grid
     from leapsbench.harness.methods import SUITE_METHODS, check_method, make_method
 
+    from leapsbench.threads import thread_setting
+
     from .writable import check_writable_dir
 
+    thread_setting()  # a bad $LEAPSBENCH_THREADS is refused before any run
     names = suite_benchmarks(args.suite) if args.suite else args.benchmark
     benchmarks = list(dict.fromkeys(get_benchmark(name).name for name in names))  # canonical
     methods = [check_method(m) for m in (args.method or SUITE_METHODS)]

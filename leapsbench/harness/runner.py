@@ -43,6 +43,7 @@ import numpy as np
 from leapsbench.atomic import atomic_write_text
 from leapsbench.checkpoint import unreadable
 from leapsbench.method import Budget, NotApplicable
+from leapsbench.threads import fix_torch_threads
 
 from .benchmarks import get_benchmark
 from .code_identity import code_identity
@@ -222,6 +223,8 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     device = None if spec["device"] == "default" else spec["device"]
     backend = get_backend(spec["backend"], device=device, dtype=spec["dtype"])
     row["device"] = str(backend.device)
+    if backend.name == "torch":
+        fix_torch_threads()  # sampling on torch: the same thread setting as training
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)

@@ -35,6 +35,7 @@ from leapsbench.backends import get_backend
 from leapsbench.baselines.local import RULES
 from leapsbench.models.schedule import get_schedule
 from leapsbench.params import params_to, params_to_numpy
+from leapsbench.threads import fix_torch_threads
 from leapsbench.timed import next_step_overruns
 
 from .ctmc import CTMCConfig, leaps_sample
@@ -186,6 +187,7 @@ def _start(network, params, fnet, config: TrainConfig, seed: int, backend, start
     """A fresh run at ``start_step``: trainable copies of ``params`` and the F-net."""
     import torch
 
+    fix_torch_threads()  # results independent of the machine's cores (leapsbench.threads)
     rng = backend.rng(seed)
     # torch.asarray shares numpy memory: copy so that the caller's arrays are never trained
     weights = {k: v.clone().requires_grad_() for k, v in params_to(backend, params).items()}
