@@ -169,16 +169,16 @@ def build_specs(args) -> list[dict]:
     from leapsbench.harness.benchmarks import get_benchmark, suite_benchmarks
     from leapsbench.harness.grid import make_grid
     from leapsbench.harness.methods import SUITE_METHODS, check_method, make_method
-
     from leapsbench.threads import thread_setting
 
     from .writable import check_writable_dir
 
     thread_setting()  # a bad $LEAPSBENCH_THREADS is refused before any run
     names = suite_benchmarks(args.suite) if args.suite else args.benchmark
-    benchmarks = list(dict.fromkeys(get_benchmark(name).name for name in names))  # canonical
-    methods = [check_method(m) for m in (args.method or SUITE_METHODS)]
-    backends = args.backend or ["numpy"]
+    benchmarks = unique([get_benchmark(name).name for name in names], "--benchmark")  # canonical
+    methods = unique([check_method(m) for m in (args.method or SUITE_METHODS)], "--method")
+    backends = unique(args.backend or ["numpy"], "--backend")
+    seeds = unique(args.seed or [0], "--seed")
     for name in backends:
         if name not in KNOWN_BACKENDS:
             raise ValueError(f"unknown backend {name!r}; choose from {', '.join(KNOWN_BACKENDS)}")
@@ -198,7 +198,7 @@ def build_specs(args) -> list[dict]:
             benchmarks,
             methods,
             backends,
-            args.seed or [0],
+            seeds,
             preset=preset,
             device=args.device,
             dtype=args.dtype,
@@ -209,6 +209,18 @@ def build_specs(args) -> list[dict]:
             checkpoint=args.checkpoint,
         )
     return specs
+
+
+def unique(values: list, flag: str) -> list:
+    """``values`` without repeats (first occurrence kept); a note on stderr names each repeat,
+    so that a repeated flag never computes and prints the same run twice."""
+    out = list(dict.fromkeys(values))
+    for value in out:
+        if (n := values.count(value)) > 1:
+            print(
+                f"leapsbench run: {flag} {value} given {n} times; running it once", file=sys.stderr
+            )
+    return out
 
 
 def budgets(args) -> list[dict]:
