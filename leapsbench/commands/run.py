@@ -266,6 +266,11 @@ def _print(rows: list[dict], fmt: str) -> None:
     from leapsbench.harness.report import failures, missing_references, summary_table
     from leapsbench.harness.rows import ROW_KEYS
 
+    if fmt in ("json", "csv"):
+        for row in rows:
+            if row["status"] == "error":  # one line; the traceback stays in the stored row
+                print(f"leapsbench run: failed {_run_label(row)}: {row['error']}", file=sys.stderr)
+        rows = [_without_traceback(row) for row in rows]
     if fmt == "json":
         print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, default=str))
     elif fmt == "csv":
@@ -279,11 +284,20 @@ def _print(rows: list[dict], fmt: str) -> None:
             console.print(f"[red]failed[/] {escape(line)}", highlight=False)
 
 
+def _run_label(row: dict) -> str:
+    return f"{row['benchmark']} {row['method']} seed {row['seed']}"
+
+
+def _without_traceback(row: dict) -> dict:
+    """``row`` as printed: a failed run's ``fit_info`` traceback left out (it stays stored)."""
+    if row.get("status") != "error" or "traceback" not in str(row.get("fit_info") or ""):
+        return row
+    return dict(row, fit_info=json.dumps({"traceback": "(kept in the stored row)"}))
+
+
 def execute(args) -> list[dict]:
     """Run the grid of ``args`` (finished runs in the store are skipped); its rows, in order."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from leapsbench.harness.grid import InlineExecutor, run_grid
+    from leapsbench.harness.grid import InlineExecutor, process_pool, run_grid
     from leapsbench.harness.report import RichReporter
     from leapsbench.harness.runner import warm_up
     from leapsbench.harness.store import ResultStore
@@ -301,7 +315,7 @@ def execute(args) -> list[dict]:
     elif args.scheduler is not None:
         raise ValueError(f"--scheduler {args.scheduler} needs --executor dask")
     else:
-        executor = InlineExecutor() if args.jobs == 1 else ProcessPoolExecutor(args.jobs)
+        executor = InlineExecutor() if args.jobs == 1 else process_pool(args.jobs)
     # --- end Dask ---
     if isinstance(executor, InlineExecutor):
         warm_up(specs)

@@ -10,8 +10,11 @@ atomic file per finished run, so Ctrl-C keeps every finished row and a rerun ski
 from __future__ import annotations
 
 import itertools
+import os
+import signal
+import sys
 from collections import Counter
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 
 from .code_identity import code_identity
 from .rows import run_key
@@ -30,6 +33,26 @@ class InlineExecutor(Executor):
         except Exception as err:
             future.set_exception(err)
         return future
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Process-pool initializer: on Linux ask the kernel to SIGKILL this worker when its parent
+    dies (``prctl(PR_SET_PDEATHSIG)``), so a SIGKILLed ``run --jobs N`` leaves no worker running;
+    exit at once if the parent is already gone."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def process_pool(n_workers: int) -> ProcessPoolExecutor:
+    """A pool of ``n_workers`` processes that die with this one (:func:`die_with_parent`)."""
+    return ProcessPoolExecutor(n_workers, initializer=die_with_parent, initargs=(os.getpid(),))
 
 
 def make_grid(benchmarks, methods, backends=("numpy",), seeds=(0,), **common) -> list[dict]:
