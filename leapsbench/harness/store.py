@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 import warnings
 from pathlib import Path
@@ -68,6 +69,24 @@ class ResultStore:
         self.directory = Path(directory)
         self.rows_dir = self.directory / "rows"
 
+    def _check_rows_dir(self) -> bool:
+        """Whether ``rows/`` exists; a ValueError names it when it is not a directory (a file,
+        a symlink loop or a dangling link), which would otherwise read as an empty store."""
+        rows = self.rows_dir
+        try:
+            if rows.is_dir():
+                return True
+            if not rows.exists() and not rows.is_symlink():
+                return False
+            os.stat(rows)  # a symlink loop or a dangling link raises here
+            kind = "a file"
+        except OSError as err:
+            kind = f"unusable: {err.strerror}"
+        raise ValueError(
+            f"{rows} is not a directory ({kind}); the results store {self.directory} keeps its "
+            "rows in a directory rows/ of JSON files: move it away or choose another --results"
+        )
+
     def _path(self, key: str) -> Path:
         return self.rows_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
@@ -78,6 +97,7 @@ class ResultStore:
         If the store cannot be written the row is not lost: it goes to a file in the system's
         temporary directory and a RuntimeError names both places.
         """
+        self._check_rows_dir()
         path = self._path(row["run_key"])
         stored = read_row(path) if path.is_file() else None
         same_code = stored is not None and stored.get("code_hash") == row.get("code_hash")
@@ -97,7 +117,7 @@ class ResultStore:
 
     def rows(self) -> list[dict]:
         """Every readable stored row, oldest first (unreadable files: see the module docstring)."""
-        if not self.rows_dir.is_dir():
+        if not self._check_rows_dir():
             return []
         rows = _read_rows(self.rows_dir.glob("*.json"))
         return sorted(rows, key=lambda r: (r.get("finished_at") or "", r["run_key"]))
@@ -128,7 +148,7 @@ def load_rows(source: Path | str) -> list[dict]:
     """
     source = Path(source)
     if source.is_dir():
-        if (source / "rows").is_dir():
+        if os.path.lexists(source / "rows"):  # a bad rows/ is named, not read as no rows
             rows = ResultStore(source).rows()
         elif (source / "results.csv").is_file():
             rows = load_rows(source / "results.csv")
