@@ -80,7 +80,7 @@ def test_a_5000_digit_lattice_side_names_the_limit(tmp_path, capsys):
     assert _run(tmp_path, "--benchmark", f"ising-L{side}-b0.4", "--method", "heatbath") == 2
     assert main(["exact", "ising", "--size", side, "--beta", "0.4"]) == 2
     err = capsys.readouterr().err
-    assert err.count("(5000 digits) is too large: at most MAX_SIDE=4096 per side") == 2
+    assert err.count("(5000 digits) is too large: at most 4096 per side (MAX_SIDE)") == 2
     assert "set_int_max_str_digits" not in err
 
 

@@ -25,7 +25,7 @@ def parse_side(name: str, text: str) -> int:
             digits if len(digits) <= 12 else f"{digits[:6]}…{digits[-3:]} ({len(digits)} digits)"
         )
         raise ValueError(
-            f"lattice size {name}={shown} is too large: at most MAX_SIDE={MAX_SIDE} per side"
+            f"lattice size {name}={shown} is too large: at most {MAX_SIDE} per side (MAX_SIDE)"
         )
     return _check_size(name, int(text))
 
