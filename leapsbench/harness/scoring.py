@@ -221,7 +221,8 @@ def score(
             samples, bench.model, find_reference(bench.name, bench.model, reference_dir)
         )
     )
-    if log_weights is None and log_q is None:  # exact draws: no log Z estimate
+    if log_weights is None and log_q is None and not chains:  # exact draws: ESS = B, no log Z
+        row.update(ess=float(row["n_samples"]), ess_fraction=1.0)
         row.update(log_z=None, log_z_err=None, log_z_error=None, log_z_error_per_site=None)
     row.update(cost)
     row.update(
