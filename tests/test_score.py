@@ -202,3 +202,19 @@ def test_reference_and_benchmark_api():
     assert tiny.source == "enumeration" and tiny.mag_err == 0
     model = leapsbench.benchmark("potts-q4-L16-b0.9")
     assert (model.q, model.shape, model.beta) == (4, (16, 16), 0.9)
+
+
+def test_declared_cost_rows_on_curves_are_named_so():
+    """A declared --seconds puts the row on the curves at T = those seconds, ranked by quality
+    and named "(declared cost)"; without a declared time it is no curve point."""
+    from leapsbench.harness.curves import best_per_budget, curve_points
+
+    rows = []
+    for seed in range(3):
+        x, log_q, _ = _draw(ISING, 300, seed=10 + seed, power=0.9)
+        rows.append(leapsbench.score(ISING, x, log_q=log_q, name="mine", seed=seed, seconds=5))
+        rows.append(leapsbench.score(ISING, x, name="bare", seed=seed))
+    points = curve_points(rows)
+    assert list(points["method"]) == ["mine"] and points["budget_seconds"].tolist() == [5.0]
+    best = best_per_budget(points).iloc[0]
+    assert best["best ΔMag"].startswith("mine (declared cost) ")
