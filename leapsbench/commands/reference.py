@@ -4,8 +4,8 @@
     leapsbench reference potts-q4-L16-b1.3 --part log_z --seconds 600 --seed 1
 
 Writes ``<out>/<benchmark>.json`` atomically (keys in docs/CONTRACTS.md; methods in
-:mod:`leapsbench.reference_runs`).  ``--part mag`` or ``--part log_z`` spends the whole budget on that
-quantity and pools the new, independent run (its seed must differ from every stored run's) into
+:mod:`leapsbench.reference_runs`).  ``--part mag`` or ``--part log_z`` spends the whole budget on
+that quantity and pools the new, independent run (its seed must differ from every stored run's) into
 the stored file; every run that went into a file is listed under ``runs``.  Where only ⟨m⟩ is
 sampled (``--part mag``, or any Ising benchmark), Ctrl-C ends the sampling early and the sweeps so
 far are used and written.

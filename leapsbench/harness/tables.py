@@ -108,10 +108,7 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
         record["status"] = "ok" if errors.empty else f"{len(errors)} failed: {errors.iloc[0]}"
         if errors.empty and not not_applicable.empty:
             record["status"] = f"n/a: {not_applicable.iloc[0]}"
-        declared = "cost_declared" in group and bool(group["cost_declared"].fillna(False).any())
-        record["cost_declared"] = declared
-        trains = "param_count" in group and _number(group["param_count"].iloc[0]) > 0
-        trains = trains or (declared and group["train_seconds"].notna().any())
+        record["cost_declared"], trains = _cost_kind(group)
         for _, key, _, own in COLUMNS + SUMMARY_ONLY:
             values = ok[key].dropna() if trains or key != "train_seconds" else ok[key].iloc[:0]
             record[key] = values.mean() if len(values) else np.nan
@@ -141,6 +138,14 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
         ),
     )
     return summary.loc[order].reset_index(drop=True)
+
+
+def _cost_kind(group: pd.DataFrame) -> tuple[bool, bool]:
+    """(declared?, trains?) of a group: a declared cost (a scored file's), and whether training
+    time is shown (the method has parameters, or declared a training time)."""
+    declared = "cost_declared" in group and bool(group["cost_declared"].fillna(False).any())
+    trains = "param_count" in group and _number(group["param_count"].iloc[0]) > 0
+    return declared, bool(trains or (declared and group["train_seconds"].notna().any()))
 
 
 def _budget_order(record) -> tuple:
