@@ -135,6 +135,13 @@ def test_pt_and_npy_files(tmp_path, capsys):
 SPINS = np.ones((10, 3, 4), np.int8)
 BAD_FILES = {
     "garbage": ("g.npz", lambda p: p.write_bytes(b"not a zip"), "cannot read it as a numpy .npz"),
+    "garbage pt": ("g.pt", lambda p: p.write_bytes(b"not torch"), "cannot read it as a torch .pt"),
+    "objects": (
+        "o.npy",
+        lambda p: np.save(p, np.array([{}], object), allow_pickle=True),
+        "Object arrays cannot be loaded",
+    ),
+    "missing": ("absent.npz", lambda p: None, "no such file"),
     "not numpy": ("s.txt", lambda p: p.write_text("1 2"), "unknown sample file type '.txt'"),
     "no x": ("n.npz", lambda p: np.savez(p, log_q=np.zeros(3)), "no array x"),
     "misspelt": ("m.npz", lambda p: np.savez(p, x=SPINS, logw=np.zeros(10)), "unexpected arrays"),

@@ -10,6 +10,7 @@ expected.
 
 from __future__ import annotations
 
+import pickle
 import zipfile
 from pathlib import Path
 
@@ -48,10 +49,20 @@ def read_samples(path: Path | str) -> dict[str, np.ndarray | None]:
         raise ValueError(f"{path}: no such file")
     try:
         loaded = _load(path)
-    except (OSError, ValueError, EOFError, RuntimeError, zipfile.BadZipFile) as err:
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        RuntimeError,
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+    ) as err:
         kind = "a torch .pt file" if path.suffix == ".pt" else f"a numpy {path.suffix} file"
+        reason = (str(err).splitlines() or [""])[0]  # torch's messages run to many lines
+        if isinstance(err, pickle.UnpicklingError):
+            reason = "not tensors saved by torch.save; only those load with weights_only=True"
         raise ValueError(
-            f"{path}: cannot read it as {kind} ({type(err).__name__}: {err})"
+            f"{path}: cannot read it as {kind} ({type(err).__name__}: {reason})"
         ) from None
     if not isinstance(loaded, dict):
         loaded = {"x": loaded}
