@@ -197,7 +197,7 @@ def test_chains_flag_needs_chains_and_potts_values(tmp_path, capsys):
         leapsbench.score(POTTS, np.r_[np.zeros((1, 3, 3)), np.full((1, 3, 3), 3)].astype(int))
     with pytest.raises(ValueError, match="chains are unweighted"):
         leapsbench.score(ISING, np.ones((2, 5, 3, 4)), log_q=np.zeros(10), chains=True)
-    with pytest.raises(ValueError, match="train_seconds 2 needs a total seconds >= it"):
+    with pytest.raises(ValueError, match="train_seconds 2.0 needs a total seconds >= it"):
         leapsbench.score(ISING, SPINS, seconds=1, train_seconds=2)
 
 

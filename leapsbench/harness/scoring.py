@@ -21,6 +21,7 @@ cost the time columns are None and never ranked.  A bad array is a ValueError na
 from __future__ import annotations
 
 import hashlib
+import numbers
 import time
 
 import numpy as np
@@ -35,7 +36,14 @@ from .reliability import unreliable_reason
 from .rows import empty_row, to_json
 
 SOURCE = "external"
-PRESET = "external"
+SPEC = {
+    "preset": "external",
+    "backend": "numpy",
+    "device": "cpu",
+    "dtype": "float64",
+    "overrides": {},
+}
+"""The run-spec fields of a scored row (the scoring's own backend; no overrides)."""
 LOG_Q_TOLERANCE = 1e-9
 """log q(x) above this is not the log-probability of a discrete state (q ≤ 1)."""
 
@@ -156,16 +164,27 @@ def array_sha256(x, *arrays) -> str:
     return digest.hexdigest()
 
 
+def _check_labels(name, hardware) -> None:
+    """The method label is a non-empty string; so is the hardware, when given."""
+    for key, value in (("name", name), ("hardware", hardware)):
+        if not (isinstance(value, str) and value.strip()) and (key == "name" or value is not None):
+            raise ValueError(f"{key} must be a non-empty string, got {value!r}")
+
+
 def _declared_cost(seconds, train_seconds, evaluations) -> dict:
     """The cost columns of declared ``seconds`` (total, training included), ``train_seconds``
     (its training part; none when omitted) and ``evaluations`` (sampling); None when unknown."""
     for key, value in (("seconds", seconds), ("train_seconds", train_seconds)):
-        if value is not None and not (np.isfinite(value) and value > 0):
+        real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if value is not None and not (real and 0 < value < np.inf):
             raise ValueError(f"declared {key} must be a finite number > 0, got {value!r}")
     if evaluations is not None and (
-        isinstance(evaluations, bool) or int(evaluations) != evaluations or evaluations < 1
+        isinstance(evaluations, bool)
+        or not isinstance(evaluations, numbers.Integral)
+        or evaluations < 1
     ):
         raise ValueError(f"declared evaluations must be a whole number >= 1, got {evaluations!r}")
+    seconds, train_seconds = (None if v is None else float(v) for v in (seconds, train_seconds))
     if train_seconds is not None and (seconds is None or train_seconds > seconds):
         raise ValueError(
             f"train_seconds {train_seconds} needs a total seconds >= it (training is part of "
@@ -175,7 +194,7 @@ def _declared_cost(seconds, train_seconds, evaluations) -> dict:
         "train_seconds": train_seconds,
         "sample_seconds": None if seconds is None else seconds - (train_seconds or 0.0),
         "total_seconds": seconds,
-        "n_evaluations": evaluations,
+        "n_evaluations": None if evaluations is None else int(evaluations),
         "cost_declared": any(v is not None for v in (seconds, train_seconds, evaluations)),
     }
 
@@ -199,22 +218,16 @@ def score(
 ) -> dict:
     """The result row (keys :data:`.rows.ROW_KEYS`) of samples ``x`` of ``benchmark`` (module
     docstring); ``samples_sha256`` defaults to :func:`array_sha256` of the arrays."""
+    _check_labels(name, hardware)
     bench = get_benchmark(benchmark)
     samples = make_samples(bench.model, x, log_weights, log_q, chains, where)
     cost = _declared_cost(seconds, train_seconds, evaluations)
-    spec = {
-        "benchmark": bench.name,
-        "method": name,
-        "preset": PRESET,
-        "backend": "numpy",
-        "device": "cpu",
-        "dtype": "float64",
-        "seed": int(seed),
-        "overrides": {},
-        "budget": {} if seconds is None else {"seconds": seconds},
-    }
+    budget = {} if cost["total_seconds"] is None else {"seconds": cost["total_seconds"]}
     sha = samples_sha256 or array_sha256(np.asarray(x), log_weights, log_q)
-    row = empty_row(spec, status="ok")
+    row = empty_row(
+        {**SPEC, "benchmark": bench.name, "method": name, "seed": int(seed), "budget": budget},
+        status="ok",
+    )
     row["run_key"] += f"|samples-{sha[:16]}"
     row.update(
         compute_metrics(
@@ -226,7 +239,7 @@ def score(
         row.update(log_z=None, log_z_err=None, log_z_error=None, log_z_error_per_site=None)
     row.update(cost)
     row.update(
-        ess_per_second=None if seconds is None else row["ess"] / seconds,
+        ess_per_second=None if seconds is None else row["ess"] / cost["total_seconds"],
         source=SOURCE,
         samples_sha256=sha,
         hardware=hardware,
