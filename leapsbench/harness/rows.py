@@ -66,6 +66,9 @@ ROW_KEYS = (
     "status",
     "error",
     "finished_at",
+    "samples_sha256",
+    "hardware",
+    "cost_declared",
 )
 """Every row has exactly these keys (None where a value does not apply)."""
 

@@ -48,7 +48,7 @@ from .benchmarks import get_benchmark
 from .methods import make_method
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
-from .reference_lookup import REFERENCE_DIR, find_reference
+from .reference_lookup import USER_REFERENCE_DIR, find_reference
 from .reliability import unreliable_reason
 from .rows import config_hash, empty_row, to_json
 
@@ -87,7 +87,7 @@ def make_spec(
         "overrides": dict(overrides or {}),
         "budget": dict(budget or {}),
         "cache_dir": None if cache_dir is None else str(cache_dir),
-        "reference_dir": str(reference_dir or REFERENCE_DIR),
+        "reference_dir": str(Path(reference_dir or USER_REFERENCE_DIR).resolve()),
         "no_train": bool(no_train),
         "checkpoint": None if checkpoint is None else str(Path(checkpoint).resolve()),
     }
