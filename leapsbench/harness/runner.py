@@ -261,7 +261,8 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         diagnostics=to_json(_small_diagnostics(samples.diagnostics)),
         mag_histogram=to_json(magnetization_histogram(samples)),
     )
-    row["unreliable"] = unreliable_reason({**row, "status": "ok"})
+    budget_seconds = spec["budget"].get("seconds")  # so that an overrun is flagged in the row
+    row["unreliable"] = unreliable_reason({**row, "budget_seconds": budget_seconds, "status": "ok"})
     return row
 
 
