@@ -23,6 +23,7 @@ import pytest
 from leapsbench.cli import main
 from leapsbench.harness import methods, plugins
 from leapsbench.harness.benchmarks import get_benchmark
+from leapsbench.harness.plugin_adapter import PluginMethod
 from leapsbench.harness.store import load_rows
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "external-sampler"
@@ -162,6 +163,8 @@ def test_trained_plugin_is_cached_and_runs_in_a_named_suite(installed, tmp_path,
     assert _run(tmp_path, *args, "--n-samples", "3000", "--backend", "torch") == 0
     second = _rows(capsys.readouterr().out)
     assert [r["checkpoint_reused"] for r in first + second] == [False, False, True, True]
+    assert main(["table", str(tmp_path / "runs")]) == 0
+    assert "external-tuned" in capsys.readouterr().out
     for before, after in zip(first, second, strict=True):
         assert json.loads(after["fit_info"]) == json.loads(before["fit_info"])
         assert json.loads(after["config"])["align"] == json.loads(before["config"])["align"]
@@ -336,3 +339,34 @@ def test_dask_workers_rebuild_a_plugin_from_its_spec(plugin_dir, capsys):
     for row in rows:
         assert_matches_enumeration(row)
         assert row["source"] == "plugin"
+
+
+class _Inner:
+    """A plug-in object with a ``config`` method and a ``fit`` returning a list."""
+
+    def config(self):
+        return {"a": 1}
+
+    def sample(self, model, backend, rng, budget, progress=None):
+        return None
+
+    def fit(self, model, backend, rng, budget, progress=None):
+        return [1]
+
+
+def test_adapter_supplies_and_checks_what_a_plugin_defines():
+    plugin = plugins.Plugin("p", "m:f", "p = m:f", "dist", "2.0")
+    method = PluginMethod(_Inner(), plugin, "quick", {"b": 2})
+    assert method.config == {"a": 1} and not method.trains and method.param_count is None
+    assert method.training_config == {"a": 1, "plugin": "dist==2.0"}
+    with pytest.raises(plugins.PluginError, match="fit returned list, expected a dict"):
+        method.fit(None, None, None, None)
+    with pytest.raises(plugins.PluginError, match="sample returned NoneType"):
+        method.sample(None, None, None, None)
+    inner = _Inner()
+    inner.trains, inner.config = True, ["not", "a", "dict"]
+    with pytest.raises(plugins.PluginError, match="trains but does not define save, load"):
+        PluginMethod(inner, plugin, "quick", {})
+    inner.trains = False
+    with pytest.raises(plugins.PluginError, match="config is a list, not a dict"):
+        _ = PluginMethod(inner, plugin, "quick", {}).config

@@ -7,9 +7,10 @@ A plug-in's object needs only ``sample(model, backend, rng, budget, progress=Non
 * ``fit`` → nothing to train, returns {};  ``save``/``load`` → nothing to write or read;
 * ``trains`` → True when the object defines ``fit``, ``save`` and ``load`` (then the runner
   caches it like a built-in trained method), unless the object says otherwise;
-* ``config`` → the ``--set`` overrides the factory was given;  ``training_config`` → ``config``,
-  plus the plug-in's identity (``distribution==version``), so that a new release of the
-  plug-in never reuses an older release's cached training;
+* ``config`` (the object's may be a dict or a method returning one) → the ``--set`` overrides
+  the factory was given;  ``training_config`` → ``config``; either way plus the plug-in's
+  identity (``distribution==version``), so that a new release of the plug-in never reuses an
+  older release's cached training;
 * ``param_count`` → None;  ``name``/``preset`` → the registry's name and the preset asked for.
 
 It checks what comes back: ``sample`` must return a :class:`leapsbench.samples.Samples` with
@@ -20,6 +21,7 @@ through unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from leapsbench.samples import Samples
@@ -65,13 +67,21 @@ class PluginMethod:
 
     @property
     def config(self) -> dict[str, Any]:
-        own = getattr(self.inner, "config", None)
-        return dict(self.overrides if own is None else own)
+        return self._own_dict("config", self.overrides)
 
     @property
     def training_config(self) -> dict[str, Any]:
-        own = getattr(self.inner, "training_config", None)
-        return {**(self.config if own is None else dict(own)), "plugin": self.plugin.identity}
+        return {**self._own_dict("training_config", self.config), "plugin": self.plugin.identity}
+
+    def _own_dict(self, key: str, default: dict) -> dict[str, Any]:
+        """The object's ``key`` (a dict, or a method returning one), else ``default``."""
+        own = getattr(self.inner, key, None)
+        own = own() if callable(own) else own
+        if own is None:
+            return dict(default)
+        if not isinstance(own, Mapping):
+            raise PluginError(f"{self.plugin.label()}: {key} is a {type(own).__name__}, not a dict")
+        return dict(own)
 
     @property
     def param_count(self) -> int | None:
