@@ -295,29 +295,36 @@ def _score_script(source: Path, monkeypatch):
 @pytest.mark.parametrize(
     ("kind", "weights"), list(itertools.product(("ising", "potts"), ("log_q", "log_weights")))
 )
-def test_write_score_file_writes_a_valid_score_file(example, tmp_path, monkeypatch, kind, weights):
+def test_score_file_from_plain_numpy_is_scored_against_enumeration(
+    example, tmp_path, monkeypatch, capsys, kind, weights
+):
     """The script's file: x (B, L, L) int8 in the model's values and one float64 (B,) weight
-    array, log_q the proposal's exact log-probability, log_weights −βH − log q − N log q with
-    leapsbench's own energy."""
+    array (log_q the proposal's exact log-probability, log_weights −βH − log q − N log q with
+    leapsbench's own energy); ``leapsbench score`` then matches enumeration."""
     script = _score_script(example[0], monkeypatch)
     from external_sampler.proposal import log_proposal
 
-    out = tmp_path / "samples.npz"
-    beta, name = (0.3, "ising-L4-b0.3") if kind == "ising" else (1.0, "potts-q3-L4-b1.0")
-    args = ["--model", kind, "--side", "4", "--beta", str(beta), "--n", "500", "--out", str(out)]
+    out, n = tmp_path / "samples.npz", 4000
+    beta, name = (0.3, "ising-L3-b0.3") if kind == "ising" else (1.0, "potts-q3-L3-b1.0")
+    args = ["--model", kind, "--side", "3", "--beta", str(beta), "--n", str(n), "--out", str(out)]
     script.main([*args, "--weights", weights])
     with np.load(out) as data:
         arrays = dict(data)
     assert set(arrays) == {"x", weights}
     x, values = arrays["x"], arrays[weights]
-    assert x.shape == (500, 4, 4) and x.dtype == np.int8
-    assert values.shape == (500,) and values.dtype == np.float64 and np.isfinite(values).all()
+    assert x.shape == (n, 3, 3) and x.dtype == np.int8
+    assert values.shape == (n,) and values.dtype == np.float64 and np.isfinite(values).all()
     model = get_benchmark(name).model
-    allowed = {-1, 1} if kind == "ising" else {0, 1, 2}
-    assert set(np.unique(x)) <= allowed
-    log_q = log_proposal(model.to_values(x).reshape(500, -1), model.q, 0.9, 0.5)
+    assert set(np.unique(x)) <= ({-1, 1} if kind == "ising" else {0, 1, 2})
+    log_q = log_proposal(model.to_values(x).reshape(n, -1), model.q, 0.9, 0.5)
     expected = log_q if weights == "log_q" else -beta * model.energy(x) - log_q - model.log_z0
     np.testing.assert_allclose(values, expected, rtol=1e-12)
+    capsys.readouterr()
+    score = ["score", "--benchmark", name, "--samples", str(out), "--format", "json"]
+    assert main([*score, "--results", str(tmp_path / "runs")]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["source"] == "external" and row["method"] == "samples"
+    assert_matches_enumeration(row)
 
 
 @pytest.mark.parametrize("q", [2, 3])
