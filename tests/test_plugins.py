@@ -8,6 +8,7 @@ Statistical checks use the row's own error bars (5 σ) against exact enumeration
 from __future__ import annotations
 
 import importlib.util
+import io
 import itertools
 import json
 import os
@@ -18,6 +19,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from leapsbench.cli import main
@@ -165,8 +167,10 @@ def test_trained_plugin_is_cached_and_runs_in_a_named_suite(installed, tmp_path,
     assert _run(tmp_path, *args, "--n-samples", "3000", "--backend", "torch") == 0
     second = _rows(capsys.readouterr().out)
     assert [r["checkpoint_reused"] for r in first + second] == [False, False, True, True]
-    assert main(["table", str(tmp_path / "runs")]) == 0
-    assert "external-tuned" in capsys.readouterr().out
+    assert main(["table", str(tmp_path / "runs"), "--format", "csv"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert set(table["method"]) == {"external-tuned"}
+    assert table["train_seconds"].notna().all()  # it trained, without a param_count
     for before, after in zip(first, second, strict=True):
         assert json.loads(after["fit_info"]) == json.loads(before["fit_info"])
         assert json.loads(after["config"])["align"] == json.loads(before["config"])["align"]
