@@ -69,6 +69,8 @@ ROW_KEYS = (
     "samples_sha256",
     "hardware",
     "cost_declared",
+    "plugin_distribution",
+    "plugin_version",
 )
 """Every row has exactly these keys (None where a value does not apply)."""
 

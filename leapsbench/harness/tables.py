@@ -73,8 +73,8 @@ def _number(value) -> float:
 
 def _total_evaluations(row: dict) -> float:
     """Sampling + training evaluations (NaN when the training's are not known)."""
-    trains = (_number(row.get("param_count")) or 0) > 0
-    training = row.get("n_train_evaluations") if trains else 0
+    trains = (_number(row.get("param_count")) or 0) > 0 or row.get("source") == "plugin"
+    training = row.get("n_train_evaluations") if trains else 0  # a plug-in's: 0, a count or None
     return _number(row.get("n_evaluations")) + _number(training)
 
 
@@ -142,9 +142,12 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
 
 def _cost_kind(group: pd.DataFrame) -> tuple[bool, bool]:
     """(declared?, trains?) of a group: a declared cost (a scored file's), and whether training
-    time is shown (the method has parameters, or declared a training time)."""
+    time is shown (the method has parameters, declared a training time, or is a plug-in that
+    trains: its ``n_train_evaluations`` is not 0)."""
     declared = "cost_declared" in group and bool(group["cost_declared"].fillna(False).any())
     trains = "param_count" in group and _number(group["param_count"].iloc[0]) > 0
+    if "source" in group and (group["source"] == "plugin").any():  # a count, or None: it trained
+        trains = trains or bool((group["n_train_evaluations"].map(_number) != 0).any())
     return declared, bool(trains or (declared and group["train_seconds"].notna().any()))
 
 
