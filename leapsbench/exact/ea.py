@@ -19,8 +19,8 @@ S_ab sums the even subgraphs crossing the horizontal (vertical) seam a (b) times
 
 which needs the Pfaffians' signs.  A is block-cyclic over lattice rows (blocks of 4·Ly, the
 shorter side; the lattice is transposed if need be), so :func:`.pfaffian.block_cyclic_pfaffian`
-gives signed log Pf(A_σ) and d log Pf / dβ exactly in O(Lx Ly³); the four terms are combined by
-a signed logsumexp.  With dA/dβ = J_b (1 − t_b²) on bond entries,
+gives Pf(A_σ) and dPf(A_σ)/dβ exactly in O(Lx Ly³), each as a value times e^{log_scale}; the
+four terms are added at a common exponent.  With dA/dβ = J_b (1 − t_b²) on bond entries,
 
     log Z = N log 2 + Σ_b log cosh βJ_b + log Σ_G Π t_b,
     ⟨e⟩ = −(1/N) d log Z/dβ = −(1/N) [Σ_b J_b t_b + d log(Σ_G Π t_b)/dβ].
@@ -77,8 +77,9 @@ class EAResult:
     @property
     def reliable(self) -> bool:
         """Whether both rounding-error estimates are within RELIABLE_RELATIVE_ERROR."""
-        return self.log_z_error <= RELIABLE_RELATIVE_ERROR * max(abs(self.log_z), 1.0) and (
-            self.energy_error <= RELIABLE_RELATIVE_ERROR * max(abs(self.energy_per_site), 1.0)
+        return bool(
+            self.log_z_error <= RELIABLE_RELATIVE_ERROR * max(abs(self.log_z), 1.0)
+            and self.energy_error <= RELIABLE_RELATIVE_ERROR * max(abs(self.energy_per_site), 1.0)
         )
 
 
@@ -128,21 +129,19 @@ def _twisted_pfaffian(t_right, t_down, dt_right, dt_down, twist):
 
 
 def _combine(terms: dict, coefficients: dict) -> tuple[float, float]:
-    """log Σ_σ c_σ Pf(A_σ) and its β-derivative, by a signed logsumexp."""
-    from scipy.special import logsumexp
-
+    """log Σ_σ c_σ Pf(A_σ) and its β-derivative, the terms rescaled to a common exponent."""
     keys = list(terms)
-    logs = np.array([terms[k].log_abs for k in keys])
-    weights = np.array([coefficients[k] * terms[k].sign for k in keys])
-    log_sum, sign = logsumexp(logs, b=weights, return_sign=True)
-    if not sign > 0:
+    top = max(terms[k].log_scale for k in keys)
+    scales = np.array([coefficients[k] * math.exp(terms[k].log_scale - top) for k in keys])
+    total = float(np.dot(scales, [terms[k].value for k in keys]))
+    if not total > 0:
         raise FloatingPointError(
-            f"the even-subgraph sum came out {'negative' if sign < 0 else 'zero'} (Pfaffian "
+            f"the even-subgraph sum came out {'negative' if total < 0 else 'zero'} (Pfaffian "
             f"terms {list(terms.values())}): float64 cancellation of the high-temperature "
             f"expansion at too low a temperature for this instance (module docstring)"
         )
-    shares = weights * np.exp(logs - log_sum)
-    return float(log_sum), float(np.dot(shares, [terms[k].d_log for k in keys]))
+    d_total = float(np.dot(scales, [terms[k].d_value for k in keys]))
+    return top + math.log(total), d_total / total
 
 
 def _solve(j_right: np.ndarray, j_down: np.ndarray, periodic: bool, beta: float):
@@ -178,6 +177,6 @@ def ea_log_z(couplings: Couplings, beta: float) -> EAResult:
         log_z=log_z,
         energy_per_site=-d_log_z / n,
         n_sites=n,
-        log_z_error=max(abs(log_z - log_z_2), _ULPS * max(abs(log_z), 1.0)),
-        energy_error=max(abs(d_log_z - d_log_z_2), _ULPS * max(scale, abs(d_log_z))) / n,
+        log_z_error=float(max(abs(log_z - log_z_2), _ULPS * max(abs(log_z), 1.0))),
+        energy_error=float(max(abs(d_log_z - d_log_z_2), _ULPS * max(scale, abs(d_log_z))) / n),
     )

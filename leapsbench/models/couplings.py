@@ -52,9 +52,10 @@ def _check_array(name: str, values) -> np.ndarray:
     return array
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Couplings:
-    """One coupling per bond of an Lx × Ly square lattice (see module docstring)."""
+    """One coupling per bond of an Lx × Ly square lattice (see module docstring); equal when
+    shape, periodicity and every coupling are equal."""
 
     j_right: np.ndarray
     j_down: np.ndarray
@@ -75,6 +76,18 @@ class Couplings:
         object.__setattr__(self, "j_right", j_right)
         object.__setattr__(self, "j_down", j_down)
         object.__setattr__(self, "periodic", bool(self.periodic))
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Couplings):
+            return NotImplemented
+        return (
+            self.periodic == other.periodic
+            and np.array_equal(self.j_right, other.j_right)
+            and np.array_equal(self.j_down, other.j_down)
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.content_hash())
 
     @property
     def Lx(self) -> int:
