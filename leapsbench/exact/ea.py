@@ -113,7 +113,7 @@ def _gadgets(Lx: int, Ly: int) -> np.ndarray:
 
 
 def _twisted_pfaffian(t_right, t_down, dt_right, dt_down, twist):
-    """Signed log Pf(A_σ) and its β-derivative, wrap bonds multiplied by σ = (σ_h, σ_v)."""
+    """Pf(A_σ) and dPf(A_σ)/dβ (scaled), the wrap bonds multiplied by σ = (σ_h, σ_v)."""
     factors = []
     for array in (t_right, dt_right):
         array = array.copy()
