@@ -3,7 +3,11 @@ preset, and from them the wall time of ``leapsbench run --suite paper --preset p
 
 * Forward: the paper LE-conv (kernels 3, 5, 7, 9, 15, 20 channels) on an Ising L × L lattice,
   ``network.apply`` on W walkers (the paper preset's chunk of 250 on the GPU), float32 and
-  float64: seconds per walker-forward and peak memory per walker.
+  float64: seconds per walker-forward and peak memory per walker.  Once more in float32 with
+  the state-dependent kernel formed in blocks of :data:`GPU_BLOCK_ELEMENTS` instead of
+  ``conv.BLOCK_ELEMENTS`` (2¹⁸, sized for a CPU cache): on a GPU each block costs a few kernel
+  launches, so the CPU's block size may leave the forward launch-bound; the two figures say
+  whether the block size should depend on the device.
 * Training: ``leaps.train.train_leaps`` with the paper preset's TrainConfig (on torch-CUDA on
   the GPU, torch-CPU in the dry run), started at the end of the curriculum (step
   ``curriculum_steps``, full rollout horizon) so that its first step refreshes the replay buffer
@@ -19,11 +23,13 @@ preset, and from them the wall time of ``leapsbench run --suite paper --preset p
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
 
 from leapsbench.harness.benchmarks import suite_benchmarks
 from leapsbench.harness.methods import SUITE_METHODS
+from leapsbench.leaps import conv
 from leapsbench.leaps.method import make
 from leapsbench.leaps.networks import make_network
 from leapsbench.leaps.train import train_leaps
@@ -35,14 +41,32 @@ from .plan import Plan
 from .timing import seconds_per_call
 
 BETA = 0.4407
+GPU_BLOCK_ELEMENTS = 2**26
+"""The alternative block size measured (256 MB of float32 per block temporary)."""
 
 
 def _paper_method(plan: Plan):
     return make("leaps-conv", "paper", dict(plan.train_overrides))
 
 
-def forward_cost(backend, plan: Plan, dtype: str) -> dict:
+@contextlib.contextmanager
+def block_elements(value: int | None):
+    """``conv.BLOCK_ELEMENTS`` set to ``value`` inside the block (None: left as it is)."""
+    saved = conv.BLOCK_ELEMENTS
+    conv.BLOCK_ELEMENTS = saved if value is None else value
+    try:
+        yield conv.BLOCK_ELEMENTS
+    finally:
+        conv.BLOCK_ELEMENTS = saved
+
+
+def forward_cost(backend, plan: Plan, dtype: str, blocks: int | None = None) -> dict:
     """Seconds and peak bytes per walker of one paper LE-conv forward (module docstring)."""
+    with block_elements(blocks) as used:
+        return {**_forward_cost(backend, plan, dtype), "block_elements": used}
+
+
+def _forward_cost(backend, plan: Plan, dtype: str) -> dict:
     model = ising(plan.forward_size, beta=BETA)
     network = make_network("conv", model, **_paper_method(plan).settings.network)
     params = params_to(backend, network.init_params(0), dtype)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .environment import check_devices, describe
+from .leapscost import GPU_BLOCK_ELEMENTS as GPU_BLOCKS
 from .leapscost import forward_cost, paper_suite_seconds, training_cost
 from .plan import STEP_SECONDS, Plan
 from .record import StepRecord
@@ -43,9 +44,9 @@ def run_throughput(plan: Plan, outdir: Path) -> None:
             continue
         mcmc_throughput(record, backend, plan)
         label = {"backend": name, "device": str(backend.device)}
-        for dtype in ("float32", "float64"):
-            forwards[name, dtype] = {**label, **forward_cost(backend, plan, dtype)}
-            record.add(forwards[name, dtype])
+        for dtype, blocks in (("float32", None), ("float64", None), ("float32", GPU_BLOCKS)):
+            forwards[name, dtype, blocks] = {**label, **forward_cost(backend, plan, dtype, blocks)}
+            record.add(forwards[name, dtype, blocks])
         trainer = backend if name == "torch" else trainer
     if trainer is None:
         record.skip("LEAPS training step", "no torch backend in this run")
@@ -53,5 +54,5 @@ def run_throughput(plan: Plan, outdir: Path) -> None:
         return
     train = {"backend": "torch", **training_cost(trainer, plan)}
     record.add(train)
-    record.add(paper_suite_seconds(train, forwards["torch", "float64"], plan))
+    record.add(paper_suite_seconds(train, forwards["torch", "float64", None], plan))
     record.finish("ok")

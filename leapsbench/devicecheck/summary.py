@@ -145,7 +145,8 @@ def _other_line(e: dict) -> str | None:
     if what.startswith("LE-conv forward"):
         return (
             f"- {what}, {e['backend']} ({e['device']}) {e['dtype']}, L = {e['L']}, "
-            f"{e['walkers']} walkers: {_num(e['seconds_per_walker'])} s per walker-forward, "
+            f"{e['walkers']} walkers, blocks of {e['block_elements']} elements: "
+            f"{_num(e['seconds_per_walker'])} s per walker-forward, "
             f"peak {_gib(e['peak_bytes_per_walker'])} per walker"
         )
     if what.startswith("LEAPS training"):
