@@ -157,3 +157,24 @@ def test_gpu_run_without_a_device_stops_with_the_reason(tmp_path):
     step = json.loads((tmp_path / "environment.json").read_text())
     assert step["status"] == "failed" and step["not_run"]
     assert not (tmp_path / "throughput.json").exists()
+
+
+def test_a_failing_measurement_is_recorded_and_the_step_goes_on(tmp_path):
+    record = StepRecord(tmp_path, "throughput", "gpu")
+
+    def out_of_memory():
+        raise RuntimeError("CUDA out of memory. Tried to allocate 80.00 GiB")
+
+    assert record.attempt("heatbath sweeps at L = 1024 on cupy", out_of_memory) is None
+    assert record.attempt("next", lambda: {"what": "x"}, backend="cupy") == {
+        "backend": "cupy",
+        "what": "x",
+    }
+    step = read_step(tmp_path, "throughput")
+    assert step["not_run"] == [
+        {
+            "what": "heatbath sweeps at L = 1024 on cupy",
+            "why": "RuntimeError: CUDA out of memory. Tried to allocate 80.00 GiB",
+        }
+    ]
+    assert "heatbath sweeps at L = 1024 on cupy: RuntimeError" in render(tmp_path)

@@ -148,9 +148,13 @@ def run_parity(plan: Plan, outdir: Path, checkpoint: Path) -> None:
             record.skip(f"parity on {name}", str(err))
             continue
         warm_up(name, device, checkpoint)
-        chunk = plan.chunk_walkers or chunk_walkers(backend, checkpoint)
+        try:
+            chunk = plan.chunk_walkers or chunk_walkers(backend, checkpoint)
+        except Exception as err:  # e.g. out of memory in the probe: the library's default chunk
+            record.skip(f"chunk size probe on {name}", f"{type(err).__name__}: {err}")
+            chunk = None
         for run in plan.parity:
-            overrides = {**run.overrides, "chunk_walkers": chunk}
+            overrides = {**run.overrides, **({"chunk_walkers": chunk} if chunk else {})}
             row = run_task(_spec(name, device, overrides, {"seconds": run.seconds}, checkpoint))
             store.add(row)
             record.add(parity_entry(run, row, cpu))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+import traceback
 from pathlib import Path
 
 from leapsbench.atomic import atomic_write_text
@@ -45,6 +46,18 @@ class StepRecord:
         self.data["entries"].append(entry)
         print(f"[{self.data['step']} {self.elapsed():6.1f} s] " + _one_line(entry), flush=True)
         self.write()
+
+    def attempt(self, what: str, measure, **label) -> dict | None:
+        """Record ``{**label, **measure()}``; a measurement that raises is recorded as not run,
+        with its error (the traceback goes to the step's log), and the step goes on."""
+        try:
+            entry = {**label, **measure()}
+        except Exception as err:  # one failing measurement must not lose the others
+            traceback.print_exc()
+            self.skip(what, f"{type(err).__name__}: {str(err)[:300]}")
+            return None
+        self.add(entry)
+        return entry
 
     def skip(self, what: str, why: str) -> None:
         """Record something that did not run, and why."""

@@ -35,7 +35,7 @@ def run_throughput(plan: Plan, outdir: Path) -> None:
     from leapsbench.backends import BackendUnavailable, get_backend
 
     record = StepRecord(outdir, "throughput", plan.name)
-    forwards, trainer = {}, None
+    forward64, trainer = None, None
     for name, device in plan.backends:
         try:
             backend = get_backend(name, device=device)
@@ -45,14 +45,21 @@ def run_throughput(plan: Plan, outdir: Path) -> None:
         mcmc_throughput(record, backend, plan)
         label = {"backend": name, "device": str(backend.device)}
         for dtype, blocks in (("float32", None), ("float64", None), ("float32", GPU_BLOCKS)):
-            forwards[name, dtype, blocks] = {**label, **forward_cost(backend, plan, dtype, blocks)}
-            record.add(forwards[name, dtype, blocks])
-        trainer = backend if name == "torch" else trainer
+            entry = record.attempt(
+                f"LE-conv forward on {name}, {dtype}, blocks {blocks}",
+                lambda b=backend, d=dtype, k=blocks: forward_cost(b, plan, d, k),
+                **label,
+            )
+            if name == "torch" and dtype == "float64":
+                forward64, trainer = entry, backend
     if trainer is None:
         record.skip("LEAPS training step", "no torch backend in this run")
-        record.finish("ok")
-        return
-    train = {"backend": "torch", **training_cost(trainer, plan)}
-    record.add(train)
-    record.add(paper_suite_seconds(train, forwards["torch", "float64", None], plan))
-    record.finish("ok")
+    else:
+        train = record.attempt(
+            "LEAPS training step", lambda: training_cost(trainer, plan), backend="torch"
+        )
+        if train is not None and forward64 is not None:
+            record.attempt(
+                "paper-suite extrapolation", lambda: paper_suite_seconds(train, forward64, plan)
+            )
+    record.finish("ok" if not record.data["not_run"] else "partial")

@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from leapsbench.baselines import chains, local
 from leapsbench.models import ising
 
@@ -27,25 +25,29 @@ BETA = 0.4407
 PROBE_CHAINS = 16
 
 
-def _states(model, backend, n: int):
-    values = np.random.default_rng(0).integers(0, 2, (n, *model.shape), dtype=np.int8)
-    return backend.from_numpy(model.from_values(values), dtype=backend.xp.int8)
+def _states(model, backend, rng, n: int):
+    """n uniform random states drawn on the device as int8 (``model.uniform_states`` draws
+    int64: 80 GB for 10⁴ chains at L = 1024)."""
+    values = rng.integers(0, model.q, (n, *model.shape), dtype=backend.state_dtype)
+    return model.from_values(values)
 
 
 def sweep_chains(backend, model, rule: str, wanted: int) -> int:
     """The plan's chain count, capped by the memory of a PROBE_CHAINS-chain sweep."""
     probe = min(PROBE_CHAINS, wanted)
-    x, rng = _states(model, backend, probe), backend.rng(1)
+    rng = backend.rng(1)
+    x = _states(model, backend, rng, probe)
     _, peak = peak_bytes(backend, lambda: local.sweep(model, x, BETA, rng, rule=rule))
-    state = model.n_sites * probe  # the int8 states themselves, besides the temporaries
-    return fitting_count(backend, None if peak is None else (peak + state) // probe, wanted)
+    states = 2 * model.n_sites * probe  # the int8 states and their making, besides the sweep's
+    return fitting_count(backend, None if peak is None else (peak + states) // probe, wanted)
 
 
 def sweep_throughput(backend, size: int, rule: str, plan: Plan) -> dict:
     """Flips per picosecond of one checkerboard sweep (module docstring)."""
     model = ising(size, beta=BETA)
     n = sweep_chains(backend, model, rule, plan.sweep_chains)
-    x, rng = _states(model, backend, n), backend.rng(0)
+    rng = backend.rng(0)
+    x = _states(model, backend, rng, n)
     timed = seconds_per_call(
         backend, lambda: local.sweep(model, x, BETA, rng, rule=rule), plan.sweep_seconds
     )
@@ -86,5 +88,11 @@ def mcmc_throughput(record: StepRecord, backend, plan: Plan) -> None:
     label = {"backend": backend.name, "device": str(backend.device)}
     for size in plan.sweep_sizes:
         for rule in local.RULES:
-            record.add({**label, **sweep_throughput(backend, size, rule, plan)})
-    record.add({**label, **swendsen_wang_rate(backend, plan)})
+            record.attempt(
+                f"{rule} sweeps at L = {size} on {backend.name}",
+                lambda size=size, rule=rule: sweep_throughput(backend, size, rule, plan),
+                **label,
+            )
+    record.attempt(
+        f"Swendsen-Wang on {backend.name}", lambda: swendsen_wang_rate(backend, plan), **label
+    )
