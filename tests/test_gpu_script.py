@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,15 +24,20 @@ SCRIPT = ROOT / ".ci" / "gpu"
 CHECKPOINT = ROOT.parent / "shared" / "leaps-authors" / "ising_final.ckpt"
 
 
+def _env() -> dict:
+    """This interpreter's ``python`` first on PATH (the script calls ``python``)."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {**os.environ, "OMP_NUM_THREADS": "1", "PATH": path}
+
+
 @pytest.fixture(scope="module")
 def dry_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("gpu-dry-run")
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
         ["bash", str(SCRIPT), "--cpu-dry-run", str(out)],
         capture_output=True,
         text=True,
-        env=env,
+        env=_env(),
         timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -150,6 +156,7 @@ def test_gpu_run_without_a_device_stops_with_the_reason(tmp_path):
         ["bash", str(SCRIPT), "--no-install", "--steps", "3", str(tmp_path)],
         capture_output=True,
         text=True,
+        env=_env(),
         timeout=120,
     )
     assert done.returncode == 3, done.stdout + done.stderr
