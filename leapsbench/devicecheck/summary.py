@@ -46,6 +46,16 @@ def environment_lines(step: dict | None) -> list[str]:
     ]
 
 
+def install_line(outdir) -> str:
+    """What ``.ci/gpu`` installed (its install.log), or that it installed nothing."""
+    try:
+        log = (Path(outdir) / "install.log").read_text().splitlines()
+    except OSError:
+        return "- install: nothing installed (dry run, or --no-install)"
+    done = [line for line in log if line.startswith("installed from")]
+    return f"- install: {done[-1]}" if done else "- install: failed or cut short (install.log)"
+
+
 def steps_table(steps: dict) -> list[str]:
     lines = ["| step | status | elapsed s | budget s | detail |", "|---|---|---|---|---|"]
     for name in STEPS:
@@ -54,7 +64,7 @@ def steps_table(steps: dict) -> list[str]:
             lines.append(f"| {name} | not run | {NONE} | {STEP_SECONDS.get(name, NONE)} | |")
             continue
         elapsed = _num(step.get("elapsed_seconds"), ".1f")
-        budget = STEP_SECONDS.get("setup" if name == "environment" else name, NONE)
+        budget = STEP_SECONDS.get(name, NONE)
         lines.append(
             f"| {name} | {step['status']} | {elapsed} | {budget} | {step.get('detail', '')} |"
         )
@@ -195,7 +205,7 @@ def render(outdir) -> str:
     started = min((s.get("started_at") or "" for s in steps.values()), default="")
     sections = [
         [f"# leapsbench device check ({plan}, started {started or NONE})"],
-        ["## Environment", "", *environment_lines(steps.get("environment"))],
+        ["## Environment", "", *environment_lines(steps.get("environment")), install_line(outdir)],
         ["## Steps", "", *steps_table(steps)],
         ["## 1. Tests", "", *tests_lines(steps.get("tests"))],
         [
