@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .plan import plan_for
+from .record import STEPS as STEP_FILES
 
 STEPS = ("environment", "tests", "parity", "throughput", "summary", "mark")
 DEFAULT_CHECKPOINT = Path("../shared/leaps-authors/ising_final.ckpt")
@@ -28,6 +29,9 @@ def parse(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse(argv)
+    if args.step == "mark" and args.mark_step not in STEP_FILES:
+        print(f"mark needs --mark-step, one of {', '.join(STEP_FILES)}", file=sys.stderr)
+        return 2
     plan = plan_for(args.cpu_dry_run)
     args.outdir.mkdir(parents=True, exist_ok=True)
     if args.step == "environment":

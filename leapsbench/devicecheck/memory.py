@@ -1,21 +1,37 @@
 """Device memory as the backends report it: free bytes and the peak of one call.
 
 torch on CUDA: ``torch.cuda.mem_get_info`` and ``max_memory_allocated`` after
-``reset_peak_memory_stats`` (the peak of live tensors).  CuPy: the runtime's free memory plus
-what the default pool holds unused, and the bytes the pool holds after the call, emptied before
-it (at least the peak of live arrays: the pool reuses freed blocks).  numpy and torch on the CPU
-report neither (None).
+``reset_peak_memory_stats`` (the peak of live tensors).  CuPy: the runtime's free memory, and the
+bytes the default pool holds after the call, emptied before it (at least the peak of live
+arrays: the pool reuses freed blocks).  Free memory is read after both libraries' caches are
+emptied (:func:`release_cached`).  numpy and torch on the CPU report neither (None).
 """
 
 from __future__ import annotations
+
+import sys
 
 
 def _is_cuda_torch(backend) -> bool:
     return backend.name == "torch" and getattr(backend.device, "type", "cpu") == "cuda"
 
 
+def release_cached() -> None:
+    """Hand the blocks that torch's caching allocator and CuPy's pool keep back to the device,
+    so that one library's cache does not shrink what the other sees as free."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()
+    cupy = sys.modules.get("cupy")
+    if cupy is not None:
+        cupy.get_default_memory_pool().free_all_blocks()
+
+
 def free_bytes(backend) -> int | None:
-    """Device memory free for new arrays, or None where the backend does not say."""
+    """Device memory free for new arrays (after :func:`release_cached`), or None where the
+    backend does not say."""
+    if backend.name == "cupy" or _is_cuda_torch(backend):
+        release_cached()
     if _is_cuda_torch(backend):
         import torch
 
@@ -23,8 +39,7 @@ def free_bytes(backend) -> int | None:
     if backend.name == "cupy":
         import cupy
 
-        pool = cupy.get_default_memory_pool()
-        return int(cupy.cuda.runtime.memGetInfo()[0]) + int(pool.free_bytes())
+        return int(cupy.cuda.runtime.memGetInfo()[0])
     return None
 
 
