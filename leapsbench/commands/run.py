@@ -36,7 +36,8 @@ def add_grid_arguments(parser) -> None:
     parser.add_argument(
         "--method",
         action="append",
-        help="method name (repeatable; default: every suite method, i.e. all but wolff)",
+        help="method name (repeatable; default: every suite method, i.e. all but wolff), "
+        "including plug-ins: an entry point's name or module:callable (see leapsbench methods)",
     )
     parser.add_argument(
         "--backend",

@@ -4,8 +4,8 @@
 leapsbench version and the first 12 hex digits of the SHA-256 over the ``.py`` files of the
 family module's own package directory (e.g. ``leapsbench/leaps/`` for leaps-mlp, ``baselines/``
 for metropolis) and of :data:`SHARED_SOURCES` (models, backends and the shared sampler layer the
-numbers also depend on), each file as its path relative to the package root and its bytes.  For
-a method from another distribution (a plug-in): that distribution's version and the hash of its
+numbers also depend on), each file as its `directory/name` and its bytes.  For
+a plug-in (:func:`.methods.method_origin`): its ``distribution==version`` and the hash of its
 module's file.  Rows and cached trained models carry it, so a change to a sampler is never
 answered with a row or a checkpoint that the old code computed (:mod:`.grid`, :mod:`.runner`).
 """
@@ -34,15 +34,6 @@ SHARED_SOURCES = (
     "leapsbench.harness.reliability",
 )
 """Modules and packages that every method's numbers depend on (hashed with the family's)."""
-
-
-def _family_module(method: str) -> str:
-    """The module that builds ``method`` (the plug-in registry can answer here instead)."""
-    from .methods import METHOD_MODULES
-
-    if method not in METHOD_MODULES:
-        raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHOD_MODULES)}")
-    return METHOD_MODULES[method]
 
 
 def _sources(module: str, whole_directory: bool) -> list[Path]:
@@ -82,5 +73,16 @@ def module_identity(module: str) -> dict:
 
 
 def code_identity(method: str) -> dict:
-    """{"code_version", "code_hash"} of the code that computes ``method``'s rows."""
-    return module_identity(_family_module(method))
+    """{"code_version", "code_hash"} of the code that computes ``method``'s rows: a built-in
+    family's (:func:`module_identity`), or a plug-in's ``distribution==version`` and the hash of
+    its module's file (None when that file cannot be found: the version alone identifies it)."""
+    from .methods import method_origin
+
+    origin = method_origin(method)
+    if origin["kind"] == "builtin":
+        return module_identity(origin["family"])
+    try:
+        code_hash = module_identity(origin["value"].split(":")[0])["code_hash"]
+    except (ImportError, AttributeError, ValueError, TypeError):  # not importable from here
+        code_hash = None
+    return {"code_version": origin.get("identity") or origin.get("version"), "code_hash": code_hash}

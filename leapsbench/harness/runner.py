@@ -15,7 +15,8 @@ cached checkpoints only: a run that would have to train fails, naming the missin
 ``ess_per_second`` = ESS / (train + sample seconds).  A run with ``checkpoint`` samples the LEAPS
 authors' trained network: its ``source`` is "authors", ``fit_info`` the checkpoint's provenance
 (sha256, global_step), ``train_seconds`` None (their training, not timed here) and ESS/s counts
-sampling only.
+sampling only.  A plug-in method's row has ``source`` "plugin" and its distribution and version
+(``plugin_distribution``, ``plugin_version``; :func:`.methods.origin_columns`).
 
 A total time budget T (``budget["seconds"]``) is split by :func:`split_seconds`: ``fit`` gets
 ``Budget(train_seconds=share · T)`` (share ``budget["train_share"]``, default
@@ -47,10 +48,10 @@ from leapsbench.threads import fix_torch_threads
 
 from .benchmarks import get_benchmark
 from .code_identity import code_identity
-from .methods import make_method
+from .methods import make_method, origin_columns
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
-from .reference_lookup import REFERENCE_DIR, find_reference
+from .reference_lookup import USER_REFERENCE_DIR, find_reference
 from .reliability import unreliable_reason
 from .rows import config_hash, empty_row, to_json
 
@@ -89,7 +90,7 @@ def make_spec(
         "overrides": dict(overrides or {}),
         "budget": dict(budget or {}),
         "cache_dir": None if cache_dir is None else str(cache_dir),
-        "reference_dir": str(reference_dir or REFERENCE_DIR),
+        "reference_dir": str(Path(reference_dir or USER_REFERENCE_DIR).resolve()),
         "no_train": bool(no_train),
         "checkpoint": None if checkpoint is None else str(Path(checkpoint).resolve()),
     }
@@ -226,6 +227,7 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     if backend.name == "torch":
         fix_torch_threads()  # sampling on torch: the same thread setting as training
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
+    row.update(origin_columns(spec["method"]))  # a plug-in's source, distribution and version
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
     cpu_start = time.process_time()
@@ -266,7 +268,8 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         diagnostics=to_json(_small_diagnostics(samples.diagnostics)),
         mag_histogram=to_json(magnetization_histogram(samples)),
     )
-    row["unreliable"] = unreliable_reason({**row, "status": "ok"})
+    budget_seconds = spec["budget"].get("seconds")  # so that an overrun is flagged in the row
+    row["unreliable"] = unreliable_reason({**row, "budget_seconds": budget_seconds, "status": "ok"})
     return row
 
 

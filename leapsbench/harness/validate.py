@@ -139,7 +139,7 @@ def read_reference(path) -> dict[str, tuple[float, float, str]]:
     """The valid entries {"mag"/"log_z": (value, error, method)} of the reference file at
     ``path`` ({} if there is none); a file that is not a JSON object, or an invalid entry, is
     skipped with a warning naming the file and the field (never a traceback)."""
-    path = Path(path)
+    path = path if hasattr(path, "read_text") else Path(path)  # a Path or a package resource
     if not path.is_file():
         return {}
     try:
