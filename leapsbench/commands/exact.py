@@ -29,8 +29,10 @@ def parse_size(text: str) -> tuple[int, int]:
     match = _SIZE.fullmatch(text.strip())
     if match is None:
         raise ValueError(f"--size must look like 24x16 (or 24 for a square), got {text!r}")
-    Lx = int(match.group(1))
-    return Lx, int(match.group(2) or Lx)
+    from leapsbench.models.lattice import parse_side
+
+    Lx = parse_side("Lx", match.group(1))
+    return Lx, parse_side("Ly", match.group(2)) if match.group(2) else Lx
 
 
 def add_arguments(parser) -> None:

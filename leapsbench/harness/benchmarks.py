@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from leapsbench.models import Ising, Lattice, Potts
+from leapsbench.models.lattice import parse_side
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?"
 NAME_PATTERN = re.compile(
@@ -54,8 +55,8 @@ def parse_benchmark(name: str) -> BenchmarkSpec:
     match = NAME_PATTERN.match(name.strip())
     if match is None:
         raise ValueError(f"cannot parse benchmark name {name!r}; expected {GRAMMAR}")
-    Lx = int(match["Lx"])
-    Ly = int(match["Ly"]) if match["Ly"] else Lx
+    Lx = parse_side("Lx", match["Lx"])
+    Ly = parse_side("Ly", match["Ly"]) if match["Ly"] else Lx
     lattice = Lattice(Lx, Ly, periodic=match["open"] is None)
     beta = float(match["beta"])
     if beta < 0:

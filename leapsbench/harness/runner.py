@@ -44,8 +44,10 @@ import numpy as np
 from leapsbench.atomic import atomic_write_text
 from leapsbench.checkpoint import unreadable
 from leapsbench.method import Budget, NotApplicable
+from leapsbench.threads import fix_torch_threads
 
 from .benchmarks import get_benchmark
+from .code_identity import code_identity
 from .methods import make_method, origin_columns
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
@@ -137,9 +139,11 @@ def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> P
 
     The hash covers the method's ``training_config`` (LEAPS: its config without the
     sampling-only keys) and its training budget only, so runs that differ in backend, device,
-    dtype, number of samples or sampling-only settings share one checkpoint."""
+    dtype, number of samples or sampling-only settings share one checkpoint; and the code's
+    identity (:mod:`.code_identity`), so a changed sampler never loads the old one's training."""
     training = {k: v for k, v in dict(budget).items() if k in TRAINING_BUDGET and v is not None}
-    key = config_hash({"config": method.training_config, "budget": training})
+    code = code_identity(method.name)
+    key = config_hash({"config": method.training_config, "budget": training, "code": code})
     return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
 
 
@@ -173,7 +177,8 @@ def fit_into_cache(
     start = time.perf_counter()
     fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}
     backend.synchronize()
-    seconds = time.perf_counter() - start
+    # a resumed training adds the seconds spent before it was killed (its training state's)
+    seconds = time.perf_counter() - start + float(fit_info.get("resumed_train_seconds") or 0.0)
     if cacheable:
         marker_text = to_json({"fit_info": fit_info, "train_seconds": seconds, **(record or {})})
         try:
@@ -219,6 +224,8 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     device = None if spec["device"] == "default" else spec["device"]
     backend = get_backend(spec["backend"], device=device, dtype=spec["dtype"])
     row["device"] = str(backend.device)
+    if backend.name == "torch":
+        fix_torch_threads()  # sampling on torch: the same thread setting as training
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
     row.update(origin_columns(spec["method"]))  # a plug-in's source, distribution and version
     budget = Budget(**spec["budget"])
@@ -271,6 +278,7 @@ def run_task(spec: dict, progress=None) -> dict:
     row = empty_row(spec, status="ok")
     row.update(git_commit=git_commit(), host=to_json(host()))
     try:
+        row.update(code_identity(spec["method"]))
         row.update(_execute(spec, progress, row))
     except NotApplicable as err:
         row["status"] = "n/a"
