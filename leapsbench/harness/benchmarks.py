@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from leapsbench.models import Ising, Lattice, Potts, SpinGlass, ea, spin_glass
+from leapsbench.models.lattice import parse_side
 
 from .instances import register_couplings, stored_couplings
 
@@ -81,14 +82,18 @@ def canonical_name(model: Ising | Potts) -> str:
     return name + ("" if model.lattice.periodic else "-open")
 
 
+def _sides(match) -> tuple[int, int]:
+    """(Lx, Ly) of a name's match (Ly = Lx when not given), each checked (``parse_side``)."""
+    Lx = parse_side("Lx", match["Lx"])
+    return Lx, parse_side("Ly", match["Ly"]) if match["Ly"] else Lx
+
+
 def _parse_ea(name: str, match) -> BenchmarkSpec:
     """The spin-glass benchmark of an :data:`EA_PATTERN` match."""
     beta = float(match["beta"])
     if beta < 0:
         raise ValueError(f"benchmark {name!r}: beta must be >= 0, got {match['beta']}")
-    Lx = int(match["Lx"])
-    Ly = int(match["Ly"]) if match["Ly"] else Lx
-    Lattice(Lx, Ly)  # checks the sizes
+    Lx, Ly = _sides(match)
     periodic = match["open"] is None
     if "hash" in match.groupdict():
         couplings = stored_couplings(match["hash"], Lx, Ly, periodic)
@@ -105,9 +110,7 @@ def with_couplings_file(name: str, path) -> str:
     match = FILE_TEMPLATE.match(name.strip())
     if match is None:
         return name
-    Lx = int(match["Lx"])
-    Ly = int(match["Ly"]) if match["Ly"] else Lx
-    Lattice(Lx, Ly)  # checks the sizes
+    Lx, Ly = _sides(match)
     couplings = register_couplings(path, Lx, Ly, periodic=match["open"] is None)
     return canonical_name(spin_glass(couplings, float(match["beta"])))
 
@@ -126,8 +129,8 @@ def parse_benchmark(name: str) -> BenchmarkSpec:
         )
     if match is None:
         raise ValueError(f"cannot parse benchmark name {name!r}; expected {GRAMMAR}")
-    Lx = int(match["Lx"])
-    Ly = int(match["Ly"]) if match["Ly"] else Lx
+    Lx = parse_side("Lx", match["Lx"])
+    Ly = parse_side("Ly", match["Ly"]) if match["Ly"] else Lx
     lattice = Lattice(Lx, Ly, periodic=match["open"] is None)
     beta = float(match["beta"])
     if beta < 0:

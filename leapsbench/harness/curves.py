@@ -8,7 +8,9 @@ evaluations, each ± the standard error over seeds (std/√n; with one seed the 
 The best method at a budget is the one with the lowest mean among the cells that are not
 unreliable (:mod:`.reliability`) and ran at least :data:`MIN_SEEDS` seeds (fewer are listed, not
 ranked); it is a "tie" with the runner-up when their difference is within
-:data:`TIE_SIGMA` combined error bars, √(σ₁² + σ₂²).
+:data:`TIE_SIGMA` combined error bars, √(σ₁² + σ₂²).  A scored file's row (``leapsbench score``)
+is a point only when it declared its seconds, at T = those seconds, and is named "(declared
+cost)": its time was not measured here.
 """
 
 from __future__ import annotations
@@ -44,13 +46,22 @@ def _best(cells: pd.DataFrame, key: str) -> str:
     if ranked.empty:
         return "—"
     first = ranked.iloc[0]
-    text = f"{first['method']} {_value(first, key)}"
+    text = f"{_label(first)} {_value(first, key)}"
     if len(ranked) > 1:
         second = ranked.iloc[1]
         sigma = math.hypot(_finite(first[f"{key}_err"]), _finite(second[f"{key}_err"]))
         if second[key] - first[key] <= TIE_SIGMA * sigma:
-            text += f" (tie with {second['method']} {_value(second, key)})"
+            text += f" (tie with {_label(second)} {_value(second, key)})"
     return text
+
+
+def _label(cell) -> str:
+    """The method, marked when its time is declared (a scored file), not measured here."""
+    return (
+        f"{cell['method']} (declared cost)"
+        if bool(cell.get("cost_declared", False))
+        else cell["method"]
+    )
 
 
 def _finite(value) -> float:

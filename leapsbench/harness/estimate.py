@@ -9,7 +9,8 @@ Per run, from the method's configuration (its preset and overrides) and the latt
   sampling B · n_steps · N · :data:`NETWORK_SITE_SECONDS`;
 * autoregressive: training steps · batch · N² · :data:`NETWORK_SITE_SECONDS` (sampling one
   configuration takes N passes of O(N)), plus n_samples · N² · :data:`NETWORK_SITE_SECONDS`;
-* a run with a total time budget T: T.
+* a run with a total time budget T: T;
+* a plug-in method: not estimated (0: leapsbench cannot know its cost).
 
 :data:`NETWORK_SITE_SECONDS` (1e-6 s per site per network pass on one CPU core: about a thousand
 multiply-adds, the paper-size MADE's 2 × 640 per site) is low for the paper's LE-conv (kernels up
@@ -20,7 +21,7 @@ meant to tell minutes from days, not to plan to the minute.
 from __future__ import annotations
 
 from .benchmarks import get_benchmark
-from .methods import make_method
+from .methods import make_method, method_origin
 
 SITE_SECONDS = 1e-7
 NETWORK_SITE_SECONDS = 1e-6
@@ -33,6 +34,8 @@ def run_seconds(spec: dict) -> float:
     budget = spec.get("budget") or {}
     if budget.get("seconds") is not None:
         return float(budget["seconds"])
+    if method_origin(spec["method"])["kind"] == "plugin":
+        return 0.0
     n_sites = get_benchmark(spec["benchmark"]).model.n_sites
     c = make_method(spec["method"], spec["preset"], spec["overrides"]).config
     if "n_chains" in c:

@@ -16,9 +16,10 @@
 * islands (resampled weighted samples): ``n_islands`` G and ``n_islands_effective``, the islands
   whose own Kish ESS exceeds :data:`.reliability.ISLAND_MIN_ESS` (see :mod:`.reliability`).
 
-Honest numbers: ESS ≤ n (chains too short for an autocorrelation window are an error, not a
-number); an error bar that is not a finite positive number (one walker, one chain, no spread) is
-None — no error bar — never "± 0" or NaN; a non-finite ⟨m⟩ or log Ẑ is an error.
+Honest numbers: ESS ≤ n (chains too short for an autocorrelation window: the ESS from the
+spread of the chain means, the row flagged unreliable; with one chain an error, not a number);
+an error bar that is not a finite positive number (one walker, one chain, no spread) is None —
+no error bar — never "± 0" or NaN; a non-finite ⟨m⟩ or log Ẑ is an error.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from scipy.special import logsumexp
 from leapsbench import autocorr
 from leapsbench.estimators import island_weighted_mean, kish_ess, log_z_estimate, weighted_mean
 
-from .reliability import ISLAND_MIN_ESS
+from .reliability import ISLAND_MIN_ESS, SHORT_CHAINS
 
 HISTOGRAM_BINS = 20
 
@@ -49,12 +50,23 @@ def _finite(name: str, value) -> float | None:
     return _float(value)
 
 
-def chain_ess(observables: dict[str, np.ndarray], keys=("m", "E")) -> float:
-    """n / τ_int of each of ``keys`` (default m and E; chains × steps), the smallest.
-
-    Chains too short for an autocorrelation window raise a ValueError (:mod:`leapsbench.autocorr`).
-    """
-    return float(min(autocorr.chain_ess(np.asarray(observables[k]), strict=True) for k in keys))
+def chain_ess(observables: dict[str, np.ndarray], keys=("m", "E")) -> tuple[float, str | None]:
+    """(ESS, why it is unreliable or None): n / τ_int of each of ``keys`` (default m and E;
+    chains × steps), the smallest.  Chains too short for an autocorrelation window: with >= 2
+    chains the ESS from the spread of the chain means (:func:`leapsbench.autocorr.spread_ess`),
+    flagged; with one chain a ValueError saying how many steps would do."""
+    chains = [np.asarray(observables[k]) for k in keys]
+    try:
+        return float(min(autocorr.chain_ess(x, strict=True) for x in chains)), None
+    except ValueError:
+        if np.reshape(chains[0], (-1, chains[0].shape[-1])).shape[0] < 2:
+            raise
+    n_chains, n_steps = np.reshape(chains[0], (-1, chains[0].shape[-1])).shape
+    reason = (
+        f"{SHORT_CHAINS} for an autocorrelation window ({n_steps} steps): ESS from the spread "
+        f"of {n_chains} chain means"
+    )
+    return float(min(autocorr.spread_ess(x) for x in chains)), reason
 
 
 def magnetization_histogram(samples) -> dict:
@@ -122,12 +134,14 @@ def compute_metrics(samples, model, reference) -> dict:
     m = np.asarray(samples.observables["m"], dtype=np.float64)
     n = int(m.size)
     mag, mag_err = sample_mean(samples, m)
+    short = None
     if samples.is_weighted:
         log_w = np.asarray(samples.log_weights, dtype=np.float64).ravel()
         ess = kish_ess(log_w)
         log_z, log_z_err = log_z_estimate(log_w, model.log_z0)
     else:
-        ess = chain_ess(samples.observables, ("E",) if model.kind == "spin-glass" else ("m", "E"))
+        keys = ("E",) if model.kind == "spin-glass" else ("m", "E")
+        ess, short = chain_ess(samples.observables, keys)
         log_z, log_z_err = None, None
     if samples.log_z is not None:
         log_z, log_z_err = samples.log_z, samples.log_z_err
@@ -152,6 +166,7 @@ def compute_metrics(samples, model, reference) -> dict:
         "reference_source": reference.source,
         "n_islands": samples.islands,
         "n_islands_effective": None,
+        "unreliable": short,
     }
     if samples.islands is not None and samples.is_weighted:
         row["n_islands_effective"] = effective_islands(samples.log_weights, samples.islands)

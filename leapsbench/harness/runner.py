@@ -15,7 +15,8 @@ cached checkpoints only: a run that would have to train fails, naming the missin
 ``ess_per_second`` = ESS / (train + sample seconds).  A run with ``checkpoint`` samples the LEAPS
 authors' trained network: its ``source`` is "authors", ``fit_info`` the checkpoint's provenance
 (sha256, global_step), ``train_seconds`` None (their training, not timed here) and ESS/s counts
-sampling only.
+sampling only.  A plug-in method's row has ``source`` "plugin" and its distribution and version
+(``plugin_distribution``, ``plugin_version``; :func:`.methods.origin_columns`).
 
 A total time budget T (``budget["seconds"]``) is split by :func:`split_seconds`: ``fit`` gets
 ``Budget(train_seconds=share · T)`` (share ``budget["train_share"]``, default
@@ -43,12 +44,14 @@ import numpy as np
 from leapsbench.atomic import atomic_write_text
 from leapsbench.checkpoint import unreadable
 from leapsbench.method import Budget, NotApplicable
+from leapsbench.threads import fix_torch_threads
 
 from .benchmarks import get_benchmark
-from .methods import make_method
+from .code_identity import code_identity
+from .methods import make_method, origin_columns
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
-from .reference_lookup import REFERENCE_DIR, find_reference
+from .reference_lookup import USER_REFERENCE_DIR, find_reference
 from .reliability import unreliable_reason
 from .rows import config_hash, empty_row, to_json
 
@@ -87,7 +90,7 @@ def make_spec(
         "overrides": dict(overrides or {}),
         "budget": dict(budget or {}),
         "cache_dir": None if cache_dir is None else str(cache_dir),
-        "reference_dir": str(reference_dir or REFERENCE_DIR),
+        "reference_dir": str(Path(reference_dir or USER_REFERENCE_DIR).resolve()),
         "no_train": bool(no_train),
         "checkpoint": None if checkpoint is None else str(Path(checkpoint).resolve()),
     }
@@ -136,9 +139,11 @@ def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> P
 
     The hash covers the method's ``training_config`` (LEAPS: its config without the
     sampling-only keys) and its training budget only, so runs that differ in backend, device,
-    dtype, number of samples or sampling-only settings share one checkpoint."""
+    dtype, number of samples or sampling-only settings share one checkpoint; and the code's
+    identity (:mod:`.code_identity`), so a changed sampler never loads the old one's training."""
     training = {k: v for k, v in dict(budget).items() if k in TRAINING_BUDGET and v is not None}
-    key = config_hash({"config": method.training_config, "budget": training})
+    code = code_identity(method.name)
+    key = config_hash({"config": method.training_config, "budget": training, "code": code})
     return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
 
 
@@ -172,7 +177,8 @@ def fit_into_cache(
     start = time.perf_counter()
     fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}
     backend.synchronize()
-    seconds = time.perf_counter() - start
+    # a resumed training adds the seconds spent before it was killed (its training state's)
+    seconds = time.perf_counter() - start + float(fit_info.get("resumed_train_seconds") or 0.0)
     if cacheable:
         marker_text = to_json({"fit_info": fit_info, "train_seconds": seconds, **(record or {})})
         try:
@@ -218,7 +224,10 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     device = None if spec["device"] == "default" else spec["device"]
     backend = get_backend(spec["backend"], device=device, dtype=spec["dtype"])
     row["device"] = str(backend.device)
+    if backend.name == "torch":
+        fix_torch_threads()  # sampling on torch: the same thread setting as training
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
+    row.update(origin_columns(spec["method"]))  # a plug-in's source, distribution and version
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
     cpu_start = time.process_time()
@@ -259,7 +268,8 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         diagnostics=to_json(_small_diagnostics(samples.diagnostics)),
         mag_histogram=to_json(magnetization_histogram(samples)),
     )
-    row["unreliable"] = unreliable_reason({**row, "status": "ok"})
+    budget_seconds = spec["budget"].get("seconds")  # so that an overrun is flagged in the row
+    row["unreliable"] = unreliable_reason({**row, "budget_seconds": budget_seconds, "status": "ok"})
     return row
 
 
@@ -268,6 +278,7 @@ def run_task(spec: dict, progress=None) -> dict:
     row = empty_row(spec, status="ok")
     row.update(git_commit=git_commit(), host=to_json(host()))
     try:
+        row.update(code_identity(spec["method"]))
         row.update(_execute(spec, progress, row))
     except NotApplicable as err:
         row["status"] = "n/a"

@@ -1,4 +1,4 @@
-"""Per-bond couplings of a square-lattice Ising model, and the 2D Edwards–Anderson instance generator.
+"""Per-bond couplings of a square-lattice Ising model; the 2D Edwards–Anderson instance generator.
 
 ``Couplings(j_right, j_down, periodic)`` holds one coupling per bond of an Lx × Ly lattice:
 ``j_right[i, j]`` joins site (i, j) to (i, (j+1) mod Ly) and ``j_down[i, j]`` joins (i, j) to
@@ -52,9 +52,10 @@ def _check_array(name: str, values) -> np.ndarray:
     return array
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Couplings:
-    """One coupling per bond of an Lx × Ly square lattice (see module docstring)."""
+    """One coupling per bond of an Lx × Ly square lattice (see module docstring); equal when
+    shape, periodicity and every coupling are equal."""
 
     j_right: np.ndarray
     j_down: np.ndarray
@@ -75,6 +76,18 @@ class Couplings:
         object.__setattr__(self, "j_right", j_right)
         object.__setattr__(self, "j_down", j_down)
         object.__setattr__(self, "periodic", bool(self.periodic))
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Couplings):
+            return NotImplemented
+        return (
+            self.periodic == other.periodic
+            and np.array_equal(self.j_right, other.j_right)
+            and np.array_equal(self.j_down, other.j_down)
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.content_hash())
 
     @property
     def Lx(self) -> int:
@@ -99,7 +112,7 @@ class Couplings:
         return hashlib.sha256(header + body).hexdigest()[:12]
 
     def to_sparse(self):
-        """The N × N upper-triangular scipy.sparse CSR matrix of the couplings (module docstring)."""
+        """The N × N upper-triangular scipy.sparse CSR coupling matrix (module docstring)."""
         import scipy.sparse
 
         sites = np.arange(self.n_sites).reshape(self.shape)
@@ -181,7 +194,11 @@ class _Pairs:
             )
         coo.sum_duplicates()
         keep = coo.data != 0
-        self.u, self.v, self.values = coo.row[keep], coo.col[keep], coo.data.astype(np.float64)[keep]
+        self.u, self.v, self.values = (
+            coo.row[keep],
+            coo.col[keep],
+            coo.data.astype(np.float64)[keep],
+        )
         self.Lx, self.Ly = Lx, Ly
         (iu, ju), (iv, jv) = divmod(self.u, Ly), divmod(self.v, Ly)
         self.right = (iu == iv) & (jv == ju + 1)
