@@ -404,7 +404,8 @@ def _potts_update(model, x, beta, rng, rule, active):
 
 
 def flip_probability(delta, beta, rule: str):
-    """P(flip) of a ±1 spin with flip energy change ΔE: min(1, e^{−βΔE}) (Metropolis) or
+    """P(flip) of a ±1 spin with flip energy change ΔE: min(1, e^{−βΔE}) (Metropolis; ½ at a
+    tie, :func:`metropolis_acceptance`) or
     1 / (1 + e^{βΔE}) = (1 − tanh(βΔE/2)) / 2 (heat-bath, written without overflow); ``beta`` a
     float or an array broadcasting against ``delta`` (one β per walker)."""
     xp = array_api_compat.array_namespace(delta)
