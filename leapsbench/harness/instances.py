@@ -2,8 +2,8 @@
 
 ``leapsbench run --couplings FILE`` reads TwoBo's format (a scipy sparse N × N upper-triangular
 coupling matrix over row-major sites, ``scipy.sparse.save_npz``; :meth:`Couplings.load`) and
-stores it as ``results/instances/<hash>.npz`` (same format; written once, atomically).  The
-benchmark ``ea-file-<hash>-L<Lx>[x<Ly>]-b<beta>[-open]`` then reads the couplings from there
+stores it as ``results/instances/<hash>.npz`` under the current directory (same format; written
+once, atomically).  The benchmark ``ea-file-<hash>-L<Lx>[x<Ly>]-b<beta>[-open]`` then reads the couplings from there
 (:func:`stored_couplings`), wherever the name is parsed: runs, tables, workers.
 """
 
@@ -15,7 +15,8 @@ from pathlib import Path
 
 from leapsbench.models import Couplings
 
-INSTANCE_DIR = Path(__file__).resolve().parents[2] / "results" / "instances"
+INSTANCE_DIR = Path("results") / "instances"
+"""Under the current directory, like the results store and the user's references."""
 
 
 def _path(content_hash: str, directory) -> Path:
