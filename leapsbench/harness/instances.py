@@ -3,8 +3,9 @@
 ``leapsbench run --couplings FILE`` reads TwoBo's format (a scipy sparse N × N upper-triangular
 coupling matrix over row-major sites, ``scipy.sparse.save_npz``; :meth:`Couplings.load`) and
 stores it as ``results/instances/<hash>.npz`` under the current directory (same format; written
-once, atomically).  The benchmark ``ea-file-<hash>-L<Lx>[x<Ly>]-b<beta>[-open]`` then reads the couplings from there
-(:func:`stored_couplings`), wherever the name is parsed: runs, tables, workers.
+once, atomically).  The benchmark ``ea-file-<hash>-L<Lx>[x<Ly>]-b<beta>[-open]`` then reads the
+couplings from there (:func:`stored_couplings`), wherever the name is parsed: runs, tables,
+workers.
 """
 
 from __future__ import annotations
