@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from leapsbench.cli import main
-from leapsbench.harness import code_identity, grid, runner
+from leapsbench.harness import code_identity, runner
 from leapsbench.harness.methods import make_method
 from leapsbench.harness.store import ResultStore
 
@@ -74,10 +74,16 @@ def test_a_row_from_before_code_identities_is_recomputed(fakes, tmp_path, capsys
     assert fakes.CALLS["sample"] == 2
 
 
-def test_cached_training_is_keyed_by_the_code(fakes, tmp_path, monkeypatch):
+def test_cached_training_by_other_code_is_not_loaded_unless_asked(fakes, tmp_path, monkeypatch):
     method = make_method("fake-is", "quick", {"n": 300})
-    before = runner.cache_entry(tmp_path, method, BENCH, {}, 0)
+    entry = runner.cache_entry(tmp_path, method, BENCH, {}, 0)
+    entry.mkdir(parents=True)
+    (entry / "fit.json").write_text(json.dumps({"code": code_identity.code_identity("fake-is")}))
+    assert runner.cache_entry(tmp_path, method, BENCH, {}, 0) == entry
     changed = {"code_version": "9.9", "code_hash": "feedfacefeed"}
     monkeypatch.setattr(runner, "code_identity", lambda name: changed)
-    monkeypatch.setattr(grid, "code_identity", lambda name: changed)
-    assert runner.cache_entry(tmp_path, method, BENCH, {}, 0) != before
+    fresh = runner.cache_entry(tmp_path, method, BENCH, {}, 0)
+    assert fresh == entry.with_name(f"{entry.name}-feedfacefeed")
+    assert runner.cache_entry(tmp_path, method, BENCH, {}, 0, stale_ok=True) == entry
+    (entry / "fit.json").write_text(json.dumps({"fit_info": {}}))  # from before code identities
+    assert runner.cache_entry(tmp_path, method, BENCH, {}, 0) == fresh

@@ -117,6 +117,8 @@ def run_grid(
     executor = executor or InlineExecutor()
     inline = isinstance(executor, InlineExecutor)
     todo = _reusable(specs, store, reuse_stale, note)
+    if reuse_stale:  # cached trainings by other code are reused too (runner.cache_entry)
+        todo = [{**spec, "reuse_stale": True} for spec in todo]
     if reporter is not None:
         reporter.start(len(specs), len(specs) - len(todo))
     pending = []
