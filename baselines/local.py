@@ -155,7 +155,7 @@ def site_kernel(model, x, beta: float, rule: str):
     current = xpx.one_hot(
         xp.astype(model.to_values(x), xp.int64), model.q, dtype=delta.dtype, xp=xp
     )
-    if model.kind == "ising":
+    if model.kind != "potts":
         flip = (metropolis_acceptance if rule == "metropolis" else heatbath_flip_probability)(
             delta, beta
         )[..., None]
@@ -401,6 +401,45 @@ def _potts_update(model, x, beta, rng, rule, active):
         new, moved = potts_heatbath_draw(xp, x, per_value, u, table)
     moved = moved & active
     return xp.where(moved, new, x), moved
+
+
+def flip_probability(delta, beta, rule: str):
+    """P(flip) of a ±1 spin with flip energy change ΔE: min(1, e^{−βΔE}) (Metropolis; ½ at a
+    tie, :func:`metropolis_acceptance`) or
+    1 / (1 + e^{βΔE}) = (1 − tanh(βΔE/2)) / 2 (heat-bath, written without overflow); ``beta`` a
+    float or an array broadcasting against ``delta`` (one β per walker)."""
+    xp = array_api_compat.array_namespace(delta)
+    if rule == "metropolis":
+        return metropolis_acceptance(delta, beta)
+    return 0.5 * (1.0 - xp.tanh(0.5 * beta * delta))
+
+
+def _field_update(model, x, beta, rng, rule, active):
+    """Update the sites where ``active`` of ±1 spin chains from the model's own ΔE
+    (``delta_energy``: any couplings), in float32 like the tables (probabilities within ~2⁻²³
+    of the exact ones; docs/perf.md), with float32 uniforms; ``beta`` a float or a (B, 1, 1)
+    float32 array."""
+    xp = rng.backend.xp
+    delta = model.delta_energy(x, dtype=xp.float32)
+    u = rng.uniform(tuple(x.shape), dtype=xp.float32)
+    moved = (u < flip_probability(delta, beta, rule)) & active
+    return xp.where(moved, -x, x), moved
+
+
+def field_sweep(model, x, beta, rng, rule: str = "metropolis"):
+    """One colour-class sweep of ±1 spin chains (Ising or spin glass) from ``delta_energy``,
+    at one β per chain: ``beta`` a float or a (B,) backend array (parallel tempering).  Returns
+    ``(x_new, acceptance)`` like :func:`sweep`."""
+    if rule not in RULES:
+        raise ValueError(f"unknown local MCMC rule {rule!r}; known: {', '.join(RULES)}")
+    xp = rng.backend.xp
+    if not isinstance(beta, float):
+        beta = xp.astype(xp.reshape(beta, (-1, 1, 1)), xp.float32)
+    new = x
+    for active in checkerboard_masks(model, rng.backend):
+        new, _ = _field_update(model, new, beta, rng, rule, active)
+    moved = _changed_sites(xp, new, x)
+    return new, xp.astype(moved, rng.backend.dtype) / model.n_sites
 
 
 def _masked_sweep(model, x, beta, rng, rule):
@@ -704,6 +743,8 @@ def sweep(model, x, beta: float, rng, rule: str = "metropolis"):
         raise ValueError(f"unknown local MCMC rule {rule!r}; known: {', '.join(RULES)}")
     if not beta >= 0:
         raise ValueError(f"beta must be >= 0, got {beta!r}")
+    if model.kind == "spin-glass":  # ΔE takes any value: no tables
+        return field_sweep(model, x, float(beta), rng, rule)
     kernel = _planes_sweep if has_planes(model.lattice) else _masked_sweep
     x, accepted = kernel(model, x, float(beta), rng, rule)
     return x, rng.backend.xp.astype(accepted, rng.backend.dtype) / model.n_sites

@@ -28,6 +28,17 @@ def add_arguments(parser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table")
 
 
+def add_couplings_argument(parser) -> None:
+    """``--couplings FILE``: a spin-glass instance from a file (``harness.instances``)."""
+    parser.add_argument(
+        "--couplings",
+        default=None,
+        metavar="FILE",
+        help="spin-glass couplings (TwoBo's scipy.sparse .npz) for the benchmarks named "
+        "ea-file-L<Lx>[x<Ly>]-b<beta>[-open]; they run as ea-file-<hash>-...",
+    )
+
+
 def add_grid_arguments(parser) -> None:
     """What selects and runs a grid (shared with ``leapsbench curve``)."""
     target = parser.add_mutually_exclusive_group(required=True)
@@ -54,6 +65,7 @@ def add_grid_arguments(parser) -> None:
         help="method preset (default: paper for --suite paper, else quick)",
     )
     add_override_argument(parser)
+    add_couplings_argument(parser)
     parser.add_argument(
         "--checkpoint",
         default=None,
@@ -167,7 +179,7 @@ def parse_overrides(items: list[str]) -> dict:
 def build_specs(args) -> list[dict]:
     """Validate names up front (errors list the valid choices) and expand the grid."""
     from leapsbench.backends import KNOWN_BACKENDS, get_backend
-    from leapsbench.harness.benchmarks import get_benchmark, suite_benchmarks
+    from leapsbench.harness.benchmarks import get_benchmark, suite_benchmarks, with_couplings_file
     from leapsbench.harness.grid import make_grid
     from leapsbench.harness.methods import SUITE_METHODS, check_method, make_method
     from leapsbench.threads import thread_setting
@@ -176,6 +188,14 @@ def build_specs(args) -> list[dict]:
 
     thread_setting()  # a bad $LEAPSBENCH_THREADS is refused before any run
     names = suite_benchmarks(args.suite) if args.suite else args.benchmark
+    if getattr(args, "couplings", None) is not None:
+        named = [with_couplings_file(name, args.couplings) for name in names]
+        if named == list(names):
+            raise ValueError(
+                "--couplings applies to benchmarks named ea-file-L<Lx>[x<Ly>]-b<beta>[-open], "
+                f"got {', '.join(names)}"
+            )
+        names = named
     benchmarks = unique([get_benchmark(name).name for name in names], "--benchmark")  # canonical
     methods = unique([check_method(m) for m in (args.method or SUITE_METHODS)], "--method")
     backends = unique(args.backend or ["numpy"], "--backend")

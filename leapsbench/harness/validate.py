@@ -23,11 +23,17 @@ from .rows import ROW_SCHEMA_VERSION
 STATUSES = ("ok", "n/a", "error")
 REQUIRED_KEYS = ("run_key", "benchmark", "method", "seed", "status")
 """A row without any of these cannot be grouped, counted or judged: it is skipped."""
-FINITE_KEYS = ("seed", "mag", "mag_ref", "log_z", "log_z_ref")
+FINITE_KEYS = ("seed", "mag", "mag_ref", "log_z", "log_z_ref", "energy", "energy_ref")
 NON_NEGATIVE_KEYS = (
     "mag_err",
     "mag_ref_err",
     "delta_mag",
+    "energy_err",
+    "energy_ref_err",
+    "delta_energy",
+    "overlap_q2",
+    "overlap_q2_err",
+    "overlap_q2_ref",
     "ess",
     "ess_fraction",
     "ess_per_second",
