@@ -26,17 +26,17 @@ import numpy as np
 
 from .base import LatticeModel, check_finite, float_view
 from .couplings import Couplings, ea_instance
+from .spins import SpinStates
 
 
 @dataclass(frozen=True)
-class SpinGlass(LatticeModel):
+class SpinGlass(SpinStates, LatticeModel):
     """A spin glass on ``lattice`` with bonds ``couplings`` and a uniform field ``h``."""
 
     couplings: Couplings | None = field(default=None, compare=False)
     h: float = 0.0
     instance: tuple[int, bool] | None = None
     couplings_hash: str = field(init=False, default="")
-    q = 2
     kind = "spin-glass"
     _arrays: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
@@ -88,24 +88,6 @@ class SpinGlass(LatticeModel):
             + up * xp.roll(s, 1, axis=1)
             + self.h
         )
-
-    def delta_energy(self, x, dtype=None):
-        """H(flip_i s) − H(s) = 2 s_i f_i for every site at once, (B, Lx, Ly)."""
-        return 2.0 * float_view(x, dtype) * self.local_field(x, dtype)
-
-    def magnetization(self, x, dtype=None):
-        """m = |Σ_i s_i| / N, shape (B,)."""
-        s = float_view(x, dtype)
-        xp = array_api_compat.array_namespace(s)
-        return xp.abs(xp.sum(s, axis=(1, 2))) / self.n_sites
-
-    def to_values(self, x):
-        """Value indices a = (1 − s)/2 ∈ {0, 1} (int8)."""
-        return (1 - x) // 2
-
-    def from_values(self, a):
-        """Spins s = 1 − 2a from value indices."""
-        return 1 - 2 * a
 
     def config(self) -> dict:
         """Lattice, β, h and the couplings: the generator spec ``{"instance", "gauss"}`` when
