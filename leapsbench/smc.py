@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -48,6 +49,34 @@ from leapsbench.backends.numerics import logsumexp
 from leapsbench.estimators import ess_from_log_sums, island_log_z_error, log_z_estimate
 from leapsbench.kernels import WalkerState
 from leapsbench.resampling import check_scheme, check_threshold, resample_islands
+
+KEY_SPELLINGS = (
+    ("n_sweeps", "mcmc_sweeps"),
+    ("rule", "mcmc_rule"),
+    ("threshold", "resample_threshold"),
+)
+"""The SMC settings that AIS/SMC (first) and LEAPS (second) spell differently: either spelling
+is accepted by both families' ``--set`` (:func:`canonical_keys`); stored configs keep each
+family's own spelling, so their cache keys and the CI baseline are unchanged."""
+_NOTED: set[tuple[str, str]] = set()
+
+
+def canonical_keys(name: str, overrides, valid) -> dict:
+    """``overrides`` with every key of :data:`KEY_SPELLINGS` spelled the other family's way
+    renamed to the spelling in ``valid`` (method ``name``'s keys), with a note on stderr once per
+    method and key; a key given both ways is a ValueError."""
+    overrides = dict(overrides or {})
+    for pair in KEY_SPELLINGS:
+        for given, own in (pair, pair[::-1]):
+            if given not in overrides or given in valid or own not in valid:
+                continue
+            if own in overrides:
+                raise ValueError(f"{name}: {given} and {own} are one setting; give one of them")
+            overrides[own] = overrides.pop(given)
+            if (name, given) not in _NOTED:
+                _NOTED.add((name, given))
+                print(f"note: {name} reads {given} as {own} (its name for it)", file=sys.stderr)
+    return overrides
 
 
 def check_int(name: str, value, minimum: int) -> int:

@@ -117,3 +117,25 @@ def test_leaps_refines_with_any_kernel(numpy_backend):
     named = CTMCConfig(**{**config.config(), "mcmc_rule": "swendsen-wang"})
     by_name = leaps_sample(network, params, model, numpy_backend, numpy_backend.rng(5), named)
     assert by_name.log_z == by_object.log_z
+
+
+def test_smc_keys_spelled_either_way(capsys, monkeypatch):
+    """AIS/SMC and LEAPS take each other's spelling of an SMC key (a note, once), so one set of
+    --set keys works for both; stored configs keep the family's own spelling."""
+    from leapsbench.harness.methods import make_method
+
+    monkeypatch.setattr(smc, "_NOTED", set())
+    leaps_way = {"mcmc_sweeps": 2, "mcmc_rule": "heatbath", "resample_threshold": 0.7}
+    ais_way = {"n_sweeps": 2, "rule": "heatbath", "threshold": 0.7}
+    assert (
+        make_method("smc", overrides=leaps_way).settings
+        == make_method("smc", overrides=ais_way).settings
+    )
+    sampler = make_method("leaps-mlp", overrides={**ais_way, "rule": "metropolis"}).settings.sampler
+    assert (sampler.mcmc_sweeps, sampler.resample_threshold) == (2, 0.7)
+    make_method("smc", overrides=leaps_way)
+    assert capsys.readouterr().err.count("smc reads mcmc_sweeps as n_sweeps") == 1
+    with pytest.raises(ValueError, match="resample_threshold and threshold are one setting"):
+        make_method("smc", overrides={"threshold": 0.5, "resample_threshold": 0.4})
+    with pytest.raises(ValueError, match="unknown ais override"):
+        make_method("ais", overrides={"resample_threshold": 0.5})
