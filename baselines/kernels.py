@@ -44,21 +44,33 @@ def host_rng(rng) -> HostRng:
     return HostRng(np.random.default_rng(seed), rng.backend)
 
 
-@dataclass(frozen=True)
-class LocalSweep:
-    """One checkerboard sweep of ``rule`` ("metropolis" or "heatbath") on the backend."""
+def _check_rule(name: str, rules: tuple[str, ...], what: str) -> None:
+    if name not in rules:
+        raise ValueError(f"unknown {what} {name!r}; known: {', '.join(rules)}")
 
-    name: str = "metropolis"
+
+@dataclass(frozen=True)
+class _NamedKernel:
+    """A kernel chosen by ``name`` among ``RULES``, starting from uniform walkers."""
+
+    name: str
+    RULES: ClassVar[tuple[str, ...]] = ()
     on_host: ClassVar[bool] = False
     """Whether ``step`` wants a :class:`HostRng` (the chains driver keeps one for such kernels)."""
 
     def __post_init__(self):
-        if self.name not in local.RULES:
-            known = ", ".join(local.RULES)
-            raise ValueError(f"unknown local MCMC rule {self.name!r}; known: {known}")
+        _check_rule(self.name, self.RULES, f"{type(self).__name__} rule")
 
     def init(self, rng, model, n: int, backend) -> WalkerState:
         return uniform_walkers(rng, model, n, backend)
+
+
+@dataclass(frozen=True)
+class LocalSweep(_NamedKernel):
+    """One checkerboard sweep of ``rule`` ("metropolis" or "heatbath") on the backend."""
+
+    name: str = "metropolis"
+    RULES: ClassVar[tuple[str, ...]] = local.RULES
 
     def step(self, rng, state: WalkerState, model, beta: float):
         x, acceptance = local.sweep(model, state.x, beta, rng, self.name)
@@ -66,20 +78,16 @@ class LocalSweep:
 
 
 @dataclass(frozen=True)
-class ClusterUpdate:
+class ClusterUpdate(_NamedKernel):
     """One Swendsen–Wang or Wolff update (numpy on the host, :mod:`.cluster`)."""
 
     name: str = "swendsen-wang"
+    RULES: ClassVar[tuple[str, ...]] = cluster.RULES
     on_host: ClassVar[bool] = True
-
-    def __post_init__(self):
-        if self.name not in cluster.RULES:
-            known = ", ".join(cluster.RULES)
-            raise ValueError(f"unknown cluster rule {self.name!r}; known: {known}")
 
     def init(self, rng, model, n: int, backend) -> WalkerState:
         cluster.check_model(model, self.name)
-        return uniform_walkers(rng, model, n, backend)
+        return super().init(rng, model, n, backend)
 
     def step(self, rng, state: WalkerState, model, beta: float):
         cluster.check_model(model, self.name)
@@ -111,6 +119,5 @@ def kernel_for(rule, key: str = "MCMC rule"):
         return rule
     if rule in local.RULES:
         return LocalSweep(rule)
-    if rule in cluster.RULES:
-        return ClusterUpdate(rule)
-    raise ValueError(f"unknown {key} {rule!r}; known: {', '.join(RULES)}")
+    _check_rule(rule, RULES, key)
+    return ClusterUpdate(rule)
