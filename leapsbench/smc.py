@@ -111,7 +111,7 @@ class SMCConfig:
     def __post_init__(self):
         check_int("n_walkers", self.n_walkers, self.min_walkers)
         check_int("n_islands", self.n_islands, 1)
-        check_int("mcmc sweeps", self.sweeps, 0)
+        check_int("n_sweeps / mcmc_sweeps", self.sweeps, 0)
         check_scheme(self.scheme)
         if self.threshold is not None:
             check_threshold(self.threshold)
