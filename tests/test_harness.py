@@ -28,7 +28,7 @@ def test_registry_suites_and_errors():
         suite_benchmarks("huge")
     with pytest.raises(ValueError, match="choose from leaps-mlp, .*twobo"):
         methods.make_method("nuts")
-    assert len(methods.SUITE_METHODS) == 11
+    assert len(methods.SUITE_METHODS) == 12
 
 
 def test_references_exact_kaufman_stored_and_none(tmp_path):

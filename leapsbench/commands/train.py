@@ -71,7 +71,7 @@ def run(args) -> int:
     budget = {k: v for k, v in budget.items() if v is not None}  # as leapsbench run's budget
     out = Path(args.out or cache_entry(args.cache, method, spec.name, budget, args.seed))
     if args.resume is not None:
-        method.load(args.resume, spec.model)
+        method.load(resumable(args.resume), spec.model)
         print(f"resuming from {args.resume} at step {method.steps_done}")
     check_writable_dir(out, "--out" if args.out else "--cache")  # before the training
     backend = get_backend("torch", device=args.device)
@@ -110,3 +110,22 @@ def run(args) -> int:
         f"{method.param_count} parameters -> {out}"
     )
     return 0
+
+
+def resumable(path: str) -> str:
+    """``path`` if it can be a leapsbench checkpoint; an authors' Lightning ``.ckpt`` (or any
+    other zip that is not an .npz) is refused with the command that samples it."""
+    import zipfile
+    from pathlib import Path
+
+    file = Path(path)
+    foreign = file.suffix == ".ckpt" or (
+        file.is_file() and file.suffix not in (".npz", ".json") and zipfile.is_zipfile(file)
+    )
+    if foreign:
+        raise ValueError(
+            f"{path} is a LEAPS authors' checkpoint, not a leapsbench one: sample it with "
+            f"`leapsbench run --method leaps-conv --checkpoint {path}` (use `run --checkpoint`); "
+            "--resume takes what `leapsbench train` wrote (a directory or its .npz/.json)"
+        )
+    return path

@@ -2,9 +2,10 @@
 
 Per run, from the method's configuration (its preset and overrides) and the lattice's N sites:
 
-* MCMC: C · (W + S · T) sweeps;  AIS/SMC: B · K · (M + 1) sweeps and energy evaluations;
-  each costs N · :data:`SITE_SECONDS` (docs/perf.md measured ≈ 0.01 site updates per ns for
-  numpy on one core of this project's CPU, i.e. 1e-7 s per site);
+* MCMC: C · (W + S · T) sweeps;  parallel tempering: C · K · (W + S) sweeps (K temperatures);
+  AIS/SMC: B · K · (M + 1) sweeps and energy evaluations; each costs N · :data:`SITE_SECONDS`
+  (docs/perf.md measured ≈ 0.01 site updates per ns for numpy on one core of this project's
+  CPU, i.e. 1e-7 s per site);
 * LEAPS: training steps · 3 (forward and backward) · pairs · N · :data:`NETWORK_SITE_SECONDS`, plus
   sampling B · n_steps · N · :data:`NETWORK_SITE_SECONDS`;
 * autoregressive: training steps · batch · N² · :data:`NETWORK_SITE_SECONDS` (sampling one
@@ -38,6 +39,9 @@ def run_seconds(spec: dict) -> float:
         return 0.0
     n_sites = get_benchmark(spec["benchmark"]).model.n_sites
     c = make_method(spec["method"], spec["preset"], spec["overrides"]).config
+    if "n_temps" in c:
+        sweeps = c["n_chains"] * c["n_temps"] * (c["n_warmup"] + c["n_samples"])
+        return sweeps * n_sites * SITE_SECONDS
     if "n_chains" in c:
         return c["n_chains"] * (c["n_warmup"] + c["n_samples"] * c["thin"]) * n_sites * SITE_SECONDS
     if "n_sweeps" in c:

@@ -18,6 +18,7 @@ from .plugins import GROUP, PluginError, entry_point_plugins, find_plugin
 FAMILIES = (
     "leapsbench.leaps.method",
     "leapsbench.baselines.mcmc_method",
+    "leapsbench.baselines.tempering_method",
     "leapsbench.baselines.annealing_method",
     "leapsbench.baselines.autoregressive.method",
 )

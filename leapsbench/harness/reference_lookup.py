@@ -1,12 +1,14 @@
 """Reference values of a benchmark: exact when possible, else a stored file, else none.
 
 Order, per quantity (⟨m⟩, log Z): ``leapsbench.exact.exact_reference(model)`` (enumeration gives
-⟨m⟩ and log Z, Kaufman log Z only); then ``<name>.json`` in the user's folder (``directory``,
+⟨m⟩ and log Z, Kaufman and the spin glass's Pfaffians log Z only; all of them ⟨E⟩/N, the only
+source of the energy reference); then ``<name>.json`` in the user's folder (``directory``,
 default :data:`USER_REFERENCE_DIR`, ``results/reference/`` under the current directory, where
 ``leapsbench reference`` writes); then the reference files shipped with the package
 (``leapsbench/references/<name>.json``, read with :mod:`importlib.resources`, so an installed
-leapsbench has them in any folder).  Keys of a file: docs/CONTRACTS.md.  Whatever is still missing
-stays None and the run reports no ΔMag / log-Z error.
+leapsbench has them in any folder).  Keys of a file: docs/CONTRACTS.md; an invalid file or
+entry is skipped with a warning naming it (:mod:`.validate`).  Whatever is still missing stays
+None and the run reports no ΔMag / ΔE / log-Z error.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 
 from leapsbench.exact import exact_reference
+
+from .validate import read_reference
 
 USER_REFERENCE_DIR = Path("results") / "reference"
 """Where ``leapsbench reference`` writes and lookups search first (relative to the cwd)."""
@@ -33,11 +37,16 @@ class Reference:
     log_z: float | None = None
     log_z_err: float | None = None
     source: str = "none"
+    energy: float | None = None
+    energy_err: float | None = None
+    """⟨E⟩/N, the energy per site."""
+    overlap_q2: float | None = None
+    """⟨q²⟩ of two replicas (exact, enumerated spin glasses only)."""
 
 
 def _user_file(name: str, directory: Path) -> dict:
-    path = Path(directory) / f"{name}.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+    """The valid entries of the user's reference file (:func:`.validate.read_reference`)."""
+    return read_reference(Path(directory) / f"{name}.json")
 
 
 def packaged_reference(name: str) -> dict:
@@ -62,14 +71,18 @@ def find_reference(name: str, model, directory: Path | str | None = None) -> Ref
         values["log_z"] = (exact.log_z, 0.0)
         if exact.mag is not None:
             values["mag"] = (exact.mag, 0.0)
+        values["energy_per_site"] = (exact.energy_per_site, 0.0)
         sources.append(exact.method)
     user = Path(USER_REFERENCE_DIR if directory is None else directory)
-    for stored in (_user_file(name, user), packaged_reference(name)):
-        for key in ("mag", "log_z"):
-            entry = stored.get(key)
-            if key not in values and isinstance(entry, dict) and entry.get("value") is not None:
-                values[key] = (float(entry["value"]), float(entry.get("error") or 0.0))
-                sources.append(f"{key}:{entry.get('method', 'stored')}")
+    packaged = read_reference(resources.files(PACKAGED) / f"{name}.json")
+    for stored in (_user_file(name, user), packaged):
+        for key, (value, error, method) in stored.items():
+            if key not in values:
+                values[key] = (value, error)
+                sources.append(f"{key}:{method}")
     mag, mag_err = values.get("mag", (None, None))
     log_z, log_z_err = values.get("log_z", (None, None))
-    return Reference(mag, mag_err, log_z, log_z_err, "+".join(sources) or "none")
+    energy, energy_err = values.get("energy_per_site", (None, None))
+    source = "+".join(sources) or "none"
+    q2 = None if exact is None else exact.overlap_q2
+    return Reference(mag, mag_err, log_z, log_z_err, source, energy, energy_err, q2)

@@ -38,6 +38,7 @@ from .reliability import unreliable_reason
 COLUMNS = (
     # (header, row key, lower is better, own-error key)
     ("ΔMag", "delta_mag", True, "delta_mag_own_err"),
+    ("ΔE", "delta_energy", True, "delta_energy_own_err"),
     ("ESS", "ess", False, None),
     ("ESS/n", "ess_fraction", False, None),
     ("log-Z err", "log_z_error", True, "log_z_err"),
@@ -78,6 +79,26 @@ def _total_evaluations(row: dict) -> float:
     return _number(row.get("n_evaluations")) + _number(training)
 
 
+def _column(frame: pd.DataFrame, key: str) -> pd.Series:
+    """``frame[key]`` as floats (NaN for None), all NaN when rows lack the key (older rows)."""
+    return frame[key].map(_number) if key in frame else pd.Series(np.nan, index=frame.index)
+
+
+def shown_columns(bench: str) -> tuple:
+    """The :data:`COLUMNS` a benchmark's table shows: the energy error ΔE in ΔMag's place for a
+    spin glass (``ea-…``: m is not its order parameter), ΔMag otherwise."""
+    hidden = "delta_mag" if bench.startswith("ea-") else "delta_energy"
+    return tuple(column for column in COLUMNS if column[1] != hidden)
+
+
+def _add_own_errors(frame: pd.DataFrame) -> None:
+    """ΔMag's and ΔE's own error bars, √(σ² + σ_ref²), as columns ``delta_*_own_err``."""
+    for delta, estimate in (("delta_mag", "mag"), ("delta_energy", "energy")):
+        frame[f"{delta}_own_err"] = np.hypot(
+            _column(frame, f"{estimate}_err"), _column(frame, f"{estimate}_ref_err").fillna(0.0)
+        )
+
+
 def summarise(rows: list[dict]) -> pd.DataFrame:
     """Mean and error over seeds per :data:`GROUP`; failed runs keep a status.
 
@@ -91,9 +112,7 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
     frame["n_total_evaluations"] = [_total_evaluations(r) for r in rows]
     for _, key, _, _ in COLUMNS + SUMMARY_ONLY:
         frame[key] = frame[key].map(_number) if key in frame else np.nan
-    frame["delta_mag_own_err"] = np.hypot(
-        frame["mag_err"].map(_number), frame["mag_ref_err"].map(_number).fillna(0.0)
-    )
+    _add_own_errors(frame)
     frame["log_z_err"] = frame["log_z_err"].map(_number)
     for column in GROUP:
         frame[column] = frame[column].fillna("—").astype(str) if column in frame else "—"
@@ -226,7 +245,7 @@ def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.
             ]
     table = pd.DataFrame(index=pd.Index(labels, name="method"))
     flagged = part["unreliable"].notna().to_numpy()
-    for header, key, lower, own in COLUMNS:  # own: an estimate with an error bar
+    for header, key, lower, own in shown_columns(bench):  # own: an estimate with an error bar
         cells = _column_cells(part, key, lower, own is not None, flagged, mark)
         table[header] = cells
         if key == "delta_mag" and np.isfinite(part["paper_delta_mag"]).any():
