@@ -245,11 +245,6 @@ def step(rng, state, reweight, mutate, resample=None):
     return state, SMCInfo(log_sums, ess, resampled, reweight_info, mutate_info)
 
 
-def no_mutation(rng, state):
-    """The identity mutation (``mutate`` for a step without MCMC)."""
-    return state, None
-
-
 def log_z_with_error(log_w, log_z0: float, n_islands: int, resampled: bool):
     """(log Ẑ, its standard error or None) from final host log weights (module docstring):
     the walkers' delta method when nothing was ``resampled``, else the islands' (G ≥ 2)."""
