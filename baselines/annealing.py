@@ -4,7 +4,8 @@ B walkers start uniform (β_0 = 0, log Z_0 = N log q).  Step k = 1 … K:
 
     a_i  += −(β_k − β_{k−1}) H(x_i)            (float64 log weights)
     SMC only: resample each island whose ESS fraction < threshold; a_i ← log mean exp(a) there
-    x_i  ← M sweeps of a β_k-invariant local kernel (baselines.local.sweep)
+    x_i  ← M steps of a β_k-invariant MCMC kernel (``rule``: a name or a kernel object,
+           :mod:`.kernels`; default the local Metropolis sweep)
 
 so that E[exp(a_i)] = Z / Z_0 and log Ẑ = log Z_0 + log mean exp(a).  With resampling the reset
 keeps the weights' mean, so the same expression is SMC's product of incremental means
@@ -21,9 +22,10 @@ AIS's error of log Ẑ is estimators.log_z_estimate's (independent walkers).
 conditional ESS is the target fraction (adaptive_beta.py), at most K steps (the K-th goes to β);
 a schedule chosen from the walkers themselves leaves Ẑ unbiased only asymptotically.
 
-One step is a pure function over a small immutable :class:`AnnealState` (BlackJAX style, the
-shape of the LEAPS sampler's :mod:`leapsbench.leaps.ctmc`): :func:`init`, then :func:`step`
-(returns the new state and an :class:`AnnealInfo`), driven by :func:`anneal`.
+One step is :func:`leapsbench.smc.step` (the SMC engine shared with LEAPS) over a small
+immutable :class:`AnnealState`: reweight by −Δβ H (:func:`reweight`), resample, mutate by the
+kernel; :func:`init`, then :func:`step` (returns the new state and an :class:`AnnealInfo`),
+driven by :func:`anneal`; log Ẑ and its error bar are :func:`leapsbench.smc.log_z_with_error`.
 
 Cost (``n_evaluations``, the total for the whole sample, docs/CONTRACTS.md): per walker one
 energy evaluation per step for the weight plus one per sweep (a sweep updates N sites, O(N) like
@@ -33,27 +35,20 @@ when β is chosen adaptively).
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from leapsbench.estimators import island_log_z_error, log_z_estimate
+from leapsbench import smc as engine
 from leapsbench.models.schedule import beta_at, get_schedule
-from leapsbench.resampling import check_scheme, check_threshold, ess_fraction, resample_islands
+from leapsbench.resampling import check_scheme, check_threshold
 from leapsbench.samples import Samples
+from leapsbench.smc import SMCConfig, SMCState, check_int
 
 from .adaptive_beta import check_target, next_beta
-
-RULES = ("metropolis", "heatbath")
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+from .kernels import kernel_for
 
 
 @dataclass(frozen=True)
@@ -62,6 +57,7 @@ class AnnealingConfig:
     with G = ``n_islands`` islands (G divides B).
 
     ``schedule`` is a dict for leapsbench.models.schedule.get_schedule (e.g. {"name": "linear"}).
+    ``rule``: the mutation kernel, a name in :data:`.kernels.RULES` or a kernel object.
     """
 
     n_walkers: int = 1000
@@ -75,21 +71,15 @@ class AnnealingConfig:
     n_islands: int = 1
 
     def __post_init__(self):
-        object.__setattr__(self, "n_walkers", _check_int("n_walkers (B)", self.n_walkers, 1))
-        object.__setattr__(self, "n_steps", _check_int("n_steps (K)", self.n_steps, 1))
-        object.__setattr__(self, "n_sweeps", _check_int("n_sweeps (M)", self.n_sweeps, 0))
-        if self.rule not in RULES:
-            raise ValueError(f"unknown MCMC rule {self.rule!r}; allowed: {', '.join(RULES)}")
-        object.__setattr__(self, "n_islands", _check_int("n_islands", self.n_islands, 1))
+        object.__setattr__(self, "n_walkers", check_int("n_walkers (B)", self.n_walkers, 1))
+        object.__setattr__(self, "n_steps", check_int("n_steps (K)", self.n_steps, 1))
+        object.__setattr__(self, "n_sweeps", check_int("n_sweeps (M)", self.n_sweeps, 0))
+        kernel_for(self.rule)
+        object.__setattr__(self, "n_islands", check_int("n_islands", self.n_islands, 1))
         if self.resampling is not None:
             check_scheme(self.resampling)
-        elif self.n_islands != 1:
-            raise ValueError(f"n_islands={self.n_islands!r} needs resampling (SMC); AIS uses 1")
-        if self.n_walkers % self.n_islands:
-            raise ValueError(
-                f"n_walkers={self.n_walkers} must be a multiple of n_islands={self.n_islands}"
-            )
         object.__setattr__(self, "threshold", check_threshold(self.threshold))
+        self.smc  # noqa: B018 - validates walkers, islands, threshold and scheme together
         if self.adaptive_cess is not None:
             object.__setattr__(self, "adaptive_cess", check_target(self.adaptive_cess))
         if isinstance(self.schedule, str):
@@ -99,15 +89,25 @@ class AnnealingConfig:
     def config(self) -> dict:
         return asdict(self)
 
+    @property
+    def smc(self) -> SMCConfig:
+        """The population settings (the SMC engine's; threshold None for AIS)."""
+        threshold = None if self.resampling is None else self.threshold
+        scheme = self.resampling or "systematic"
+        return SMCConfig(
+            self.n_walkers,
+            self.n_islands,
+            threshold,
+            scheme,
+            self.n_sweeps,
+            self.rule,
+            threshold_key="resampling",
+        )
 
-class AnnealState(NamedTuple):
-    """B walkers ``x`` after k annealing steps, at inverse temperature ``beta`` = β_k, with
-    float64 log weights ``log_w`` (B,)."""
 
-    x: Any
-    log_w: Any
-    beta: float = 0.0
-    k: int = 0
+AnnealState = SMCState
+"""B walkers ``x`` after k annealing steps, at inverse temperature ``beta`` = β_k, with float64
+log weights ``log_w`` (B,): the SMC engine's :class:`leapsbench.smc.SMCState`."""
 
 
 class AnnealInfo(NamedTuple):
@@ -122,8 +122,7 @@ class AnnealInfo(NamedTuple):
 
 def init(model, backend, rng, n_walkers: int) -> AnnealState:
     """``n_walkers`` uniform walkers at β_0 = 0 with log weights 0 (log Z_0 = N log q)."""
-    x = model.uniform_states(backend, rng, n_walkers)
-    return AnnealState(x, backend.zeros((n_walkers,), dtype=backend.xp.float64))
+    return engine.init(model.uniform_states(backend, rng, n_walkers), backend)
 
 
 def _next_beta(state: AnnealState, energy, model, backend, config: AnnealingConfig, schedule):
@@ -138,32 +137,36 @@ def _next_beta(state: AnnealState, energy, model, backend, config: AnnealingConf
     return next_beta(state.beta, model.beta, energy, log_w, config.adaptive_cess)
 
 
-def step(state: AnnealState, model, rng, config: AnnealingConfig, schedule):
-    """One annealing step k → k + 1: reweight by −(β_{k+1} − β_k) H, resample (SMC), sweep.
+def reweight(model, config: AnnealingConfig, schedule):
+    """The AIS reweighting ``(rng, state) -> (state, None)``: β_k → β_{k+1} (:func:`_next_beta`)
+    and a_i += −(β_{k+1} − β_k) H(x_i) (:func:`leapsbench.smc.temper`)."""
+
+    def apply(rng, state: AnnealState):
+        energy = model.energy(state.x, dtype=rng.backend.xp.float64)
+        beta = _next_beta(state, energy, model, rng.backend, config, schedule)
+        return engine.temper(state, beta, energy), None
+
+    return apply
+
+
+def step(state: AnnealState, model, rng, config: AnnealingConfig, schedule, kernel=None):
+    """One annealing step k → k + 1: reweight by −(β_{k+1} − β_k) H, resample (SMC), sweep
+    (:func:`leapsbench.smc.step`).
 
     Returns ``(state, info)``; ``rng`` is the backend Rng, ``schedule`` the
-    :mod:`leapsbench.models.schedule` object of ``config.schedule``.
+    :mod:`leapsbench.models.schedule` object of ``config.schedule``, ``kernel`` the mutation
+    kernel (default: ``config.rule``'s).
     """
-    from .local import sweep
-
-    backend = rng.backend
-    xp = backend.xp
-    x = state.x
-    energy = model.energy(x, dtype=xp.float64)
-    beta = _next_beta(state, energy, model, backend, config, schedule)
-    log_w = state.log_w - (beta - state.beta) * energy
-    ess, resampled = ess_fraction(log_w), None
-    if config.resampling is not None:
-        chosen = resample_islands(log_w, rng, config.n_islands, config.threshold, config.resampling)
-        log_w, x = chosen.log_weights, xp.take(x, chosen.ancestors, axis=0)
-        resampled = xp.sum(xp.astype(chosen.resampled, xp.int64))
-    accepted = backend.zeros((), dtype=xp.float64)
-    for _ in range(config.n_sweeps):
-        x, acc = sweep(model, x, beta, rng, rule=config.rule)
-        accepted = accepted + xp.mean(xp.astype(acc, xp.float64))
-    M = config.n_sweeps
-    acceptance = accepted / M if M else backend.full((), math.nan, dtype=xp.float64)
-    return AnnealState(x, log_w, beta, state.k + 1), AnnealInfo(ess, acceptance, resampled)
+    kernel = kernel_for(config.rule) if kernel is None else kernel
+    smc = config.smc
+    state, info = engine.step(
+        rng,
+        state,
+        reweight(model, config, schedule),
+        engine.mutation(kernel, model, config.n_sweeps),
+        smc.resampler(),
+    )
+    return state, AnnealInfo(info.ess, info.mutate, info.resampled)
 
 
 def anneal(model, backend, rng, config: AnnealingConfig, progress=None) -> Samples:
@@ -179,9 +182,10 @@ def anneal(model, backend, rng, config: AnnealingConfig, progress=None) -> Sampl
     backend.synchronize()
     start = time.perf_counter()
     state = init(model, backend, rng, config.n_walkers)
+    kernel = kernel_for(config.rule)
     betas, infos = [0.0], []
     for k in range(1, K + 1):
-        state, info = step(state, model, rng, config, schedule)
+        state, info = step(state, model, rng, config, schedule, kernel)
         betas.append(state.beta)
         infos.append(info)
         done = state.beta >= model.beta and config.adaptive_cess is not None
@@ -215,11 +219,11 @@ def _to_host(state: AnnealState, infos, model, backend) -> dict:
 
 def _samples(host: dict, state, model, config: AnnealingConfig, betas, seconds) -> Samples:
     """The weighted Samples of a finished run, log Ẑ with its error (islands for SMC)."""
-    log_z, log_z_err = log_z_estimate(host["log_w"], model.log_z0)
     resampled = host["resampled"]
     islands = config.n_islands if resampled.sum() > 0 else None
-    if islands is not None:
-        log_z_err = island_log_z_error(host["log_w"], config.n_islands)
+    log_z, log_z_err = engine.log_z_with_error(
+        host["log_w"], model.log_z0, config.n_islands, islands is not None
+    )
     n_done = len(betas) - 1
     return Samples(
         observables=host["observables"],

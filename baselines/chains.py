@@ -1,10 +1,12 @@
 """Markov chains with BlackJAX-style kernels and a driver that records observables per sweep.
 
 ``init(model, backend, rng, batch, rule)`` → :class:`State` (B uniform random configurations);
-``step(state, beta=None)`` → (State, :class:`Info`) applies one sweep of ``rule`` at β
-(default: the model's).  Rules: "metropolis", "heatbath" (checkerboard sweep,
-:func:`leapsbench.baselines.local.sweep`, on the state's backend) and "swendsen-wang", "wolff"
-(:mod:`leapsbench.baselines.cluster`, numpy on the CPU; states are moved to and from the host).
+``step(state, beta=None)`` → (State, :class:`Info`) applies one step of the state's kernel at β
+(default: the model's).  ``rule`` is a kernel object (:mod:`leapsbench.kernels`) or the name of
+one (:func:`.kernels.kernel_for`): "metropolis", "heatbath" (checkerboard sweep on the state's
+backend) and "swendsen-wang", "wolff" (numpy on the CPU, from a host stream seeded once from
+``rng``).  The chain State keeps the generators, the model and the kernel so that a chain is
+driven by ``step(state)`` alone; the kernel itself is pure (generator first).
 
 :func:`run_chains` runs n_warmup sweeps, then n_samples · thin sweeps keeping every thin-th, and
 records m and E of each kept sweep (observables shaped (n_chains, n_samples); Swendsen–Wang on
@@ -22,22 +24,28 @@ from typing import Any
 
 import numpy as np
 
+from leapsbench.kernels import WalkerState
 from leapsbench.samples import Samples
 
-from . import cluster, local
+from .kernels import RULES, HostRng, kernel_for
 
-RULES = local.RULES + cluster.RULES
+__all__ = ["RULES", "Info", "State", "init", "run_chains", "step"]
 
 
 @dataclass(frozen=True)
 class State:
-    """B chains: states ``x`` (int8, backend), their ``model``, ``rule`` and random streams."""
+    """B chains: states ``x`` (int8, backend), their ``model``, ``kernel`` and random streams
+    (``rng`` the backend Rng of local sweeps, ``host_rng`` the numpy stream of cluster updates)."""
 
     x: Any
     model: Any
-    rule: str
+    kernel: Any
     rng: Any
-    host_rng: np.random.Generator
+    host_rng: HostRng
+
+    @property
+    def rule(self) -> str:
+        return self.kernel.name
 
 
 @dataclass(frozen=True)
@@ -49,38 +57,24 @@ class Info:
     m2_cluster: np.ndarray | None = None
 
 
-def init(model, backend, rng, batch: int, rule: str = "metropolis") -> State:
+def init(model, backend, rng, batch: int, rule="metropolis") -> State:
     """``batch`` chains started from uniform random configurations."""
-    if rule not in RULES:
-        raise ValueError(f"unknown MCMC rule {rule!r}; known: {', '.join(RULES)}")
-    if rule in cluster.RULES:
-        cluster.check_model(model, rule)
+    kernel = kernel_for(rule)
     if batch < 1:
         raise ValueError(f"batch must be >= 1, got {batch}")
     seed = int(backend.to_numpy(rng.integers(0, 2**31 - 1, (1,)))[0])
-    x = model.uniform_states(backend, rng, batch)
-    return State(x=x, model=model, rule=rule, rng=rng, host_rng=np.random.default_rng(seed))
+    x = kernel.init(rng, model, batch, backend).x
+    host = HostRng(np.random.default_rng(seed), backend)
+    return State(x=x, model=model, kernel=kernel, rng=rng, host_rng=host)
 
 
 def step(state: State, beta: float | None = None) -> tuple[State, Info]:
-    """One sweep of ``state.rule`` at ``beta`` (default ``state.model.beta``)."""
+    """One step of ``state.kernel`` at ``beta`` (default ``state.model.beta``)."""
     beta = state.model.beta if beta is None else float(beta)
-    backend = state.rng.backend
-    m2_cluster = None
-    if state.rule in cluster.RULES:
-        old = backend.to_numpy(state.x)
-        if state.rule == "swendsen-wang" and state.model.kind == "ising":
-            cluster.check_model(state.model, state.rule)
-            new, m2_cluster = cluster.swendsen_wang_with_m2(state.model, old, beta, state.host_rng)
-        else:
-            new = cluster.update(state.model, old, beta, state.host_rng, state.rule)
-        acceptance = (new != old).mean(axis=(1, 2))
-        x = backend.from_numpy(new)
-    else:
-        x, acc = local.sweep(state.model, state.x, beta, state.rng, state.rule)
-        acceptance = backend.to_numpy(acc)
-    info = Info(acceptance=np.asarray(acceptance, dtype=np.float64), m2_cluster=m2_cluster)
-    return replace(state, x=x), info
+    rng = state.host_rng if getattr(state.kernel, "on_host", False) else state.rng
+    walkers, info = state.kernel.step(rng, WalkerState(state.x), state.model, beta)
+    acceptance = np.asarray(state.rng.backend.to_numpy(info.acceptance), dtype=np.float64)
+    return replace(state, x=walkers.x), Info(acceptance=acceptance, m2_cluster=info.m2_cluster)
 
 
 def _observables(state: State) -> tuple[np.ndarray, np.ndarray]:
@@ -127,11 +121,11 @@ def run_chains(
             progress(t + 1, total)
     backend.synchronize()
     observables = {"m": m, "E": energy}
-    if rule == "swendsen-wang" and model.kind == "ising":
+    if state.rule == "swendsen-wang" and model.kind == "ising":
         observables["m2_cluster"] = m2_cluster
     return Samples(
         observables=observables,
         n_evaluations=n_chains * total,
         seconds=time.perf_counter() - start,
-        diagnostics={"acceptance": acceptance / total, "rule": rule},
+        diagnostics={"acceptance": acceptance / total, "rule": state.rule},
     )

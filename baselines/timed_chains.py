@@ -60,7 +60,7 @@ def run_chains_for(
         seconds=deadline.elapsed(),
         diagnostics={
             "acceptance": acceptance / n_sweeps,
-            "rule": rule,
+            "rule": state.rule,
             "n_warmup": n_warmup,
             "n_sweeps": n_warmup + n_sweeps,
         },

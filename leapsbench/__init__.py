@@ -5,15 +5,33 @@ The Python API (docs/api.md), for samplers that live outside leapsbench:
 * :func:`benchmark` — the model of a benchmark (energy, magnetization, local energy changes);
 * :func:`score` — the result row of samples drawn anywhere, as ``leapsbench score`` stores it;
 * :func:`reference` — a benchmark's reference ⟨m⟩ and log Z with their errors and source;
-* :func:`load_results` — a results store as a pandas DataFrame.
+* :func:`load_results` — a results store as a pandas DataFrame;
 
-Each imports what it needs when called, so ``import leapsbench`` stays light (no pandas, torch).
+and two public modules, building blocks for samplers of one's own (docs/kernels.md):
+
+* :mod:`leapsbench.kernels` — the kernel protocol ``init(rng, model, n, backend)`` /
+  ``step(rng, state, ...) -> (State, Info)``;
+* :mod:`leapsbench.smc` — the SMC engine ``smc.step(rng, state, reweight, mutate, resample)``,
+  log Ẑ = log Z_0 + log mean e^{a} with its (island) error bar.
+
+Each imports what it needs when called (the modules on first access), so ``import leapsbench``
+stays light (no pandas, torch).
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["benchmark", "load_results", "reference", "score"]
+__all__ = ["benchmark", "kernels", "load_results", "reference", "score", "smc"]
+_MODULES = ("kernels", "smc")
+
+
+def __getattr__(name: str):
+    """``leapsbench.kernels`` and ``leapsbench.smc`` imported on first access."""
+    if name in _MODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def benchmark(name: str):

@@ -31,11 +31,19 @@ def normalised_weights(log_weights: np.ndarray) -> np.ndarray:
     return np.exp(log_weights - logsumexp(log_weights))
 
 
+def ess_from_log_sums(xp, log_sum, log_sum_squares):
+    """Kish ESS (Σ w)² / Σ w² = exp(2 log Σ w − log Σ w²) from the two log-sums, in any array
+    namespace ``xp``: the one ESS formula (:func:`kish_ess`, ``resampling.ess_fraction`` and the
+    SMC engine, ``leapsbench.smc``, use it; host sums come from scipy, device sums from
+    ``backends.numerics.logsumexp``)."""
+    return xp.exp(2 * log_sum - log_sum_squares)
+
+
 def kish_ess(log_weights: np.ndarray) -> float:
     """(Σ w)² / Σ w² — equals n for equal weights and 1 when one weight dominates (≤ n, also
     after rounding)."""
     log_weights = np.asarray(log_weights, dtype=np.float64)
-    ess = float(np.exp(2 * logsumexp(log_weights) - logsumexp(2 * log_weights)))
+    ess = float(ess_from_log_sums(np, logsumexp(log_weights), logsumexp(2 * log_weights)))
     return min(ess, float(log_weights.size))
 
 

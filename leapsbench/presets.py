@@ -19,6 +19,8 @@ import numbers
 import typing
 from collections.abc import Mapping
 
+from leapsbench.smc import canonical_keys
+
 PRESETS = ("quick", "paper")
 TYPE_NAMES = {
     bool: "true or false",
@@ -45,6 +47,7 @@ def build_method(methods: Mapping[str, type], family: str, name: str, preset: st
     adapter = methods[name]
     types = adapter.key_types(name)
     flat = dict(adapter.defaults(name, preset))
+    overrides = canonical_keys(name, overrides, types)  # AIS's and LEAPS's SMC key spellings
     for key, value in checked_overrides(name, overrides, types, adapter.KEY_HINTS).items():
         flat[key] = typed_value(f"{name}: {key}", value, types[key])
     return adapter(name=name, preset=preset, settings=adapter.settings_from(name, flat))

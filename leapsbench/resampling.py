@@ -2,7 +2,8 @@
 
 With unnormalised log weights ``a_i`` (w_i = exp(a_i), W_i = w_i / Σ w) of ``n`` walkers:
 
-* ESS fraction   = (Σ w)² / (n Σ w²) = exp(2 logsumexp(a) − logsumexp(2a)) / n;
+* ESS fraction   = (Σ w)² / (n Σ w²) = exp(2 logsumexp(a) − logsumexp(2a)) / n
+  (``estimators.ess_from_log_sums``);
 * systematic     : one uniform u, ancestor k = first i with C_i > (k + u)/n (C the normalised
   cumulative sum of w), so walker i is copied ⌊n W_i⌋ or ⌈n W_i⌉ times;
 * multinomial    : n uniforms u_k, ancestor k = first i with C_i > u_k (i.i.d. draws).
@@ -27,6 +28,7 @@ from typing import Any
 import array_api_compat
 
 from leapsbench.backends.numerics import log_mean_exp, logsumexp
+from leapsbench.estimators import ess_from_log_sums
 
 SCHEMES = ("systematic", "multinomial")
 
@@ -53,7 +55,7 @@ def ess_fraction(log_weights):
     xp = array_api_compat.array_namespace(log_weights)
     n = log_weights.shape[-1]
     lse = logsumexp(xp, log_weights, axis=-1)
-    return xp.exp(2 * lse - logsumexp(xp, 2 * log_weights, axis=-1)) / n
+    return ess_from_log_sums(xp, lse, logsumexp(xp, 2 * log_weights, axis=-1)) / n
 
 
 def _ancestors(log_weights, positions):

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .estimators import island_log_z_error, log_z_estimate
 from .samples import Samples
+from .smc import log_z_with_error
 
 SAFETY = 0.9
 """Fraction of the time left that the next chunk is sized to fill (timing noise margin)."""
@@ -104,9 +104,7 @@ def merge_weighted(parts: list[Samples], log_z0: float, island_size: int = 1) ->
         for key in parts[0].observables
     }
     islands = log_w.size // island_size if any(p.islands for p in parts) else None
-    log_z, log_z_err = log_z_estimate(log_w, log_z0)
-    if islands is not None:
-        log_z_err = island_log_z_error(log_w, islands)
+    log_z, log_z_err = log_z_with_error(log_w, log_z0, islands, islands is not None)
     return replace(
         parts[0],
         observables=observables,

@@ -20,8 +20,12 @@ Then E[e^{A_1} f(X_1)] = (Z_1 / Z_0) E_{ρ_1}[f], and log Ẑ = log Z_0 + log me
 G are cast to float64 before the rates are formed, so weights are float64 for any network dtype.
 Optionally: resampling (SMC) of each of G islands of B/G walkers whose ESS fraction falls below a
 threshold, within the island (weights reset to the island mean, so log Ẑ is unchanged in form and
-is the product of incremental means); then M local MCMC sweeps at β_{t+h} (weights unchanged; one
-more network evaluation per step).  Walkers may run in chunks of whole islands to bound memory.
+is the product of incremental means); then M steps of any MCMC kernel at β_{t+h} (weights
+unchanged; one more network evaluation per step): ``mcmc_rule`` names one
+(:func:`leapsbench.baselines.kernels.kernel_for`), or :func:`leaps_sample` takes a kernel object.
+That is the SMC engine :func:`leapsbench.smc.step` with the tau-leap and its increment as the
+reweighting and the MCMC kernel as the mutation.  Walkers may run in chunks of whole islands to
+bound memory.
 
 ``sites="checkerboard"`` (exact weights only) moves fewer sites together: step k moves only the
 sites with (i + j + k) even, each with step 2h (so every site still integrates its rates over
@@ -29,10 +33,11 @@ sites with (i + j + k) even, each with step 2h (so every site still integrates i
 unbiased, and no two neighbouring sites jump in the same step.
 
 The step is written once, as pure functions over a small immutable :class:`CTMCState` (BlackJAX
-style): :func:`init`, :func:`step` (returns the new state and a :class:`CTMCInfo`),
-:func:`refine` (the MCMC sweeps) and :func:`select` (resampling), with the fixed parts of the
-CTMC in :class:`Dynamics`.  The sampler (:func:`leaps_sample`), the training rollouts and the
-log weights of a stored path (:mod:`.losses`) all drive these.
+style): :func:`init`, :func:`step` (returns the new state and a :class:`CTMCInfo`) and
+:func:`refine` (the MCMC sweeps), with the fixed parts of the CTMC in :class:`Dynamics`;
+:class:`TauLeap` is the same move as a kernel object (:mod:`leapsbench.kernels`).  The sampler
+(:func:`leaps_sample`), the training rollouts and the log weights of a stored path
+(:mod:`.losses`) all drive these.
 """
 
 from __future__ import annotations
@@ -46,22 +51,18 @@ import array_api_compat
 import numpy as np
 from scipy.special import logsumexp as logsumexp_host
 
-from leapsbench.backends.numerics import logsumexp
-from leapsbench.baselines.local import RULES, sweep
-from leapsbench.estimators import island_log_z_error, log_mean_exp, log_z_estimate
+from leapsbench import smc
+from leapsbench.baselines.kernels import kernel_for
+from leapsbench.estimators import ess_from_log_sums, log_mean_exp
+from leapsbench.kernels import sweeps as kernel_sweeps
 from leapsbench.models.schedule import get_schedule
-from leapsbench.resampling import check_threshold, resample_islands
 from leapsbench.samples import Samples
+from leapsbench.smc import SMCConfig, check_int
 
 WEIGHT_MODES = ("exact", "euler")
 SITE_MODES = ("all", "checkerboard")
 MIN_WALKERS = 2
 """The fewest walkers a sample may have (one walker has no weight spread to estimate)."""
-
-
-def _check_int(name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ class CTMCConfig:
     sites: str = "all"
 
     def __post_init__(self):
-        _check_int("n_steps", self.n_steps, 1)
-        _check_int("n_walkers", self.n_walkers, MIN_WALKERS)
+        check_int("n_steps", self.n_steps, 1)
+        self.smc  # noqa: B018 - walkers, islands, threshold, sweeps (SMCConfig checks them)
         if self.weights not in WEIGHT_MODES:
             known = ", ".join(WEIGHT_MODES)
             raise ValueError(f"unknown weight mode {self.weights!r}; known: {known}")
@@ -98,25 +99,14 @@ class CTMCConfig:
             raise ValueError(f"rate_floor must be >= 0, got {self.rate_floor!r}")
         if self.weights == "exact" and self.rate_floor == 0:
             raise ValueError("the exact weights need rate_floor > 0 (support condition)")
-        _check_int("mcmc_sweeps", self.mcmc_sweeps, 0)
-        if self.mcmc_rule not in RULES:
-            raise ValueError(f"unknown mcmc_rule {self.mcmc_rule!r}; known: {', '.join(RULES)}")
-        if self.resample_threshold is not None:
-            check_threshold(self.resample_threshold)
+        kernel_for(self.mcmc_rule, "mcmc_rule")
         get_schedule(self.schedule)
-        _check_int("n_islands", self.n_islands, 1)
         if self.sites not in SITE_MODES:
             raise ValueError(f"unknown sites {self.sites!r}; known: {', '.join(SITE_MODES)}")
         if self.sites != "all" and self.weights != "exact":
             raise ValueError(f"sites={self.sites!r} needs weights='exact' (its kernels' weights)")
-        if self.n_islands > 1 and self.resample_threshold is None:
-            raise ValueError(f"n_islands={self.n_islands} needs resample_threshold (SMC islands)")
-        if self.n_walkers % self.n_islands:
-            raise ValueError(
-                f"n_walkers={self.n_walkers} must be a multiple of n_islands={self.n_islands}"
-            )
         if self.chunk_walkers is not None:
-            _check_int("chunk_walkers", self.chunk_walkers, 1)
+            check_int("chunk_walkers", self.chunk_walkers, 1)
             island = self.n_walkers // self.n_islands
             split = self.chunk_walkers < self.n_walkers and self.chunk_walkers % island
             if self.resample_threshold is not None and split:
@@ -125,6 +115,20 @@ class CTMCConfig:
                     f"the island size n_walkers / n_islands = {island}: resampling never crosses "
                     "a chunk (use n_islands, or chunk_walkers=None)"
                 )
+
+    @property
+    def smc(self) -> SMCConfig:
+        """The population settings (the SMC engine's: systematic resampling within islands)."""
+        return SMCConfig(
+            self.n_walkers,
+            self.n_islands,
+            self.resample_threshold,
+            "systematic",
+            self.mcmc_sweeps,
+            self.mcmc_rule,
+            MIN_WALKERS,
+            "resample_threshold",
+        )
 
     def config(self) -> dict:
         """The settings as a dict; ``sites`` only when not "all" (older configs stay as they
@@ -347,26 +351,37 @@ def step(dynamics: Dynamics, state: CTMCState, rng=None, move=None):
     return new, CTMCInfo(moved, increment)
 
 
-def refine(dynamics: Dynamics, state: CTMCState, rng, sweeps: int, rule: str) -> CTMCState:
-    """``sweeps`` local MCMC sweeps of ``rule`` at β_t of the state's time (they leave ρ_t
+@dataclass(frozen=True)
+class TauLeap:
+    """The tau-leap move of ``dynamics`` as a kernel object (:mod:`leapsbench.kernels`):
+    ``init(rng, model, n, backend)`` and ``step(rng, state) -> (CTMCState, CTMCInfo)``."""
+
+    dynamics: Dynamics
+
+    def init(self, rng, model, n: int, backend) -> CTMCState:
+        if model is not self.dynamics.model:
+            raise ValueError("TauLeap.init: the model must be the dynamics' own")
+        return init(self.dynamics, backend, rng, n)
+
+    def step(self, rng, state: CTMCState):
+        return step(self.dynamics, state, rng)
+
+
+def refine(dynamics: Dynamics, state: CTMCState, rng, sweeps: int, kernel) -> CTMCState:
+    """``sweeps`` steps of the MCMC ``kernel`` (an object, or a rule name for
+    :func:`leapsbench.baselines.kernels.kernel_for`) at β_t of the state's time (they leave ρ_t
     invariant, so the weights are unchanged); the scores are dropped (states changed)."""
     if not sweeps:
         return state
-    x, beta = state.x, dynamics.beta(state.k)
-    for _ in range(sweeps):
-        x, _ = sweep(dynamics.model, x, beta, rng, rule)
+    beta = dynamics.beta(state.k)
+    x, _ = kernel_sweeps(kernel_for(kernel), rng, state.x, dynamics.model, beta, sweeps)
     return state._replace(x=x, scores=None)
 
 
-def select(state: CTMCState, ancestors, log_w) -> CTMCState:
-    """The walkers ``ancestors`` (resampling) with the new log weights ``log_w``."""
-    xp = _namespace(state.x)
-    scores = None if state.scores is None else xp.take(state.scores, ancestors, axis=0)
-    return state._replace(x=xp.take(state.x, ancestors, axis=0), log_w=log_w, scores=scores)
-
-
-def _run_chunk(dynamics: Dynamics, backend, rng, config: CTMCConfig, size: int, report):
-    """The CTMC for ``size`` walkers (whole islands); see :func:`leaps_sample`.
+def _run_chunk(dynamics: Dynamics, backend, rng, config: CTMCConfig, size: int, kernel, report):
+    """The CTMC for ``size`` walkers (whole islands) by :func:`leapsbench.smc.step`: reweight =
+    the tau-leap and its increment, mutate = :func:`refine` with ``kernel``; see
+    :func:`leaps_sample`.
 
     Returns device arrays ``(x, log_w, sums, jumps, resampled)``: final states and log weights,
     ``sums`` (n, 2) = (log Σ_i w_i, log Σ_i w_i²) after each step (before its resampling),
@@ -374,53 +389,59 @@ def _run_chunk(dynamics: Dynamics, backend, rng, config: CTMCConfig, size: int, 
     number of island resamplings.  ``report(k, ess_fraction)`` is called after step k.
     """
     xp, n = backend.xp, config.n_steps
-    islands = size * config.n_islands // config.n_walkers
+    resample = config.smc.resampler(size)
     state = init(dynamics, backend, rng, size)
     resampled = backend.zeros((), dtype=xp.int64)
     sums, jumps = [], []
+
+    def move(rng, state):
+        return step(dynamics, state, rng)
+
+    def mutate(rng, state):
+        return refine(dynamics, state, rng, config.mcmc_sweeps, kernel), None
+
     for k in range(n):
-        state, info = step(dynamics, state, rng)
-        jumps.append(xp.sum(xp.astype(info.moved, xp.float64)))
-        sums.append(xp.stack([logsumexp(xp, state.log_w), logsumexp(xp, 2 * state.log_w)]))
-        if config.resample_threshold is not None and k + 1 < n:
-            chosen = resample_islands(state.log_w, rng, islands, config.resample_threshold)
-            state = select(state, chosen.ancestors, chosen.log_weights)
-            resampled = resampled + xp.sum(xp.astype(chosen.resampled, xp.int64))
-        state = refine(dynamics, state, rng, config.mcmc_sweeps, config.mcmc_rule)
+        last = k + 1 == n  # nothing to resample for after the last step
+        state, info = smc.step(rng, state, move, mutate, None if last else resample)
+        jumps.append(xp.sum(xp.astype(info.reweight.moved, xp.float64)))
+        sums.append(info.log_sums)
+        if info.resampled is not None:
+            resampled = resampled + info.resampled
         if report is not None:
-            report(k, float(xp.exp(2 * sums[-1][0] - sums[-1][1])) / size)
+            report(k, float(info.ess))
     return state.x, state.log_w, xp.stack(sums), xp.stack(jumps), resampled
 
 
-def log_z_with_error(log_weights, log_z0: float, n_islands: int, n_resamplings: int):
-    """(log Ẑ, its standard error or None) from the final log weights (host, (B,)).
+def _run_chunks(dynamics: Dynamics, backend, rng, config: CTMCConfig, kernel, progress):
+    """:func:`_run_chunk` for every chunk of ``config.chunk_walkers`` walkers, in turn."""
+    B, n = config.n_walkers, config.n_steps
+    size = min(config.chunk_walkers or B, B)
+    n_chunks = -(-B // size)
+    chunks = []
+    for c in range(n_chunks):
+        report = None
+        if progress is not None:
 
-    log Ẑ = log Z_0 + log mean_i w_i in every case (resampling resets an island's weights to their
-    mean, so this is SMC's product of incremental means, unbiased in Z).  Error:
+            def report(k, ess, c=c):
+                progress(c * n + k + 1, n_chunks * n, ess_fraction=ess)
 
-    * no resampling happened: walkers are independent, std(w)/(√B · mean w)
-      (:func:`estimators.log_z_estimate`);
-    * resampling with G ≥ 2 islands: the islands' Ẑ_g = mean of island g's weights are
-      independent, so std_g(Ẑ_g)/(√G · mean_g Ẑ_g) (delta method over islands);
-    * resampling in one population (G = 1): None.  Resampled walkers are correlated through
-      their ancestry; the per-segment delta method Σ_k var(w_k)/(B · mean(w_k)²) ignores that and
-      underestimated the spread of log Ẑ 3–4× (Ising 2×3, untrained MLP, ESS threshold 0.9).
-    """
-    log_z, err = log_z_estimate(log_weights, log_z0)
-    if n_resamplings == 0:
-        return log_z, err
-    return log_z, island_log_z_error(log_weights, n_islands)
+        chunk_size = min(size, B - c * size)
+        chunks.append(_run_chunk(dynamics, backend, rng, config, chunk_size, kernel, report))
+    return chunks
 
 
-def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progress=None):
+def leaps_sample(
+    network, params, model, backend, rng, config: CTMCConfig, progress=None, kernel=None
+):
     """Run the CTMC for ``config.n_walkers`` walkers on ``backend``; returns weighted Samples.
 
     Per step: tau-leap move, weight increment, then (with ``resample_threshold``) every island
     of B/G walkers whose ESS fraction is below the threshold is resampled within itself
-    (systematic; weights reset to the island's mean), then the MCMC sweeps.  log Ẑ and its error:
-    :func:`log_z_with_error`.  Walkers run in chunks of ``chunk_walkers`` one after the other
-    (each chunk holds whole islands, so chunking changes the memory, not the estimator); final
-    states and log weights are concatenated.
+    (systematic; weights reset to the island's mean), then the MCMC sweeps of ``kernel`` (a
+    kernel object; default ``config.mcmc_rule``'s).  log Ẑ and its error:
+    :func:`leapsbench.smc.log_z_with_error`.  Walkers run in chunks of ``chunk_walkers`` one
+    after the other (each chunk holds whole islands, so chunking changes the memory, not the
+    estimator); final states and log weights are concatenated.
 
     ``params`` must already live on ``backend`` (:func:`leapsbench.params.params_to`).  Memory
     is O(chunk·N·q): no trajectory is stored.  Diagnostics (over all walkers): ``ess_fraction``
@@ -432,26 +453,19 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
     xp = backend.xp
     B, n = config.n_walkers, config.n_steps
     dynamics = config.dynamics(network, params, model)
-    size = min(config.chunk_walkers or B, B)
-    n_chunks = -(-B // size)
+    kernel = kernel_for(config.mcmc_rule if kernel is None else kernel)
     start = time.perf_counter()
-    chunks = []
-    for c in range(n_chunks):
-        report = None
-        if progress is not None:
-
-            def report(k, ess, c=c):
-                progress(c * n + k + 1, n_chunks * n, ess_fraction=ess)
-
-        chunk_size = min(size, B - c * size)
-        chunks.append(_run_chunk(dynamics, backend, rng, config, chunk_size, report))
+    chunks = _run_chunks(dynamics, backend, rng, config, kernel, progress)
+    n_chunks = len(chunks)
     xs, log_ws, sums, jumps, resampled = zip(*chunks, strict=True)
     x, log_w = xp.concat(xs, axis=0), xp.concat(log_ws, axis=0)
     backend.synchronize()
     host_log_w = backend.to_numpy(log_w)
     totals = logsumexp_host(np.stack([backend.to_numpy(s) for s in sums]), axis=0)  # (n, 2)
     n_resamplings = int(sum(int(backend.to_numpy(r)) for r in resampled))
-    log_z, log_z_err = log_z_with_error(host_log_w, model.log_z0, config.n_islands, n_resamplings)
+    log_z, log_z_err = smc.log_z_with_error(
+        host_log_w, model.log_z0, config.n_islands, n_resamplings > 0
+    )
     return Samples(
         observables={
             "m": backend.to_numpy(model.magnetization(x)),
@@ -465,7 +479,7 @@ def leaps_sample(network, params, model, backend, rng, config: CTMCConfig, progr
         n_network_evaluations=B * (1 + n + (n - 1) * (config.mcmc_sweeps > 0)),
         seconds=time.perf_counter() - start,
         diagnostics={
-            "ess_fraction": np.exp(2 * totals[:, 0] - totals[:, 1]) / B,
+            "ess_fraction": ess_from_log_sums(np, totals[:, 0], totals[:, 1]) / B,
             "mean_jumps": sum(backend.to_numpy(j) for j in jumps) / B,
             "log_mean_weight": log_mean_exp(host_log_w),
             "n_resamplings": n_resamplings,
