@@ -148,11 +148,13 @@ def test_run_samples_a_transferred_leapsbench_checkpoint_with_its_provenance(tmp
     from leapsbench.harness.store import ResultStore
 
     path = _leapsbench_checkpoint(tmp_path, ising(5, beta=0.4))
-    assert _cli(tmp_path, path, "ising-L10-b0.5", "--transfer-beta") == 0
+    padding = ["--set", "first_padding=zeros"]
+    assert _cli(tmp_path, path, "ising-L10-b0.5", "--transfer-beta", *padding) == 0
     (row,) = ResultStore(tmp_path / "runs").rows()
     info = json.loads(row["fit_info"])
     assert row["status"] == "ok" and row["source"] == "checkpoint" == info["source"]
-    assert info["transferred"] and info["changes"] == ["Lx", "Ly", "beta"]
+    assert info["changes"] == ["Lx", "Ly", "beta", "network.first_padding"]
+    assert info["transferred"] and json.loads(row["config"])["first_padding"] == "zeros"
     assert (info["trained_for"]["Lx"], info["trained_for"]["beta"]) == (5, 0.4)
     assert row["train_seconds"] is None and row["n_train_evaluations"] == 0
     capsys.readouterr()

@@ -17,6 +17,18 @@ rate schedule and curriculum at its step count; ``--steps`` counts the total, re
 included.  While training, the state is saved every ``train_checkpoint_every`` steps to
 ``<entry>/training-state.pt``; rerunning an interrupted command (or the matching ``run``)
 resumes from it.
+
+``--init-from FILE`` fine-tunes (:mod:`leapsbench.leaps.finetune`): leaps-conv starts from the
+network in FILE (the LEAPS authors' .ckpt or a leapsbench checkpoint, any lattice size and β;
+Potts with more values gets fresh rows for them), the architecture is the file's (``--set``
+takes training and sampler keys, and first_padding) and the F-net starts fresh.  The output
+(default ``<cache>/leaps-conv/<benchmark>/init-<file sha256>-<config hash>-seed<seed>/``) holds
+the training state and, after each call, the checkpoint (``run --checkpoint DIR`` samples it);
+the same command again continues where the last one stopped, bit for bit, so ``--seconds S``
+splits a long fine-tuning into sittings (keep ``--steps`` and ``--set`` the same).  The
+checkpoint's ``fine_tuning`` records the file started from (sha256) and the steps, network
+evaluations and CPU seconds spent here; a line with the running ESS/n is printed at every
+evaluation (``train_eval_every``).
 """
 
 from __future__ import annotations
@@ -47,6 +59,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--cache", default=".leapsbench-cache", help="run's checkpoint cache dir")
     parser.add_argument("--out", default=None, help="checkpoint directory (default: cache entry)")
     parser.add_argument("--resume", default=None, metavar="CHECKPOINT", help="start from it")
+    parser.add_argument(
+        "--init-from",
+        default=None,
+        metavar="FILE",
+        help="fine-tune: start leaps-conv from the network in FILE (an authors' .ckpt or a "
+        "leapsbench checkpoint, any size); rerunning continues it",
+    )
 
 
 def run(args) -> int:
@@ -67,6 +86,8 @@ def run(args) -> int:
     overrides = parse_overrides(args.overrides)
     method = make_method(args.method, args.preset, overrides)
     method.benchmark = spec.name
+    if args.init_from is not None:
+        return fine_tune(args, spec, method, overrides)
     budget = {"train_steps": args.steps, "train_seconds": args.seconds}
     budget = {k: v for k, v in budget.items() if v is not None}  # as leapsbench run's budget
     out = Path(args.out or cache_entry(args.cache, method, spec.name, budget, args.seed))
@@ -108,5 +129,50 @@ def run(args) -> int:
         f"trained {args.method} on {spec.name}: {info['train_steps']} steps "
         f"(total {info['steps_done']}) in {info['train_seconds']:.1f} s, final loss {loss}, "
         f"{method.param_count} parameters -> {out}"
+    )
+    return 0
+
+
+def fine_tune(args, spec, method, overrides) -> int:
+    """``train --init-from``: fine-tune from the file's network (module docstring)."""
+    from pathlib import Path
+
+    from leapsbench.backends import get_backend
+    from leapsbench.harness.rows import config_hash
+    from leapsbench.leaps.finetune import record_spent, start_from
+    from leapsbench.method import Budget
+
+    from .writable import check_writable_dir
+
+    if args.resume is not None:
+        raise ValueError("--init-from and --resume exclude each other (rerun to continue)")
+    init = start_from(method, args.init_from, spec.model, overrides, args.seed)
+    key = config_hash({"config": method.training_config, "steps": args.steps})
+    name = f"init-{init['sha256'][:12]}-{key}-seed{args.seed}"
+    out = Path(args.out or Path(args.cache) / method.name / spec.name / name)
+    check_writable_dir(out, "--out" if args.out else "--cache")
+    method.training_checkpoint = str(out / "training-state.pt")
+    backend = get_backend("torch", device=args.device)
+    fit_rng = backend.rng(args.seed).spawn(2)[0]
+
+    def progress(done, total, **metrics):
+        if "ess_fraction" in metrics:
+            text = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
+            print(f"step {done}/{total} {text}", flush=True)
+
+    info = method.fit(
+        spec.model,
+        backend,
+        fit_rng,
+        Budget(train_steps=args.steps, train_seconds=args.seconds),
+        progress,
+    )
+    spent = record_spent(method, info)
+    method.save(str(out))
+    cpu = spent["cpu_seconds_here"]
+    print(
+        f"fine-tuned {method.name} on {spec.name} from {args.init_from}: "
+        f"{spent['steps_here']} steps in all, "
+        f"{'unknown' if cpu is None else f'{cpu:.1f}'} CPU s spent here -> {out}"
     )
     return 0

@@ -37,6 +37,7 @@ from leapsbench.params import param_count, params_to
 from leapsbench.presets import build_method, field_types, value_types
 from leapsbench.timed import sample_for
 
+from . import conv
 from .checkpoint import load_checkpoint
 from .ctmc import MIN_WALKERS, CTMCConfig, leaps_sample
 from .networks import checked_hyper, default_hyper, make_network
@@ -144,6 +145,9 @@ class LeapsMethod(Adapter):
     """Training steps the params have had; ``fit`` continues the LR schedule and curriculum."""
     network_evaluations: int | None = 0
     """Network passes the params' training took (None: not known, e.g. an older checkpoint)."""
+    fine_tuning: dict | None = None
+    """Provenance of a fine-tuning (:mod:`.finetune`): the file it started from and what was
+    spent here; saved in the checkpoint's JSON."""
     trains: ClassVar[bool] = True
     KEY_HINTS: ClassVar[dict[str, str]] = {
         f"train_{k}": f"training uses the sampler's {k} (set that instead)" for k in SHARED_KEYS
@@ -160,8 +164,11 @@ class LeapsMethod(Adapter):
     @classmethod
     def key_types(cls, name: str) -> dict:
         training = field_types(TrainConfig, exclude=SHARED_KEYS)
+        architecture = ARCHITECTURE_OF[name]
+        optional = conv.OPTIONAL_TYPES if architecture == "conv" else {}
         return {
-            **value_types(default_hyper(ARCHITECTURE_OF[name])),
+            **value_types(default_hyper(architecture)),
+            **optional,
             **field_types(CTMCConfig),
             **{f"train_{k}": types for k, types in training.items()},
         }
@@ -220,6 +227,7 @@ class LeapsMethod(Adapter):
             "train_steps": len(loss),
             "steps_done": self.steps_done,
             "train_network_evaluations": self.network_evaluations,
+            "train_cpu_seconds": history["cpu_seconds"],
             "final_loss": float(loss[-1]) if len(loss) else None,
             "eval": history["eval"].tolist(),  # rows (step, ess_fraction, log_z)
         }
@@ -298,6 +306,7 @@ class LeapsMethod(Adapter):
                 "schedule": get_schedule(sampler.schedule).config(),
                 "steps_done": self.steps_done,
                 "network_evaluations": self.network_evaluations,
+                **({"fine_tuning": self.fine_tuning} if self.fine_tuning else {}),
             },
             arrays={"fnet": self.fnet} if self.fnet else None,
         )
