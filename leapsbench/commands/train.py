@@ -66,6 +66,13 @@ def add_arguments(parser) -> None:
         help="fine-tune: start leaps-conv from the network in FILE (an authors' .ckpt or a "
         "leapsbench checkpoint, any size); rerunning continues it",
     )
+    parser.add_argument(
+        "--fnet",
+        choices=("fitted", "fresh"),
+        default="fitted",
+        help="with --init-from: the F-net's output layer fitted to the carried network on one "
+        "rollout (default) or fresh",
+    )
 
 
 def run(args) -> int:
@@ -152,6 +159,7 @@ def fine_tune(args, spec, method, overrides) -> int:
     out = Path(args.out or Path(args.cache) / method.name / spec.name / name)
     check_writable_dir(out, "--out" if args.out else "--cache")
     method.training_checkpoint = str(out / "training-state.pt")
+    method.fine_tuning["fnet"] = _fnet(method, spec.model, out, args)
     backend = get_backend("torch", device=args.device)
     fit_rng = backend.rng(args.seed).spawn(2)[0]
 
@@ -176,3 +184,22 @@ def fine_tune(args, spec, method, overrides) -> int:
         f"{'unknown' if cpu is None else f'{cpu:.1f}'} CPU s spent here -> {out}"
     )
     return 0
+
+
+def _fnet(method, model, out, args) -> dict:
+    """The F-net's provenance: fitted now (``--fnet fitted``, before the first sitting), fresh,
+    or as recorded by the sitting before (the training state then holds the F-net)."""
+    import json
+
+    from leapsbench.leaps.finetune import fitted_fnet
+
+    if (out / "training-state.pt").is_file():
+        previous = out / "checkpoint.json"
+        if previous.is_file():
+            return json.loads(previous.read_text())["extra"]["fine_tuning"]["fnet"]
+        return {"init": f"{args.fnet} (in the training state)"}
+    if args.fnet == "fresh":
+        return {"init": "fresh (init_fnet: dF/dt = 0 at the start)"}
+    method.fnet, info = fitted_fnet(method, model, args.seed)
+    print(f"F-net fitted on {info['states']} states: log Z estimate {info['log_z']:.4f}")
+    return info
