@@ -43,13 +43,13 @@ transfer_exact() {  # the cheapest unbiased configuration of the 15x15 study, no
 }
 # Fine-tuning on a CPU (leapsbench train --init-from): 16 walkers x 100 steps per rollout (h =
 # 0.01, the authors' sampling grid), one Metropolis sweep per step (the paper preset's MCMC in
-# rollouts), 32 PINN pairs per step from a buffer of 4 rollouts refreshed every 10 steps, lr 1e-4
+# rollouts), 32 PINN pairs per step from a buffer of 4 rollouts refreshed every 10 steps, lr 3e-5
 # (x 0.995 per 1000 steps), the paper's F-net (200 x 4, output layer fitted at the start), full
 # horizon from the first step (no curriculum), circular first-layer padding.  The training state
 # is written to results/listing/state/<benchmark>/ every 5 steps and at the end of each sitting,
 # so a new checkout resumes it (commit that folder).
 FT=(--set train_walkers=16 --set train_horizon=100 --set train_pairs=32
-    --set train_buffer_rollouts=4 --set train_refresh_every=10 --set train_lr=0.0001
+    --set train_buffer_rollouts=4 --set train_refresh_every=10 --set train_lr=0.00003
     --set train_decay=0.995 --set train_decay_every=1000 --set train_mcmc_sweeps=1
     --set train_fnet_width=200 --set train_fnet_depth=4 --set train_eval_every=50
     --set train_eval_walkers=16 --set train_checkpoint_every=5 --set first_padding=circular)
