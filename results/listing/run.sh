@@ -26,7 +26,7 @@ transfer() {
     # 64 walkers per seed: on the shared 2-core machine a 24x24 walker-forward costs ~10 ms of
     # CPU (torch float32), i.e. ~1 CPU-s per walker at 100 steps, 8 at 800.
     local ising="$CKPTS/ising_final.ckpt"
-    for seed in 0 1 2; do
+    for seed in 0 1 2 3 4; do
         sample ising-L24-b0.4407 "$ising" "$seed" 64 "${EULER[@]}"                # zero padding
         sample ising-L24-b0.4407 "$ising" "$seed" 64 "${EULER[@]}" "${CIRCULAR[@]}"
     done
