@@ -53,6 +53,11 @@ def check_model(model, rule: str) -> None:
     ``model`` (ferromagnetic coupling, no field)."""
     if rule not in RULES:
         raise ValueError(f"unknown cluster rule {rule!r}; known: {', '.join(RULES)}")
+    if model.kind == "spin-glass":
+        raise NotApplicable(
+            f"{rule} needs one ferromagnetic coupling on every bond; a spin glass has a coupling "
+            "per bond of either sign (frustrated plaquettes), where clusters percolate at every β"
+        )
     if not model.J > 0:
         raise NotApplicable(f"cluster updates need a ferromagnetic coupling J > 0, got J={model.J}")
     if model.kind == "ising" and model.h != 0:

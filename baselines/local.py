@@ -4,8 +4,8 @@ A sweep updates the sublattices of the checkerboard in turn; sites of one colour
 bond, so all of them are updated at once.  At inverse temperature β, with ΔE the energy change
 of a move:
 
-* Metropolis — Ising: flip with probability min(1, e^{−βΔE}); Potts: propose a uniformly random
-  other value a and accept with min(1, e^{−βΔE_a}).
+* Metropolis — Ising: flip with probability min(1, e^{−βΔE}) (½ at a tie ΔE = 0, below); Potts:
+  propose a uniformly random other value a and accept with min(1, e^{−βΔE_a}) (½ at a tie).
 * heat-bath (Glauber) — draw the site's new value from its conditional,
   P(a) ∝ e^{−βΔE_a} (ΔE = 0 for the current value); for Ising P(flip) = 1 / (1 + e^{βΔE}).
 
@@ -64,10 +64,13 @@ How it is fast (one array-API code path for numpy, torch, cupy and array-api-str
 Random streams are reproducible per (seed, backend); they differ between the two layouts (the
 planes draw random numbers for the updated colour only).
 
-Caveat (measured by exact transition matrices): Ising Metropolis flips every site with ΔE ≤ 0
-with certainty, and on tiny tori (2×2, 3×3, 3×4) the sweep then has several invariant sets, so
-chain averages depend on the start (3×3 at β = 0.4: ⟨E⟩ off by 5σ).  Heat-bath (all
-probabilities in (0, 1)) has no such problem; prefer it on lattices that small.
+Ties (ΔE = 0) are accepted with probability ½, not 1 (:func:`metropolis_acceptance`).  With
+min(1, e^0) = 1 a colour class whose sites all sit at a tie flips with certainty, and the sweep
+has several closed classes of states (measured by the support of exact transition matrices: 3
+on the 2×2 torus, 5 on 3×3, 19 on 4×4, 2-cycles of a state and its flip), so chain averages
+depended on the start (2×2 at β = 0.4: 31σ off the enumeration).  With ½ at ties every lattice
+checked (2×2 … 4×4, 3×5, 2×6; h = 0, 1, 2) has one closed class with self-loops (irreducible,
+aperiodic); detailed balance holds for any acceptance at ΔE = 0, the reverse move being a tie too.
 """
 
 from __future__ import annotations
@@ -120,9 +123,11 @@ def checkerboard_masks(model, backend):
 
 
 def metropolis_acceptance(delta, beta: float):
-    """min(1, e^{−βΔE}) of a proposed move with energy change ``delta``."""
+    """min(1, e^{−βΔE}) of a proposed move with energy change ``delta`` ≠ 0, ½ at ΔE = 0 (ties:
+    see the module docstring; accepting them with certainty made small tori reducible)."""
     xp = array_api_compat.array_namespace(delta)
-    return xp.exp(-beta * xp.clip(delta, min=0.0))
+    accept = xp.exp(-beta * xp.clip(delta, min=0.0))
+    return xp.where(delta == 0, 0.5 * accept, accept)  # e^0 = 1 there
 
 
 def heatbath_flip_probability(delta, beta: float):
@@ -150,7 +155,7 @@ def site_kernel(model, x, beta: float, rule: str):
     current = xpx.one_hot(
         xp.astype(model.to_values(x), xp.int64), model.q, dtype=delta.dtype, xp=xp
     )
-    if model.kind == "ising":
+    if model.kind != "potts":
         flip = (metropolis_acceptance if rule == "metropolis" else heatbath_flip_probability)(
             delta, beta
         )[..., None]
@@ -396,6 +401,45 @@ def _potts_update(model, x, beta, rng, rule, active):
         new, moved = potts_heatbath_draw(xp, x, per_value, u, table)
     moved = moved & active
     return xp.where(moved, new, x), moved
+
+
+def flip_probability(delta, beta, rule: str):
+    """P(flip) of a ±1 spin with flip energy change ΔE: min(1, e^{−βΔE}) (Metropolis; ½ at a
+    tie, :func:`metropolis_acceptance`) or
+    1 / (1 + e^{βΔE}) = (1 − tanh(βΔE/2)) / 2 (heat-bath, written without overflow); ``beta`` a
+    float or an array broadcasting against ``delta`` (one β per walker)."""
+    xp = array_api_compat.array_namespace(delta)
+    if rule == "metropolis":
+        return metropolis_acceptance(delta, beta)
+    return 0.5 * (1.0 - xp.tanh(0.5 * beta * delta))
+
+
+def _field_update(model, x, beta, rng, rule, active):
+    """Update the sites where ``active`` of ±1 spin chains from the model's own ΔE
+    (``delta_energy``: any couplings), in float32 like the tables (probabilities within ~2⁻²³
+    of the exact ones; docs/perf.md), with float32 uniforms; ``beta`` a float or a (B, 1, 1)
+    float32 array."""
+    xp = rng.backend.xp
+    delta = model.delta_energy(x, dtype=xp.float32)
+    u = rng.uniform(tuple(x.shape), dtype=xp.float32)
+    moved = (u < flip_probability(delta, beta, rule)) & active
+    return xp.where(moved, -x, x), moved
+
+
+def field_sweep(model, x, beta, rng, rule: str = "metropolis"):
+    """One colour-class sweep of ±1 spin chains (Ising or spin glass) from ``delta_energy``,
+    at one β per chain: ``beta`` a float or a (B,) backend array (parallel tempering).  Returns
+    ``(x_new, acceptance)`` like :func:`sweep`."""
+    if rule not in RULES:
+        raise ValueError(f"unknown local MCMC rule {rule!r}; known: {', '.join(RULES)}")
+    xp = rng.backend.xp
+    if not isinstance(beta, float):
+        beta = xp.astype(xp.reshape(beta, (-1, 1, 1)), xp.float32)
+    new = x
+    for active in checkerboard_masks(model, rng.backend):
+        new, _ = _field_update(model, new, beta, rng, rule, active)
+    moved = _changed_sites(xp, new, x)
+    return new, xp.astype(moved, rng.backend.dtype) / model.n_sites
 
 
 def _masked_sweep(model, x, beta, rng, rule):
@@ -699,6 +743,8 @@ def sweep(model, x, beta: float, rng, rule: str = "metropolis"):
         raise ValueError(f"unknown local MCMC rule {rule!r}; known: {', '.join(RULES)}")
     if not beta >= 0:
         raise ValueError(f"beta must be >= 0, got {beta!r}")
+    if model.kind == "spin-glass":  # ΔE takes any value: no tables
+        return field_sweep(model, x, float(beta), rng, rule)
     kernel = _planes_sweep if has_planes(model.lattice) else _masked_sweep
     x, accepted = kernel(model, x, float(beta), rng, rule)
     return x, rng.backend.xp.astype(accepted, rng.backend.dtype) / model.n_sites

@@ -29,6 +29,10 @@ PRESETS = {
 }
 
 
+MIN_ONE_CHAIN_STEPS = 6
+"""Sokal's window needs W >= 5 lags, so one chain needs at least 6 steps (leapsbench.autocorr)."""
+
+
 @dataclass(frozen=True)
 class ChainSettings:
     """C chains, W warm-up sweeps, S kept sweeps, every T-th kept (W >= 0, the others >= 1)."""
@@ -43,6 +47,12 @@ class ChainSettings:
             low = 0 if key == "n_warmup" else 1
             if value < low:
                 raise ValueError(f"{key} must be >= {low}, got {value}")
+        if self.n_chains == 1 and self.n_samples < MIN_ONE_CHAIN_STEPS:
+            raise ValueError(
+                f"one chain of n_samples={self.n_samples} kept sweeps is too short for an "
+                f"autocorrelation window (at least {MIN_ONE_CHAIN_STEPS}); ask for more, or for "
+                "several chains (--set n_chains=...: the spread of their means gives the error bar)"
+            )
 
     def config(self) -> dict:
         return asdict(self)

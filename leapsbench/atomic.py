@@ -1,6 +1,8 @@
 """All-or-nothing file writes: a temp file in the target's directory, flushed and fsynced, then
 ``os.replace``d over the target; the temp file is removed if anything fails, so a crash or
-Ctrl-C leaves either the old file or the new one, never a partial one."""
+Ctrl-C leaves either the old file or the new one, never a partial one.  The file gets the mode
+an ordinary ``open`` would give it, 0o666 & ~umask (the temp file is created 0o600), so a store
+shared by a group stays readable to it."""
 
 from __future__ import annotations
 
@@ -9,11 +11,25 @@ import tempfile
 from pathlib import Path
 
 
+def current_umask() -> int:
+    """The process's umask (from /proc on Linux, else set and restored at once)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path, write) -> None:
     """Call ``write(handle)`` on a binary temp file next to ``path``, fsync, ``os.replace``."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()

@@ -16,6 +16,13 @@ with Sokal's automatic window: the smallest W with W ≥ c · max(τ_int(W), 1) 
 τ_int is clipped to ≥ 1, so that ESS ≤ C · n (an estimate below 1 comes from anticorrelated or
 too-short chains and is not trusted).  Chains too short for any window (no W ≤ n − 1 with
 W ≥ c · τ_int(W)) give an unreliable τ_int; with ``strict=True`` that is a ValueError.
+
+Several independent chains give a second estimator that needs no window (:func:`spread_ess`):
+each chain mean has variance Γ(0) τ_int / n, so with s² the sample variance of the C chain means
+
+    ESS = C · Γ(0) / s²    (clipped to ≤ C · n),
+
+which stays honest however short the chains are, but is as noisy as a variance from C values.
 """
 
 from __future__ import annotations
@@ -59,11 +66,17 @@ def integrated_time(x, c: float = 5.0, strict: bool = False) -> float:
     if strict and not ok.any():
         raise ValueError(
             f"chains of {taus.size} steps are too short to estimate the autocorrelation time "
-            f"(no window W < {taus.size} with W >= {c:g} max(τ_int(W), 1)): ask for more "
-            "samples per chain"
+            f"(no window W < {taus.size} with W >= {c:g} max(τ_int(W), 1)); about "
+            f"{_steps_needed(taus, c)} steps per chain would do, or run several chains (the "
+            "spread of their means then gives the error bar)"
         )
     window = int(np.argmax(ok)) if ok.any() else taus.size - 1
     return float(max(taus[window], 1.0))
+
+
+def _steps_needed(taus: np.ndarray, c: float) -> int:
+    """A window's worth of steps: c · τ_int at the longest window tried, doubled for margin."""
+    return int(np.ceil(2 * c * max(float(taus[-1]), 1.0))) + 1
 
 
 def chain_ess(x, c: float = 5.0, strict: bool = False) -> float:
@@ -73,6 +86,18 @@ def chain_ess(x, c: float = 5.0, strict: bool = False) -> float:
 
 
 ess = chain_ess
+
+
+def spread_ess(x) -> float:
+    """C · Γ(0) / s² ≤ C · n from the spread s² of the chain means (module docstring); needs
+    C >= 2 chains (a ValueError otherwise).  Equal chain means give C · n."""
+    x = _as_chains(x)
+    if x.shape[0] < 2:
+        raise ValueError(f"the spread of chain means needs >= 2 chains, got {x.shape[0]}")
+    spread = x.mean(axis=1).var(ddof=1)
+    if spread <= 0:
+        return float(x.size)
+    return float(min(x.shape[0] * x.var() / spread, x.size))
 
 
 def chain_mean_error(x, c: float = 5.0) -> float:

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import __version__
 from .atomic import atomic_write
-from .models import model_from_config
+from .models import model_from_config, state_kind
 from .params import param_count, params_to_numpy
 
 FORMAT = "leapsbench-leaps-checkpoint"
@@ -112,7 +112,7 @@ def save_checkpoint(
     if got != expected:
         raise ValueError(f"params do not fit the network: expected shapes {expected}, got {got}")
     stored = _with_groups(host, arrays or {})
-    if (model.kind, model.q, tuple(model.shape)) != (network.kind, network.q, network.shape):
+    if (state_kind(model), model.q, tuple(model.shape)) != (network.kind, network.q, network.shape):
         raise ValueError(
             f"network is for {network.kind} q={network.q} {network.shape}, "
             f"model is {describe_model(model.config())}"

@@ -14,7 +14,18 @@ import sys
 SIGPIPE_EXIT = 141
 """Exit status when stdout's reader went away (``| head``): 128 + SIGPIPE, as a shell reports."""
 
-COMMANDS = ("run", "exact", "reference", "train", "table", "compare", "plot", "curve")
+COMMANDS = (
+    "run",
+    "exact",
+    "reference",
+    "train",
+    "table",
+    "compare",
+    "plot",
+    "curve",
+    "score",
+    "methods",
+)
 
 
 def _commands():

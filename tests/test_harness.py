@@ -28,22 +28,36 @@ def test_registry_suites_and_errors():
         suite_benchmarks("huge")
     with pytest.raises(ValueError, match="choose from leaps-mlp, .*twobo"):
         methods.make_method("nuts")
-    assert len(methods.SUITE_METHODS) == 11
+    assert len(methods.SUITE_METHODS) == 12
 
 
 def test_references_exact_kaufman_stored_and_none(tmp_path):
     enum = find_reference("ising-L4-b0.4407", get_benchmark("ising-L4-b0.4407").model, tmp_path)
     assert enum.source == "enumeration" and 0 < enum.mag < 1 and enum.mag_err == 0
-    big = get_benchmark("ising-L15-b0.4407")
+    big = get_benchmark("ising-L15-b0.3")  # no packaged reference file
     kaufman = find_reference(big.name, big.model, tmp_path)
     assert kaufman.source == "kaufman" and kaufman.mag is None and kaufman.log_z > 225 * np.log(2)
-    (tmp_path / "ising-L15-b0.4407.json").write_text(
+    (tmp_path / "ising-L15-b0.3.json").write_text(
         json.dumps({"mag": {"value": 0.6, "error": 0.01, "method": "swendsen-wang"}})
     )
     filled = find_reference(big.name, big.model, tmp_path)
     assert (filled.mag, filled.mag_err, filled.log_z) == (0.6, 0.01, kaufman.log_z)
-    potts = get_benchmark("potts-q4-L16-b1.0986")
+    potts = get_benchmark("potts-q4-L16-b0.5")
     assert find_reference(potts.name, potts.model, tmp_path).source == "none"
+
+
+def test_user_reference_folder_first_then_packaged(tmp_path):
+    """A file in the user's folder wins over the packaged one, per quantity."""
+    potts = get_benchmark("potts-q4-L16-b1.0986")
+    packaged = find_reference(potts.name, potts.model, tmp_path)
+    assert packaged.mag is not None and packaged.log_z is not None
+    assert packaged.source.startswith("mag:swendsen-wang")
+    (tmp_path / f"{potts.name}.json").write_text(
+        json.dumps({"mag": {"value": 0.5, "error": 0.01, "method": "mine"}})
+    )
+    mixed = find_reference(potts.name, potts.model, tmp_path)
+    assert (mixed.mag, mixed.log_z) == (0.5, packaged.log_z)
+    assert mixed.source.startswith("mag:mine+log_z:")
 
 
 def test_weighted_run_matches_exact_within_error_bars(fakes, tmp_path):

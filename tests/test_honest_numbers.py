@@ -207,7 +207,7 @@ def test_cache_entry_uses_the_canonical_name(fakes):
 
 def test_reference_time_budget_counts_the_fixed_sweeps_and_refuses_the_impossible():
     from leapsbench.models import ising, potts
-    from leapsbench.reference import MAG_WARMUP, TI_WARMUP, check_time_budget, minimum_sweeps
+    from leapsbench.reference_runs import MAG_WARMUP, TI_WARMUP, check_time_budget, minimum_sweeps
 
     model = potts(3, 4, 4, beta=1.0)
     assert minimum_sweeps(model, "all", 0.25, True, True) == MAG_WARMUP + 20 + 5 * (TI_WARMUP + 20)

@@ -13,7 +13,7 @@ from leapsbench.commands.reference import run
 from leapsbench.exact.enumerate import enumerate_model
 from leapsbench.exact.kaufman import ising_log_z
 from leapsbench.models import ising, potts
-from leapsbench.reference import (
+from leapsbench.reference_runs import (
     PROBE_SWEEPS,
     bar_delta,
     simpson_weights,
@@ -139,7 +139,7 @@ def test_reference_parts_pool_independent_runs(tmp_path):
 
 def test_interrupted_mag_sampling_keeps_its_sweeps(tmp_path, monkeypatch):
     """Ctrl-C after 30 sweeps of an Ising reference still writes a reference from those sweeps."""
-    import leapsbench.reference as reference
+    import leapsbench.reference_runs as reference
 
     calls = {"n": 0}
     real_step = reference.step
@@ -182,7 +182,7 @@ def test_recorded_sweep_counts_reproduce_a_timed_run(tmp_path):
 
 
 def test_ti_bar_disagreement_warns(capsys):
-    from leapsbench.reference import with_ti_bar_z
+    from leapsbench.reference_runs import with_ti_bar_z
 
     agree = with_ti_bar_z({"value": 1.0, "error": 0.3, "bar": {"value": 1.5, "error": 0.4}})
     assert agree["ti_bar_z"] == pytest.approx(-1.0)

@@ -1,4 +1,4 @@
-"""Guards on the committed reference values, results/reference/<benchmark>.json.
+"""Guards on the shipped reference values, leapsbench/references/<benchmark>.json.
 
 Each file must carry its provenance and error bars, the six paper benchmarks must be as precise
 as the paper comparison needs (σ(⟨m⟩) ≤ 2e-4, Potts σ(log Z) ≤ 0.05), and every internal
@@ -21,9 +21,9 @@ import pytest
 
 from leapsbench.exact.kaufman import ising_thermodynamics
 from leapsbench.harness.benchmarks import PAPER_BENCHMARKS, parse_benchmark
-from leapsbench.reference import integrate_energy_grid
+from leapsbench.reference_runs import integrate_energy_grid
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "results" / "reference"
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "leapsbench" / "references"
 FILES = sorted(REFERENCE_DIR.glob("*.json"))
 MAX_MAG_ERROR = 2e-4
 MAX_POTTS_LOG_Z_ERROR = 0.05

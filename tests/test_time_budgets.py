@@ -17,6 +17,7 @@ BENCH = "ising-L8-b0.4407"
 CASES = (
     ("metropolis", 2.0),
     ("swendsen-wang", 2.0),
+    ("parallel-tempering", 3.0),
     ("ais", 3.0),
     ("smc", 3.0),
     ("van-made", 6.0),
@@ -86,7 +87,7 @@ def test_paper_suite_on_a_cpu_says_it_would_take_hours_before_starting(tmp_path,
     args = ["run", "--suite", "paper", "--results", str(tmp_path / "runs")]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "66 runs at the paper presets on a CPU would take roughly" in err and "--yes" in err
+    assert "72 runs at the paper presets on a CPU would take roughly" in err and "--yes" in err
     assert not (tmp_path / "runs" / "rows").exists() or not any((tmp_path / "runs").iterdir())
 
 

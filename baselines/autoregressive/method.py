@@ -119,7 +119,8 @@ class AutoregressiveMethod(Adapter):
         return None if self.params is None else param_count(self.params)
 
     def _net(self, model):
-        z2 = self.settings.z2 and model.kind == "ising"
+        spin_glass = model.kind == "spin-glass" and model.h == 0  # H(−s) = H(s) too
+        z2 = self.settings.z2 and (model.kind == "ising" or spin_glass)
         return make_net(ARCHITECTURE_OF[self.name], model, z2=z2, **self.settings.network)
 
     def fit(self, model, backend, rng, budget, progress=None) -> dict:

@@ -17,7 +17,10 @@ import array_api_extra as xpx
 import numpy as np
 from leapsbench.backends.numerics import logsumexp
 
+from leapsbench.models import state_kind
+
 from . import made, pixelcnn, twobo
+from .twobo import bond_couplings
 
 ARCHITECTURES = {"made": made, "pixelcnn": pixelcnn, "twobo": twobo}
 
@@ -161,7 +164,7 @@ def make_net(architecture: str, model, z2: bool = False, **hyper) -> Autoregress
     couplings = {}
     if architecture == "twobo":
         couplings = {
-            "J": float(model.J),
+            "J": bond_couplings(model) if model.kind == "spin-glass" else float(model.J),
             "h": float(getattr(model, "h", 0.0)),
             "beta": float(model.beta),
             "periodic": bool(model.lattice.periodic),
@@ -171,7 +174,7 @@ def make_net(architecture: str, model, z2: bool = False, **hyper) -> Autoregress
         {**defaults, **hyper},
         model.q,
         tuple(model.shape),
-        model.kind,
+        state_kind(model),
         z2,
         couplings,
     )

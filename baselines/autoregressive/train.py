@@ -17,6 +17,7 @@ from leapsbench.backends import get_backend
 
 from leapsbench.estimators import kish_ess
 from leapsbench.params import params_to, params_to_numpy
+from leapsbench.threads import fix_torch_threads
 from leapsbench.timed import next_step_overruns
 
 
@@ -61,6 +62,7 @@ def train(
     start = time.perf_counter()
     import torch
 
+    fix_torch_threads()  # results independent of the machine's cores (leapsbench.threads)
     backend = get_backend("torch", device=device)
     rng = backend.rng(seed)
     weights = {k: v.clone().requires_grad_() for k, v in params_to(backend, params).items()}

@@ -12,6 +12,9 @@ gathered sparsely, (B, N, F, q).  Simple faithful version implemented here:
 with S = s(a) s(v) (Ising) or δ_{av} (Potts), a learnt per-site scale β_i initialised to the
 model's β, and per-site weights V_i, U_i on the frontier fields (the log ratio of the
 marginalised future, log ρ_i in the paper).  logits_i uses x_<i only: q is normalised.
+On a spin glass the counts carry each bond's own coupling, c^i_{l,v} = Σ_{j<i, j∼l} J_lj [x_j = v]
+(:func:`bond_couplings`), so the instance's couplings enter the conditionals as in the paper; the
+rest of the published architecture is not reproduced.
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ def _neighbours(shape, periodic: bool) -> np.ndarray:
         index = (sx % lx) * ly + (sy % ly)
         out.append(np.where(inside | periodic, index, -1).ravel())
     return np.stack(out, axis=1)
+
+
+def bond_couplings(model) -> list:
+    """(N, 4) couplings J_{i, nb_k(i)} of a spin glass to the neighbours of :func:`_neighbours`
+    (up, down, left, right; 0 across cut bonds), as nested lists (kept in the net's config)."""
+    right, down = model.couplings.j_right, model.couplings.j_down
+    up, left = np.roll(down, 1, axis=0), np.roll(right, 1, axis=1)
+    return np.stack([up, down, left, right], axis=-1).reshape(-1, 4).tolist()
 
 
 def _frontier(neighbours: np.ndarray):
@@ -57,7 +68,9 @@ def constants(net) -> dict[str, np.ndarray]:
     index, valid = _frontier(neighbours)
     nb = np.moveaxis(neighbours[index], -1, 0)  # (4, N, F)
     i = np.arange(net.n_sites)[:, None]
-    weight = net.couplings["J"] * valid * ((nb >= 0) & (nb < i))
+    J = np.asarray(net.couplings["J"], dtype=np.float64)  # a number, or (N, 4) per bond
+    J = np.moveaxis(J[index], -1, 0) if J.ndim == 2 else J
+    weight = J * valid * ((nb >= 0) & (nb < i))
     spin = 1.0 - 2.0 * np.arange(net.q)
     pair = np.outer(spin, spin) if net.kind == "ising" else np.eye(net.q)
     return {

@@ -4,8 +4,8 @@
     leapsbench reference potts-q4-L16-b1.3 --part log_z --seconds 600 --seed 1
 
 Writes ``<out>/<benchmark>.json`` atomically (keys in docs/CONTRACTS.md; methods in
-:mod:`leapsbench.reference`).  ``--part mag`` or ``--part log_z`` spends the whole budget on that
-quantity and pools the new, independent run (its seed must differ from every stored run's) into
+:mod:`leapsbench.reference_runs`).  ``--part mag`` or ``--part log_z`` spends the whole budget on
+that quantity and pools the new, independent run (its seed must differ from every stored run's) into
 the stored file; every run that went into a file is listed under ``runs``.  Where only ⟨m⟩ is
 sampled (``--part mag``, or any Ising benchmark), Ctrl-C ends the sampling early and the sweeps so
 far are used and written.
@@ -42,7 +42,7 @@ def add_arguments(parser) -> None:
         "--d-beta",
         type=real(0, low_open=True),
         default=0.025,
-        help="largest TI grid spacing (default 0.025; see leapsbench.reference)",
+        help="largest TI grid spacing (default 0.025; see leapsbench.reference_runs)",
     )
     parser.add_argument(
         "--sweeps", type=count(2), default=None, help="fix the <m> sweeps instead of the time"
@@ -129,8 +129,8 @@ def check_independent(stored: dict, seed: int) -> None:
 
 
 def pool_into(stored: dict, values: dict, model, part: str) -> dict:
-    """``stored`` with the new run's ``part`` pooled in (:mod:`leapsbench.reference`)."""
-    from leapsbench.reference import pool_log_z, pool_means
+    """``stored`` with the new run's ``part`` pooled in (:mod:`leapsbench.reference_runs`)."""
+    from leapsbench.reference_runs import pool_log_z, pool_means
 
     if part == "mag":
         keys = ("mag", "energy_per_site")
@@ -169,7 +169,7 @@ def run(args) -> int:
     from leapsbench.backends import get_backend
     from leapsbench.harness.benchmarks import parse_benchmark
     from leapsbench.harness.provenance import versions
-    from leapsbench.reference import compute_reference
+    from leapsbench.reference_runs import compute_reference
 
     from .writable import check_writable_dir
 

@@ -28,6 +28,17 @@ def add_arguments(parser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table")
 
 
+def add_couplings_argument(parser) -> None:
+    """``--couplings FILE``: a spin-glass instance from a file (``harness.instances``)."""
+    parser.add_argument(
+        "--couplings",
+        default=None,
+        metavar="FILE",
+        help="spin-glass couplings (TwoBo's scipy.sparse .npz) for the benchmarks named "
+        "ea-file-L<Lx>[x<Ly>]-b<beta>[-open]; they run as ea-file-<hash>-...",
+    )
+
+
 def add_grid_arguments(parser) -> None:
     """What selects and runs a grid (shared with ``leapsbench curve``)."""
     target = parser.add_mutually_exclusive_group(required=True)
@@ -36,7 +47,8 @@ def add_grid_arguments(parser) -> None:
     parser.add_argument(
         "--method",
         action="append",
-        help="method name (repeatable; default: every suite method, i.e. all but wolff)",
+        help="method name (repeatable; default: every suite method, i.e. all but wolff), "
+        "including plug-ins: an entry point's name or module:callable (see leapsbench methods)",
     )
     parser.add_argument(
         "--backend",
@@ -53,6 +65,7 @@ def add_grid_arguments(parser) -> None:
         help="method preset (default: paper for --suite paper, else quick)",
     )
     add_override_argument(parser)
+    add_couplings_argument(parser)
     add_checkpoint_arguments(parser)
     add_budget_arguments(parser)
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="results store directory")
@@ -77,7 +90,17 @@ def add_grid_arguments(parser) -> None:
         help="Dask scheduler address (default: a LocalCluster of --jobs workers, if > 1)",
     )
     # --- end Dask ---
+    add_control_arguments(parser)
+
+
+def add_control_arguments(parser) -> None:
+    """Progress bars, reuse of stored rows, confirmation of long grids."""
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--reuse-stale",
+        action="store_true",
+        help="reuse stored rows even when another version of the method's code computed them",
+    )
     parser.add_argument(
         "--yes", action="store_true", help="start even a grid estimated to take hours on a CPU"
     )
@@ -169,16 +192,27 @@ def parse_overrides(items: list[str]) -> dict:
 def build_specs(args) -> list[dict]:
     """Validate names up front (errors list the valid choices) and expand the grid."""
     from leapsbench.backends import KNOWN_BACKENDS, get_backend
-    from leapsbench.harness.benchmarks import get_benchmark, suite_benchmarks
+    from leapsbench.harness.benchmarks import get_benchmark, suite_benchmarks, with_couplings_file
     from leapsbench.harness.grid import make_grid
     from leapsbench.harness.methods import SUITE_METHODS, check_method, make_method
+    from leapsbench.threads import thread_setting
 
     from .writable import check_writable_dir
 
+    thread_setting()  # a bad $LEAPSBENCH_THREADS is refused before any run
     names = suite_benchmarks(args.suite) if args.suite else args.benchmark
-    benchmarks = list(dict.fromkeys(get_benchmark(name).name for name in names))  # canonical
-    methods = [check_method(m) for m in (args.method or SUITE_METHODS)]
-    backends = args.backend or ["numpy"]
+    if getattr(args, "couplings", None) is not None:
+        named = [with_couplings_file(name, args.couplings) for name in names]
+        if named == list(names):
+            raise ValueError(
+                "--couplings applies to benchmarks named ea-file-L<Lx>[x<Ly>]-b<beta>[-open], "
+                f"got {', '.join(names)}"
+            )
+        names = named
+    benchmarks = unique([get_benchmark(name).name for name in names], "--benchmark")  # canonical
+    methods = unique([check_method(m) for m in (args.method or SUITE_METHODS)], "--method")
+    backends = unique(args.backend or ["numpy"], "--backend")
+    seeds = unique(args.seed or [0], "--seed")
     for name in backends:
         if name not in KNOWN_BACKENDS:
             raise ValueError(f"unknown backend {name!r}; choose from {', '.join(KNOWN_BACKENDS)}")
@@ -202,7 +236,7 @@ def build_specs(args) -> list[dict]:
             benchmarks,
             methods,
             backends,
-            args.seed or [0],
+            seeds,
             preset=preset,
             device=args.device,
             dtype=args.dtype,
@@ -214,6 +248,18 @@ def build_specs(args) -> list[dict]:
             transfer_beta=args.transfer_beta,
         )
     return specs
+
+
+def unique(values: list, flag: str) -> list:
+    """``values`` without repeats (first occurrence kept); a note on stderr names each repeat,
+    so that a repeated flag never computes and prints the same run twice."""
+    out = list(dict.fromkeys(values))
+    for value in out:
+        if (n := values.count(value)) > 1:
+            print(
+                f"leapsbench run: {flag} {value} given {n} times; running it once", file=sys.stderr
+            )
+    return out
 
 
 def budgets(args) -> list[dict]:
@@ -265,6 +311,11 @@ def _print(rows: list[dict], fmt: str) -> None:
     from leapsbench.harness.report import failures, missing_references, summary_table
     from leapsbench.harness.rows import ROW_KEYS
 
+    if fmt in ("json", "csv"):
+        for row in rows:
+            if row["status"] == "error":  # one line; the traceback stays in the stored row
+                print(f"leapsbench run: failed {_run_label(row)}: {row['error']}", file=sys.stderr)
+        rows = [_without_traceback(row) for row in rows]
     if fmt == "json":
         print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, default=str))
     elif fmt == "csv":
@@ -278,11 +329,20 @@ def _print(rows: list[dict], fmt: str) -> None:
             console.print(f"[red]failed[/] {escape(line)}", highlight=False)
 
 
+def _run_label(row: dict) -> str:
+    return f"{row['benchmark']} {row['method']} seed {row['seed']}"
+
+
+def _without_traceback(row: dict) -> dict:
+    """``row`` as printed: a failed run's ``fit_info`` traceback left out (it stays stored)."""
+    if row.get("status") != "error" or "traceback" not in str(row.get("fit_info") or ""):
+        return row
+    return dict(row, fit_info=json.dumps({"traceback": "(kept in the stored row)"}))
+
+
 def execute(args) -> list[dict]:
     """Run the grid of ``args`` (finished runs in the store are skipped); its rows, in order."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from leapsbench.harness.grid import InlineExecutor, run_grid
+    from leapsbench.harness.grid import InlineExecutor, process_pool, run_grid
     from leapsbench.harness.report import RichReporter
     from leapsbench.harness.runner import warm_up
     from leapsbench.harness.store import ResultStore
@@ -300,10 +360,11 @@ def execute(args) -> list[dict]:
     elif args.scheduler is not None:
         raise ValueError(f"--scheduler {args.scheduler} needs --executor dask")
     else:
-        executor = InlineExecutor() if args.jobs == 1 else ProcessPoolExecutor(args.jobs)
+        executor = InlineExecutor() if args.jobs == 1 else process_pool(args.jobs)
     # --- end Dask ---
     if isinstance(executor, InlineExecutor):
         warm_up(specs)
+    extra.update(reuse_stale=args.reuse_stale, note=_note)
     try:
         if args.no_progress:
             return run_grid(specs, store, executor, **extra)
@@ -312,6 +373,10 @@ def execute(args) -> list[dict]:
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         store.export_csv()
+
+
+def _note(text: str) -> None:
+    print(f"leapsbench run: {text}", file=sys.stderr)
 
 
 def _check_cpu_hours(specs, store, confirmed: bool) -> None:

@@ -24,8 +24,10 @@ Potts with more values gets fresh rows for them), the architecture is the file's
 takes training and sampler keys, and first_padding) and the F-net starts fresh.  The output
 (default ``<cache>/leaps-conv/<benchmark>/init-<file sha256>-<config hash>-seed<seed>/``) holds
 the training state and, after each call, the checkpoint (``run --checkpoint DIR`` samples it);
-the same command again continues where the last one stopped, bit for bit, so ``--seconds S``
-splits a long fine-tuning into sittings (keep ``--steps`` and ``--set`` the same).  The
+the same command again continues where the last one stopped, bit for bit (keep ``--steps`` and
+``--set`` the same).  ``--seconds`` is the training's total wall time over all sittings (as for
+any resumed training), so a sitting of S more seconds passes the recorded
+``fine_tuning["train_wall_seconds_here"]`` + S (results/listing/run.sh does).  The
 checkpoint's ``fine_tuning`` records the file started from (sha256) and the steps, network
 evaluations and CPU seconds spent here; a line with the running ESS/n is printed at every
 evaluation (``train_eval_every``).
@@ -99,7 +101,7 @@ def run(args) -> int:
     budget = {k: v for k, v in budget.items() if v is not None}  # as leapsbench run's budget
     out = Path(args.out or cache_entry(args.cache, method, spec.name, budget, args.seed))
     if args.resume is not None:
-        method.load(args.resume, spec.model)
+        method.load(resumable(args.resume), spec.model)
         print(f"resuming from {args.resume} at step {method.steps_done}")
     check_writable_dir(out, "--out" if args.out else "--cache")  # before the training
     backend = get_backend("torch", device=args.device)
@@ -203,3 +205,23 @@ def _fnet(method, model, out, args) -> dict:
     method.fnet, info = fitted_fnet(method, model, args.seed)
     print(f"F-net fitted on {info['states']} states: log Z estimate {info['log_z']:.4f}")
     return info
+
+
+def resumable(path: str) -> str:
+    """``path`` if it can be a leapsbench checkpoint; an authors' Lightning ``.ckpt`` (or any
+    other zip that is not an .npz) is refused with the command that samples it."""
+    import zipfile
+    from pathlib import Path
+
+    file = Path(path)
+    foreign = file.suffix == ".ckpt" or (
+        file.is_file() and file.suffix not in (".npz", ".json") and zipfile.is_zipfile(file)
+    )
+    if foreign:
+        raise ValueError(
+            f"{path} is a LEAPS authors' checkpoint, not a leapsbench one: sample it with "
+            f"`leapsbench run --method leaps-conv --checkpoint {path}` (use `run --checkpoint`) "
+            f"or fine-tune it with `train --init-from {path}`; "
+            "--resume takes what `leapsbench train` wrote (a directory or its .npz/.json)"
+        )
+    return path

@@ -7,15 +7,20 @@
    None): Ising at h = 0, and Potts with q = 2 through δ(a, b) = (1 + s s')/2, i.e.
    H_Potts(J) = H_Ising(J/2) − J n_bonds/2 with n_bonds = 2N on the torus, so
    log Z_Potts = log Z_Ising(J/2) + βJN and ⟨E⟩/N shifts by −J;
-3. otherwise None.
+3. a spin glass at zero field (2D square lattice, open or periodic) too large to enumerate:
+   the Pfaffian solution ``leapsbench.exact.ea.ea_log_z`` (log Z and ⟨E⟩/N; ⟨m⟩ and the
+   specific heat None).  Kaufman never applies to a spin glass (``kaufman_coupling`` is None);
+4. otherwise None.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .enumerate import EnumerationResult, enumerate_model, n_states
 from .kaufman import ising_log_z, ising_thermodynamics
+from .overlap import overlap_q2
 
 AUTO_MAX_STATES = 2**20
 """Largest q^N that :func:`exact_reference` enumerates (about half a second)."""
@@ -28,9 +33,11 @@ class ExactReference:
     log_z: float
     mag: float | None
     energy_per_site: float
-    specific_heat_per_site: float
+    specific_heat_per_site: float | None
     method: str
     n_sites: int
+    overlap_q2: float | None = None
+    """⟨q²⟩ of two replicas (:mod:`.overlap`): enumerated spin glasses only."""
 
     @property
     def log_z_per_site(self) -> float:
@@ -64,6 +71,23 @@ def _kaufman(model, J: float) -> dict:
     return thermo
 
 
+@functools.lru_cache(maxsize=64)
+def pfaffian_reference(model) -> ExactReference:
+    """log Z and ⟨E⟩/N of a zero-field 2D spin glass from ``ea.ea_log_z`` (Pfaffians), cached
+    per model in the process (every run of a grid looks its reference up; L = 64 takes ~30 s)."""
+    from .ea import ea_log_z
+
+    result = ea_log_z(model.couplings, model.beta)
+    return ExactReference(
+        log_z=result.log_z,
+        mag=None,
+        energy_per_site=result.energy_per_site,
+        specific_heat_per_site=None,
+        method="pfaffian",
+        n_sites=model.n_sites,
+    )
+
+
 def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference | None:
     """The exact reference of ``model`` (see module docstring), or None if none applies."""
     J = kaufman_coupling(model)
@@ -85,7 +109,10 @@ def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference 
             specific_heat_per_site=result.specific_heat_per_site,
             method="enumeration",
             n_sites=model.n_sites,
+            overlap_q2=overlap_q2(result) if model.kind == "spin-glass" else None,
         )
+    if model.kind == "spin-glass" and model.h == 0.0:
+        return pfaffian_reference(model)
     if J is not None:
         thermo = _kaufman(model, J)
         return ExactReference(
@@ -108,4 +135,5 @@ __all__ = [
     "ising_log_z",
     "ising_thermodynamics",
     "kaufman_coupling",
+    "overlap_q2",
 ]

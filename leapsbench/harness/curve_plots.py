@@ -34,6 +34,8 @@ PANELS = (
     ("log_z_error", "log-Z error (lower is better)"),
     ("ess_fraction", "ESS / n (higher is better)"),
 )
+SPIN_GLASS_PANELS = (("delta_energy", "ΔE (lower is better)"), *PANELS[1:])
+"""A spin glass (``ea-…``) shows ΔE = |⟨e⟩ − e_ref| in ΔMag's place, as its tables do."""
 
 
 def plot_curves(
@@ -58,10 +60,11 @@ def plot_curves(
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []
     for bench, part in points.groupby("benchmark", sort=False):
-        fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 7))
+        panels = SPIN_GLASS_PANELS if bench.startswith("ea-") else PANELS
+        fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 7))
         palette = plt.get_cmap("tab20" if part["method"].nunique() > 10 else "tab10")
         colours = {m: palette(k % palette.N) for k, m in enumerate(part["method"].unique())}
-        for ax, (key, title) in zip(axes, PANELS, strict=True):
+        for ax, (key, title) in zip(axes, panels, strict=True):
             _panel(ax, part, key, colours, x_key)
             ax.set(title=title, xlabel=x_label)
             _marks(ax, key, bench, authors.get(bench, []))
@@ -141,5 +144,6 @@ def authors_marks(rows: list[dict]) -> dict[str, list[tuple[str, dict]]]:
         where = f"{cell['backend']} {cell['dtype']}"
         label = f"authors' checkpoint ({trained}, GPU): {setting}, {where}, {cell['budget_label']}"
         values = {key: float(cell[key]) for key, _ in PANELS}
+        values["delta_energy"] = float(cell["delta_energy"])
         marks.setdefault(cell["benchmark"], []).append((label, values))
     return marks

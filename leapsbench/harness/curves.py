@@ -8,7 +8,9 @@ evaluations, each ± the standard error over seeds (std/√n; with one seed the 
 The best method at a budget is the one with the lowest mean among the cells that are not
 unreliable (:mod:`.reliability`) and ran at least :data:`MIN_SEEDS` seeds (fewer are listed, not
 ranked); it is a "tie" with the runner-up when their difference is within
-:data:`TIE_SIGMA` combined error bars, √(σ₁² + σ₂²).
+:data:`TIE_SIGMA` combined error bars, √(σ₁² + σ₂²).  A scored file's row (``leapsbench score``)
+is a point only when it declared its seconds, at T = those seconds, and is named "(declared
+cost)": its time was not measured here.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import pandas as pd
 from .tables import summarise
 
 METRICS = (("ΔMag", "delta_mag"), ("log-Z err", "log_z_error"))
+SPIN_GLASS_METRICS = (("ΔE", "delta_energy"), ("log-Z err", "log_z_error"))
+"""A spin glass (``ea-…``) is ranked by ΔE in ΔMag's place, as its tables show."""
 MIN_SEEDS = 3
 TIE_SIGMA = 2.0
 
@@ -42,13 +46,22 @@ def _best(cells: pd.DataFrame, key: str) -> str:
     if ranked.empty:
         return "—"
     first = ranked.iloc[0]
-    text = f"{first['method']} {_value(first, key)}"
+    text = f"{_label(first)} {_value(first, key)}"
     if len(ranked) > 1:
         second = ranked.iloc[1]
         sigma = math.hypot(_finite(first[f"{key}_err"]), _finite(second[f"{key}_err"]))
         if second[key] - first[key] <= TIE_SIGMA * sigma:
-            text += f" (tie with {second['method']} {_value(second, key)})"
+            text += f" (tie with {_label(second)} {_value(second, key)})"
     return text
+
+
+def _label(cell) -> str:
+    """The method, marked when its time is declared (a scored file), not measured here."""
+    return (
+        f"{cell['method']} (declared cost)"
+        if bool(cell.get("cost_declared", False))
+        else cell["method"]
+    )
 
 
 def _finite(value) -> float:
@@ -63,12 +76,13 @@ def _value(cell, key: str) -> str:
 
 
 def best_per_budget(points: pd.DataFrame) -> pd.DataFrame:
-    """One row per benchmark × budget: the best method for each of :data:`METRICS`, and the
-    methods left out of the ranking (unreliable or too few seeds)."""
+    """One row per benchmark × budget: the best method for each of :data:`METRICS` (spin
+    glasses: :data:`SPIN_GLASS_METRICS`), and the methods left out of the ranking (unreliable or
+    too few seeds)."""
     out = []
     for (bench, seconds), cells in points.groupby(["benchmark", "budget_seconds"], sort=False):
         record = {"benchmark": bench, "budget": f"{seconds:g} s"}
-        for header, key in METRICS:
+        for header, key in SPIN_GLASS_METRICS if bench.startswith("ea-") else METRICS:
             record[f"best {header}"] = _best(cells, key)
         left_out = cells[cells["unreliable"].notna() | (cells["n_seeds"] < MIN_SEEDS)]
         record["not ranked"] = ", ".join(
@@ -94,5 +108,6 @@ def render_best(points: pd.DataFrame) -> str:
     header = list(table.columns)
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
-        lines.append("| " + " | ".join(str(row[c]) for c in header) + " |")
+        cells = ("—" if pd.isna(row[c]) else str(row[c]) for c in header)  # a metric not ranked
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -28,6 +28,8 @@ from concurrent.futures import Executor
 from .rows import empty_row, run_key
 
 EXTRA_HINT = "pip install 'leapsbench[dask]'"
+CONNECT_TIMEOUT = 10.0
+"""Seconds to reach a scheduler and finish Dask's handshake with it."""
 GPU_RESOURCE = "GPU"
 
 
@@ -51,6 +53,34 @@ def failed_row(spec: dict, err: BaseException) -> dict:
     row = empty_row(spec, status="error")
     row["error"] = f"{type(err).__name__} on the Dask cluster: {err}"
     return row
+
+
+def _handshake(distributed, address: str) -> None:
+    """Open a comm to ``address`` and finish Dask's handshake, all within
+    :data:`CONNECT_TIMEOUT` seconds (``asyncio.wait_for`` cancels whatever is still waiting)."""
+    import asyncio
+
+    async def probe():
+        comm = await distributed.comm.connect(address, timeout=CONNECT_TIMEOUT)
+        await comm.close()
+
+    asyncio.run(asyncio.wait_for(probe(), CONNECT_TIMEOUT))
+
+
+def _connect(distributed, address: str):
+    """A Client of the scheduler at ``address``, or a RuntimeError naming it, within
+    :data:`CONNECT_TIMEOUT` seconds whatever answers there (an HTTP server made the client hang,
+    another server made it try to allocate 3 EiB for a bogus frame length)."""
+    try:
+        _handshake(distributed, address)
+        return distributed.Client(address, timeout=f"{CONNECT_TIMEOUT}s")
+    except (Exception, MemoryError) as err:  # OSError, TimeoutError, a garbled handshake
+        reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        raise RuntimeError(
+            f"no Dask scheduler answered at {address} within {CONNECT_TIMEOUT:g} s "
+            f"({reason[:200]}); give the address of a running `dask scheduler` (e.g. "
+            "tcp://host:8786), or leave out --scheduler for a local cluster"
+        ) from None
 
 
 class _Settled:
@@ -85,7 +115,7 @@ class DaskExecutor(Executor):
         self._owned = []
         if client is None:
             if scheduler:
-                client = self._distributed.Client(scheduler)
+                client = _connect(self._distributed, scheduler)
             else:
                 import dask
 

@@ -5,15 +5,21 @@
   resampling correlated the walkers (``Samples.islands``; none for one island), or
   std(chain means)/√n_chains (chains).
 * ESS: Kish (Σ w)² / Σ w² for weighted samples; for chains n / τ_int with τ_int from
-  :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported.
+  :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported (spin glasses: E only —
+  |m| is not their order parameter, and at low temperature its τ_int is that of the global
+  flip s → −s, which no observable of H depends on).
 * log Ẑ: the sampler's own ``log_z`` if it set one (SMC), else log Z_0 + log mean w.
-* ΔMag = |⟨m⟩ − m_ref|, log-Z error = |log Ẑ − log Z_ref| (and per site).
+* ⟨e⟩ = ⟨E⟩/N, the energy per site, estimated and with an error bar as ⟨m⟩; the replica
+  overlap ⟨q²⟩ likewise where the sampler recorded it (observable "q2": pairs of independent
+  chains, parallel tempering).
+* ΔMag = |⟨m⟩ − m_ref|, ΔE = |⟨e⟩ − e_ref|, log-Z error = |log Ẑ − log Z_ref| (and per site).
 * islands (resampled weighted samples): ``n_islands`` G and ``n_islands_effective``, the islands
   whose own Kish ESS exceeds :data:`.reliability.ISLAND_MIN_ESS` (see :mod:`.reliability`).
 
-Honest numbers: ESS ≤ n (chains too short for an autocorrelation window are an error, not a
-number); an error bar that is not a finite positive number (one walker, one chain, no spread) is
-None — no error bar — never "± 0" or NaN; a non-finite ⟨m⟩ or log Ẑ is an error.
+Honest numbers: ESS ≤ n (chains too short for an autocorrelation window: the ESS from the
+spread of the chain means, the row flagged unreliable; with one chain an error, not a number);
+an error bar that is not a finite positive number (one walker, one chain, no spread) is None —
+no error bar — never "± 0" or NaN; a non-finite ⟨m⟩ or log Ẑ is an error.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from scipy.special import logsumexp
 from leapsbench import autocorr
 from leapsbench.estimators import island_weighted_mean, kish_ess, log_z_estimate, weighted_mean
 
-from .reliability import ISLAND_MIN_ESS
+from .reliability import ISLAND_MIN_ESS, SHORT_CHAINS
 
 HISTOGRAM_BINS = 20
 
@@ -44,14 +50,23 @@ def _finite(name: str, value) -> float | None:
     return _float(value)
 
 
-def chain_ess(observables: dict[str, np.ndarray]) -> float:
-    """n / τ_int of m and of E (chains × steps), the smaller of the two.
-
-    Chains too short for an autocorrelation window raise a ValueError (:mod:`leapsbench.autocorr`).
-    """
-    return float(
-        min(autocorr.chain_ess(np.asarray(observables[k]), strict=True) for k in ("m", "E"))
+def chain_ess(observables: dict[str, np.ndarray], keys=("m", "E")) -> tuple[float, str | None]:
+    """(ESS, why it is unreliable or None): n / τ_int of each of ``keys`` (default m and E;
+    chains × steps), the smallest.  Chains too short for an autocorrelation window: with >= 2
+    chains the ESS from the spread of the chain means (:func:`leapsbench.autocorr.spread_ess`),
+    flagged; with one chain a ValueError saying how many steps would do."""
+    chains = [np.asarray(observables[k]) for k in keys]
+    try:
+        return float(min(autocorr.chain_ess(x, strict=True) for x in chains)), None
+    except ValueError:
+        if np.reshape(chains[0], (-1, chains[0].shape[-1])).shape[0] < 2:
+            raise
+    n_chains, n_steps = np.reshape(chains[0], (-1, chains[0].shape[-1])).shape
+    reason = (
+        f"{SHORT_CHAINS} for an autocorrelation window ({n_steps} steps): ESS from the spread "
+        f"of {n_chains} chain means"
     )
+    return float(min(autocorr.spread_ess(x) for x in chains)), reason
 
 
 def magnetization_histogram(samples) -> dict:
@@ -74,27 +89,59 @@ def effective_islands(log_weights: np.ndarray, n_islands: int) -> int:
     return int(np.sum(ess > ISLAND_MIN_ESS))
 
 
+def sample_mean(samples, values: np.ndarray) -> tuple[float, float | None]:
+    """⟨values⟩ and its error: weighted (delta method, or between islands) or over chains
+    (std(chain means)/√n_chains; None for one chain)."""
+    values = np.asarray(values, dtype=np.float64)
+    if samples.is_weighted:
+        log_w = np.asarray(samples.log_weights, dtype=np.float64).ravel()
+        if samples.islands is None:
+            return weighted_mean(values.ravel(), log_w)
+        return island_weighted_mean(values.ravel(), log_w, samples.islands)
+    chain_means = values.reshape(values.shape[0], -1).mean(axis=1)
+    if chain_means.size < 2:
+        return float(values.mean()), None
+    return float(values.mean()), float(chain_means.std(ddof=1) / np.sqrt(chain_means.size))
+
+
+def energy_columns(samples, model, reference) -> dict:
+    """``energy`` ⟨E⟩/N ± ``energy_err``, the reference's, and ΔE = |⟨e⟩ − e_ref|."""
+    energy, energy_err = sample_mean(samples, samples.observables["E"] / model.n_sites)
+    energy = _finite("<E>/N", energy)
+    return {
+        "energy": energy,
+        "energy_err": _error_bar(energy_err),
+        "energy_ref": reference.energy,
+        "energy_ref_err": reference.energy_err,
+        "delta_energy": None if reference.energy is None else abs(energy - reference.energy),
+    }
+
+
+def overlap_columns(samples, reference) -> dict:
+    """``overlap_q2`` ± ``overlap_q2_err`` where the samples hold "q2", and the reference's."""
+    q2, q2_err = None, None
+    if "q2" in samples.observables:
+        q2, q2_err = sample_mean(samples, samples.observables["q2"])
+    return {
+        "overlap_q2": _finite("<q^2>", q2),
+        "overlap_q2_err": _error_bar(q2_err),
+        "overlap_q2_ref": reference.overlap_q2,
+    }
+
+
 def compute_metrics(samples, model, reference) -> dict:
     """The quality columns of a result row (module docstring) from ``samples``."""
     m = np.asarray(samples.observables["m"], dtype=np.float64)
     n = int(m.size)
+    mag, mag_err = sample_mean(samples, m)
+    short = None
     if samples.is_weighted:
         log_w = np.asarray(samples.log_weights, dtype=np.float64).ravel()
-        if samples.islands is None:
-            mag, mag_err = weighted_mean(m.ravel(), log_w)
-        else:
-            mag, mag_err = island_weighted_mean(m.ravel(), log_w, samples.islands)
         ess = kish_ess(log_w)
         log_z, log_z_err = log_z_estimate(log_w, model.log_z0)
     else:
-        chain_means = m.reshape(m.shape[0], -1).mean(axis=1)
-        mag = float(m.mean())
-        mag_err = (
-            float(chain_means.std(ddof=1) / np.sqrt(chain_means.size))
-            if chain_means.size > 1
-            else None
-        )
-        ess = chain_ess(samples.observables)
+        keys = ("E",) if model.kind == "spin-glass" else ("m", "E")
+        ess, short = chain_ess(samples.observables, keys)
         log_z, log_z_err = None, None
     if samples.log_z is not None:
         log_z, log_z_err = samples.log_z, samples.log_z_err
@@ -107,6 +154,8 @@ def compute_metrics(samples, model, reference) -> dict:
         "mag_ref": reference.mag,
         "mag_ref_err": reference.mag_err,
         "delta_mag": None if reference.mag is None else abs(mag - reference.mag),
+        **energy_columns(samples, model, reference),
+        **overlap_columns(samples, reference),
         "ess": ess,
         "ess_fraction": None if ess is None else ess / n,
         "log_z": log_z,
@@ -117,6 +166,7 @@ def compute_metrics(samples, model, reference) -> dict:
         "reference_source": reference.source,
         "n_islands": samples.islands,
         "n_islands_effective": None,
+        "unreliable": short,
     }
     if samples.islands is not None and samples.is_weighted:
         row["n_islands_effective"] = effective_islands(samples.log_weights, samples.islands)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from leapsbench.threads import thread_setting
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -49,4 +51,5 @@ def host() -> dict[str, object]:
         "system": platform.system(),
         "cpus": os.cpu_count(),
         "omp_threads": os.environ.get("OMP_NUM_THREADS"),
+        "torch_threads": thread_setting(),  # what training and torch sampling ran with
     }

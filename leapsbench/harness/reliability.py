@@ -2,6 +2,9 @@
 
 A run is unreliable when
 
+* its chains were too short for an autocorrelation window, so that its ESS comes from the spread
+  of the chain means (the row's own ``unreliable``, starting with :data:`SHORT_CHAINS`, set by
+  :mod:`.metrics`; kept); or
 * its ESS is below :data:`MIN_ESS` (Kish for weighted samples, n/τ_int for chains): the weighted
   mean and its delta-method error rest on a handful of samples, and the error bar itself is
   then as noisy as the estimate; or
@@ -25,6 +28,7 @@ MIN_ISLANDS = 5
 ISLAND_MIN_ESS = 1.5
 BUDGET_SLACK = 0.1
 BUDGET_GRACE_SECONDS = 2.0
+SHORT_CHAINS = "chains too short"
 
 
 def _number(value) -> float:
@@ -38,6 +42,9 @@ def unreliable_reason(row: dict) -> str | None:
     """Why ``row``'s error bars are not to be trusted (module docstring), or None."""
     if row.get("status") != "ok":
         return None
+    own = row.get("unreliable")
+    if isinstance(own, str) and own.startswith(SHORT_CHAINS):
+        return own
     ess = _number(row.get("ess"))
     if ess < MIN_ESS:
         return f"ESS {ess:.3g} < {MIN_ESS:g}"

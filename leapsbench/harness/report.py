@@ -21,13 +21,14 @@ SUMMARY_COLUMNS = (
     ("backend", "backend", "{}"),
     ("seed", "seed", "{}"),
     ("ΔMag", "delta_mag", "{:.4f}"),
+    ("ΔE", "delta_energy", "{:.4f}"),
     ("ESS/n", "ess_fraction", "{:.3f}"),
     ("ΔlogZ", "log_z_error", "{:.3g}"),
     ("train s", "train_seconds", "{:.1f}"),
     ("samp s", "sample_seconds", "{:.2f}"),
     ("status", "status", "{}"),
 )
-ERROR_OF = {"delta_mag": "mag_err", "log_z_error": "log_z_err"}
+ERROR_OF = {"delta_mag": "mag_err", "delta_energy": "energy_err", "log_z_error": "log_z_err"}
 """The error bar printed beside a column: the estimate's own (the reference's is far smaller)."""
 
 
@@ -127,14 +128,16 @@ def failures(rows: list[dict]) -> list[str]:
 
 
 def missing_references(rows: list[dict]) -> list[str]:
-    """One line per benchmark whose successful runs had no reference ⟨m⟩ and/or log Z, naming the
-    metric left out (a method without a log-Z estimator is not a missing reference)."""
+    """One line per benchmark whose successful runs had no reference ⟨m⟩ (a spin glass, ``ea-…``:
+    ⟨E⟩/N) and/or log Z, naming the metric left out (a method without a log-Z estimator is not a
+    missing reference)."""
     missing: dict[str, list[str]] = {}
     for row in rows:
         if row.get("status") != "ok":
             continue
         names = missing.setdefault(row["benchmark"], [])
-        for key, metric in (("mag_ref", "ΔMag"), ("log_z_ref", "log-Z error")):
+        first = ("energy_ref", "ΔE") if row["benchmark"].startswith("ea-") else ("mag_ref", "ΔMag")
+        for key, metric in (first, ("log_z_ref", "log-Z error")):
             if row.get(key) is None and metric not in names:
                 names.append(metric)
     return [

@@ -34,6 +34,14 @@ ROW_KEYS = (
     "mag_ref",
     "mag_ref_err",
     "delta_mag",
+    "energy",
+    "energy_err",
+    "energy_ref",
+    "energy_ref_err",
+    "delta_energy",
+    "overlap_q2",
+    "overlap_q2_err",
+    "overlap_q2_ref",
     "ess",
     "ess_fraction",
     "ess_per_second",
@@ -66,8 +74,19 @@ ROW_KEYS = (
     "status",
     "error",
     "finished_at",
+    "samples_sha256",
+    "hardware",
+    "cost_declared",
+    "plugin_distribution",
+    "plugin_version",
+    "schema_version",
+    "code_version",
+    "code_hash",
 )
 """Every row has exactly these keys (None where a value does not apply)."""
+ROW_SCHEMA_VERSION = 2
+"""Version 2 added ``schema_version``, ``code_version`` and ``code_hash`` (rows without a
+version are version 1: read, the new columns None; :mod:`.validate`)."""
 
 
 def to_json(obj) -> str:
@@ -120,5 +139,6 @@ def empty_row(spec: dict, status: str) -> dict:
         budget=to_json(spec["budget"]),
         budget_seconds=spec["budget"].get("seconds"),
         status=status,
+        schema_version=ROW_SCHEMA_VERSION,
     )
     return row

@@ -17,7 +17,8 @@ trained elsewhere (the LEAPS authors' .ckpt or a leapsbench checkpoint, carried 
 benchmark's size, :mod:`leapsbench.leaps.transfer`): its ``source`` is "authors" or
 "checkpoint", ``fit_info`` the checkpoint's provenance (sha256, steps, ``transferred``,
 ``trained_for``: the model it was trained for), ``train_seconds`` None (not timed here) and ESS/s
-counts sampling only.
+counts sampling only.  A plug-in method's row has ``source`` "plugin" and its distribution and
+version (``plugin_distribution``, ``plugin_version``; :func:`.methods.origin_columns`).
 
 A total time budget T (``budget["seconds"]``) is split by :func:`split_seconds`: ``fit`` gets
 ``Budget(train_seconds=share · T)`` (share ``budget["train_share"]``, default
@@ -45,12 +46,14 @@ import numpy as np
 from leapsbench.atomic import atomic_write_text
 from leapsbench.checkpoint import unreadable
 from leapsbench.method import Budget, NotApplicable
+from leapsbench.threads import fix_torch_threads
 
 from .benchmarks import get_benchmark
-from .methods import make_method
+from .code_identity import code_identity
+from .methods import make_method, origin_columns
 from .metrics import compute_metrics, magnetization_histogram
 from .provenance import git_commit, host, versions
-from .reference_lookup import REFERENCE_DIR, find_reference
+from .reference_lookup import USER_REFERENCE_DIR, find_reference
 from .reliability import unreliable_reason
 from .rows import config_hash, empty_row, to_json
 
@@ -91,7 +94,7 @@ def make_spec(
         "overrides": dict(overrides or {}),
         "budget": dict(budget or {}),
         "cache_dir": None if cache_dir is None else str(cache_dir),
-        "reference_dir": str(reference_dir or REFERENCE_DIR),
+        "reference_dir": str(Path(reference_dir or USER_REFERENCE_DIR).resolve()),
         "no_train": bool(no_train),
         "checkpoint": None if checkpoint is None else str(Path(checkpoint).resolve()),
         "transfer_beta": bool(transfer_beta),
@@ -136,15 +139,32 @@ def split_seconds(budget: Budget, train_seconds: float | None = None) -> Budget:
     return Budget(sample_seconds=max(total - train_seconds, MIN_SAMPLE_SHARE * total))
 
 
-def cache_entry(cache_dir, method, benchmark: str, budget: dict, seed: int) -> Path:
-    """``<cache_dir>/<method>/<benchmark>/<hash>-seed<seed>``: where a trained method is cached.
+def cache_entry(
+    cache_dir, method, benchmark: str, budget: dict, seed: int, stale_ok: bool = False
+) -> Path:
+    """``<cache_dir>/<method>/<benchmark>/<hash>-seed<seed>[-<code hash>]``: where a trained
+    method is cached.
 
     The hash covers the method's ``training_config`` (LEAPS: its config without the
     sampling-only keys) and its training budget only, so runs that differ in backend, device,
-    dtype, number of samples or sampling-only settings share one checkpoint."""
+    dtype, number of samples or sampling-only settings share one checkpoint.  The code's
+    identity (:mod:`.code_identity`) is recorded in the entry's ``fit.json``: an entry trained
+    by other code is not loaded (the training goes to ``…-seed<seed>-<code hash>`` beside it)
+    unless ``stale_ok`` (``--no-train``, ``--reuse-stale``: reuse on purpose)."""
     training = {k: v for k, v in dict(budget).items() if k in TRAINING_BUDGET and v is not None}
     key = config_hash({"config": method.training_config, "budget": training})
-    return Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
+    plain = Path(cache_dir) / method.name / benchmark / f"{key}-seed{seed}"
+    code = code_identity(method.name)
+    coded = plain.with_name(f"{plain.name}-{code['code_hash']}")
+    if (coded / "fit.json").is_file():
+        return coded
+    if stale_ok or not (plain / "fit.json").is_file():
+        return plain
+    try:
+        trained_by = json.loads((plain / "fit.json").read_text()).get("code")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return plain  # unreadable: fit_into_cache names the file and the way out
+    return plain if trained_by == code else coded
 
 
 def fit_into_cache(
@@ -177,9 +197,12 @@ def fit_into_cache(
     start = time.perf_counter()
     fit_info = method.fit(model, backend, rng, budget, progress=progress) or {}
     backend.synchronize()
-    seconds = time.perf_counter() - start
+    # a resumed training adds the seconds spent before it was killed (its training state's)
+    seconds = time.perf_counter() - start + float(fit_info.get("resumed_train_seconds") or 0.0)
     if cacheable:
-        marker_text = to_json({"fit_info": fit_info, "train_seconds": seconds, **(record or {})})
+        code = code_identity(method.name)
+        content = {"fit_info": fit_info, "train_seconds": seconds, "code": code, **(record or {})}
+        marker_text = to_json(content)
         try:
             entry.mkdir(parents=True, exist_ok=True)
             method.save(str(entry))
@@ -196,7 +219,10 @@ def _fit(method, spec, model, backend, rng, budget, progress) -> tuple[dict, flo
     entry = None
     if spec["cache_dir"]:
         cache_dir, budget_spec = spec["cache_dir"], spec["budget"]
-        entry = cache_entry(cache_dir, method, spec["benchmark"], budget_spec, spec["seed"])
+        stale_ok = spec.get("no_train", False) or spec.get("reuse_stale", False)
+        entry = cache_entry(
+            cache_dir, method, spec["benchmark"], budget_spec, spec["seed"], stale_ok
+        )
     fit_budget, record = split_seconds(budget), {"spec": spec}
     no_train = spec.get("no_train", False)
     return fit_into_cache(
@@ -223,7 +249,10 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     device = None if spec["device"] == "default" else spec["device"]
     backend = get_backend(spec["backend"], device=device, dtype=spec["dtype"])
     row["device"] = str(backend.device)
+    if backend.name == "torch":
+        fix_torch_threads()  # sampling on torch: the same thread setting as training
     method = make_method(spec["method"], spec["preset"], spec["overrides"])
+    row.update(origin_columns(spec["method"]))  # a plug-in's source, distribution and version
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
     cpu_start = time.process_time()
@@ -266,7 +295,8 @@ def _execute(spec: dict, progress, row: dict) -> dict:
         diagnostics=to_json(_small_diagnostics(samples.diagnostics)),
         mag_histogram=to_json(magnetization_histogram(samples)),
     )
-    row["unreliable"] = unreliable_reason({**row, "status": "ok"})
+    budget_seconds = spec["budget"].get("seconds")  # so that an overrun is flagged in the row
+    row["unreliable"] = unreliable_reason({**row, "budget_seconds": budget_seconds, "status": "ok"})
     return row
 
 
@@ -275,6 +305,7 @@ def run_task(spec: dict, progress=None) -> dict:
     row = empty_row(spec, status="ok")
     row.update(git_commit=git_commit(), host=to_json(host()))
     try:
+        row.update(code_identity(spec["method"]))
         row.update(_execute(spec, progress, row))
     except NotApplicable as err:
         row["status"] = "n/a"

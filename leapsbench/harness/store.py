@@ -5,7 +5,9 @@ as soon as a run finishes, so an interrupted grid (Ctrl-C, crash) keeps every fi
 the next run skips them (:meth:`ResultStore.done_keys`).  Successful rows are never overwritten;
 a failed row is replaced when its run is retried.  A row file that cannot be read (empty,
 truncated, not a row) is skipped with a warning naming it, so one bad file does not break every
-command; its run counts as not done.  ``<dir>/results.csv`` is regenerated from the rows by
+command; its run counts as not done.  So is a row that breaks a rule of
+:mod:`.validate` (a negative ESS, a NaN, an unknown status, a newer schema), naming the
+field.  ``<dir>/results.csv`` is regenerated from the rows by
 :meth:`ResultStore.export_csv`.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 import warnings
 from pathlib import Path
@@ -20,52 +23,15 @@ from pathlib import Path
 from leapsbench.atomic import atomic_write_text
 
 from .rows import ROW_KEYS
+from .validate import validate_row
 
 DEFAULT_RESULTS_DIR = Path("results") / "runs"
 
 
-REQUIRED_KEYS = ("run_key", "benchmark", "method", "seed", "status")
-"""A row without any of these cannot be grouped, counted or judged: it is skipped."""
-NUMERIC_KEYS = (
-    "seed",
-    "mag",
-    "mag_err",
-    "mag_ref_err",
-    "delta_mag",
-    "ess",
-    "ess_fraction",
-    "ess_per_second",
-    "log_z_err",
-    "log_z_error",
-    "train_seconds",
-    "sample_seconds",
-    "total_seconds",
-    "param_count",
-)
-"""Keys whose value, when present, must be a number (tables and compare average them)."""
-
-
-def _is_number(value) -> bool:
-    if isinstance(value, bool) or value is None:
-        return value is None
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def row_problem(row) -> str | None:
-    """Why ``row`` is not a usable result row, or None if it is one."""
-    if not isinstance(row, dict):
-        return f"not a result row (a {type(row).__name__})"
-    missing = [key for key in REQUIRED_KEYS if row.get(key) is None]
-    if missing:
-        return f"not a result row (no {', '.join(missing)})"
-    bad = [f"{key}={row[key]!r}" for key in NUMERIC_KEYS if not _is_number(row.get(key))]
-    if bad:
-        return f"non-numeric {', '.join(bad)}"
-    return None
+    """Why ``row`` is not a usable result row (:func:`.validate.validate_row`), or None."""
+    problems = validate_row(row)
+    return "; ".join(problems) if problems else None
 
 
 def valid_rows(rows, where) -> list[dict]:
@@ -74,7 +40,7 @@ def valid_rows(rows, where) -> list[dict]:
     for index, row in enumerate(rows):
         problem = row_problem(row)
         if problem is None:
-            out.append(row)
+            out.append({**dict.fromkeys(ROW_KEYS), **row})  # older schema: new columns None
         else:
             place = where if len(rows) == 1 else f"{where} (entry {index})"
             warnings.warn(f"skipping {place}: {problem}", stacklevel=3)
@@ -103,18 +69,39 @@ class ResultStore:
         self.directory = Path(directory)
         self.rows_dir = self.directory / "rows"
 
+    def _check_rows_dir(self) -> bool:
+        """Whether ``rows/`` exists; a ValueError names it when it is not a directory (a file,
+        a symlink loop or a dangling link), which would otherwise read as an empty store."""
+        rows = self.rows_dir
+        try:
+            if rows.is_dir():
+                return True
+            if not rows.exists() and not rows.is_symlink():
+                return False
+            os.stat(rows)  # a symlink loop or a dangling link raises here
+            kind = "a file"
+        except OSError as err:
+            kind = f"unusable: {err.strerror}"
+        raise ValueError(
+            f"{rows} is not a directory ({kind}); the results store {self.directory} keeps its "
+            "rows in a directory rows/ of JSON files: move it away or choose another --results"
+        )
+
     def _path(self, key: str) -> Path:
         return self.rows_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
     def add(self, row: dict) -> Path:
-        """Write ``row`` atomically; a finished (status ok) row already stored is kept.
+        """Write ``row`` atomically; a finished (status ok) row already stored is kept unless
+        other code computed it (its ``code_hash`` differs: a recomputed stale row replaces it).
 
         If the store cannot be written the row is not lost: it goes to a file in the system's
         temporary directory and a RuntimeError names both places.
         """
+        self._check_rows_dir()
         path = self._path(row["run_key"])
         stored = read_row(path) if path.is_file() else None
-        if stored is not None and stored.get("status") == "ok":
+        same_code = stored is not None and stored.get("code_hash") == row.get("code_hash")
+        if same_code and stored.get("status") == "ok":
             return path
         text = json.dumps(row, sort_keys=True, default=str) + "\n"
         try:
@@ -130,14 +117,18 @@ class ResultStore:
 
     def rows(self) -> list[dict]:
         """Every readable stored row, oldest first (unreadable files: see the module docstring)."""
-        if not self.rows_dir.is_dir():
+        if not self._check_rows_dir():
             return []
         rows = _read_rows(self.rows_dir.glob("*.json"))
         return sorted(rows, key=lambda r: (r.get("finished_at") or "", r["run_key"]))
 
+    def done_rows(self) -> dict[str, dict]:
+        """Run key → row of the rows that finished (successfully, or as not applicable)."""
+        return {r["run_key"]: r for r in self.rows() if r.get("status") in ("ok", "n/a")}
+
     def done_keys(self) -> set[str]:
         """Run keys of the rows that finished (successfully, or as not applicable)."""
-        return {r["run_key"] for r in self.rows() if r.get("status") in ("ok", "n/a")}
+        return set(self.done_rows())
 
     def export_csv(self) -> Path:
         """Write ``results.csv`` (one line per row, columns :data:`ROW_KEYS`) atomically."""
@@ -157,7 +148,7 @@ def load_rows(source: Path | str) -> list[dict]:
     """
     source = Path(source)
     if source.is_dir():
-        if (source / "rows").is_dir():
+        if os.path.lexists(source / "rows"):  # a bad rows/ is named, not read as no rows
             rows = ResultStore(source).rows()
         elif (source / "results.csv").is_file():
             rows = load_rows(source / "results.csv")

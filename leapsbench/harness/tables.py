@@ -8,9 +8,12 @@ Each cell is the mean over the group's distinct seeds (a seed stored twice count
 row) ± the standard error std/√n (n ≥ 2 seeds); with one seed the run's own error bar is shown
 (ΔMag: √(σ_m² + σ_ref²), log-Z error: σ_logẐ). The best value of each column at each budget is
 marked (lowest ΔMag, log-Z error and time; highest ESS); training time is shown and compared only
-for methods with parameters. A cell any of whose runs is unreliable (:mod:`.reliability`: ESS < 10,
-or island error bars on too few islands) shows its value without ±, marked "(unreliable)", is never
-marked best, and an "unreliable" column (shown when a cell is) says why. The budget label is
+for methods with parameters (or a declared training time).  Rows scored from files
+(``leapsbench score``, ``source`` "external") carry a declared cost or none: a declared time is
+shown marked "(declared)" and, like an unknown one, is never marked best.  A cell any of whose
+runs is unreliable (:mod:`.reliability`: ESS < 10, or island error bars on too few islands)
+shows its value without ±, marked "(unreliable)", is never marked best, and an "unreliable"
+column (shown when a cell is) says why. The budget label is
 ``T=10 s`` for a total time budget, the budget's keys otherwise, ``preset`` for none (rows stored
 before budgets were recorded: ``preset`` when their run key's hash says so, else ``budget?``). Rows
 follow the method registry's order. Runs of the LEAPS authors' trained network (``source``
@@ -35,6 +38,7 @@ from .reliability import unreliable_reason
 COLUMNS = (
     # (header, row key, lower is better, own-error key)
     ("ΔMag", "delta_mag", True, "delta_mag_own_err"),
+    ("ΔE", "delta_energy", True, "delta_energy_own_err"),
     ("ESS", "ess", False, None),
     ("ESS/n", "ess_fraction", False, None),
     ("log-Z err", "log_z_error", True, "log_z_err"),
@@ -70,9 +74,29 @@ def _number(value) -> float:
 
 def _total_evaluations(row: dict) -> float:
     """Sampling + training evaluations (NaN when the training's are not known)."""
-    trains = (_number(row.get("param_count")) or 0) > 0
-    training = row.get("n_train_evaluations") if trains else 0
+    trains = (_number(row.get("param_count")) or 0) > 0 or row.get("source") == "plugin"
+    training = row.get("n_train_evaluations") if trains else 0  # a plug-in's: 0, a count or None
     return _number(row.get("n_evaluations")) + _number(training)
+
+
+def _column(frame: pd.DataFrame, key: str) -> pd.Series:
+    """``frame[key]`` as floats (NaN for None), all NaN when rows lack the key (older rows)."""
+    return frame[key].map(_number) if key in frame else pd.Series(np.nan, index=frame.index)
+
+
+def shown_columns(bench: str) -> tuple:
+    """The :data:`COLUMNS` a benchmark's table shows: the energy error ΔE in ΔMag's place for a
+    spin glass (``ea-…``: m is not its order parameter), ΔMag otherwise."""
+    hidden = "delta_mag" if bench.startswith("ea-") else "delta_energy"
+    return tuple(column for column in COLUMNS if column[1] != hidden)
+
+
+def _add_own_errors(frame: pd.DataFrame) -> None:
+    """ΔMag's and ΔE's own error bars, √(σ² + σ_ref²), as columns ``delta_*_own_err``."""
+    for delta, estimate in (("delta_mag", "mag"), ("delta_energy", "energy")):
+        frame[f"{delta}_own_err"] = np.hypot(
+            _column(frame, f"{estimate}_err"), _column(frame, f"{estimate}_ref_err").fillna(0.0)
+        )
 
 
 def summarise(rows: list[dict]) -> pd.DataFrame:
@@ -88,9 +112,7 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
     frame["n_total_evaluations"] = [_total_evaluations(r) for r in rows]
     for _, key, _, _ in COLUMNS + SUMMARY_ONLY:
         frame[key] = frame[key].map(_number) if key in frame else np.nan
-    frame["delta_mag_own_err"] = np.hypot(
-        frame["mag_err"].map(_number), frame["mag_ref_err"].map(_number).fillna(0.0)
-    )
+    _add_own_errors(frame)
     frame["log_z_err"] = frame["log_z_err"].map(_number)
     for column in GROUP:
         frame[column] = frame[column].fillna("—").astype(str) if column in frame else "—"
@@ -105,7 +127,7 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
         record["status"] = "ok" if errors.empty else f"{len(errors)} failed: {errors.iloc[0]}"
         if errors.empty and not not_applicable.empty:
             record["status"] = f"n/a: {not_applicable.iloc[0]}"
-        trains = "param_count" in group and _number(group["param_count"].iloc[0]) > 0
+        record["cost_declared"], trains = _cost_kind(group)
         for _, key, _, own in COLUMNS + SUMMARY_ONLY:
             values = ok[key].dropna() if trains or key != "train_seconds" else ok[key].iloc[:0]
             record[key] = values.mean() if len(values) else np.nan
@@ -137,16 +159,34 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
     return summary.loc[order].reset_index(drop=True)
 
 
+def _cost_kind(group: pd.DataFrame) -> tuple[bool, bool]:
+    """(declared?, trains?) of a group: a declared cost (a scored file's), and whether training
+    time is shown (the method has parameters, declared a training time, or is a plug-in that
+    trains: its ``n_train_evaluations`` is not 0)."""
+    declared = "cost_declared" in group and bool(group["cost_declared"].fillna(False).any())
+    trains = "param_count" in group and _number(group["param_count"].iloc[0]) > 0
+    if "source" in group and (group["source"] == "plugin").any():  # a count, or None: it trained
+        trains = trains or bool((group["n_train_evaluations"].map(_number) != 0).any())
+    return declared, bool(trains or (declared and group["train_seconds"].notna().any()))
+
+
 def _budget_order(record) -> tuple:
     """Cells without a time budget first, then by increasing seconds."""
     seconds = record["budget_seconds"]
     return (0, 0.0, record["budget_label"]) if np.isnan(seconds) else (1, seconds, "")
 
 
+UNKNOWN_COST = "cost unknown"
+"""The budget label of a scored file without a declared time (``leapsbench score``)."""
+
+
 def budget_label(row: dict) -> str:
-    """``T=10 s``, ``n_samples=4000 train_steps=300``, ``preset`` (no budget) or ``budget?``
-    (a row stored before budgets were recorded whose run key does not match an empty one)."""
+    """``T=10 s``, ``n_samples=4000 train_steps=300``, ``preset`` (no budget), ``budget?``
+    (a row stored before budgets were recorded whose run key does not match an empty one) or
+    :data:`UNKNOWN_COST` (a scored file that declared no time)."""
     budget = row.get("budget")
+    if row.get("source") == "external" and budget in (None, "{}", {}):
+        return UNKNOWN_COST
     if budget is None:
         return "preset" if _key_has_no_budget(row) else "budget?"
     budget = json.loads(budget) if isinstance(budget, str) else dict(budget)
@@ -171,12 +211,17 @@ def _variant(row: dict) -> str:
     """``preset`` plus the ``--set`` overrides, e.g. ``quick n_steps=50``."""
     overrides = row.get("overrides") or "{}"
     overrides = json.loads(overrides) if isinstance(overrides, str) else overrides
-    source = [f"source={row['source']}"] if row.get("source") else []
+    source = row.get("source")
+    source = [f"source={source}"] if source and source != row.get("preset") else []
     settings = [f"{k}={v}" for k, v in sorted(overrides.items())]
     return " ".join([str(row.get("preset")), *settings, *source])
 
 
 UNRELIABLE = " (unreliable)"
+DECLARED = " (declared)"
+COST_KEYS = ("train_seconds", "sample_seconds", "ess_per_second")
+"""Columns that measure cost: a declared (not measured) cost, of a scored file, is shown marked
+:data:`DECLARED` and never ranked; an unknown one is "—" and never ranked."""
 
 
 def _cell(value: float, err: float) -> str:
@@ -200,7 +245,7 @@ def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.
             ]
     table = pd.DataFrame(index=pd.Index(labels, name="method"))
     flagged = part["unreliable"].notna().to_numpy()
-    for header, key, lower, own in COLUMNS:  # own: an estimate with an error bar
+    for header, key, lower, own in shown_columns(bench):  # own: an estimate with an error bar
         cells = _column_cells(part, key, lower, own is not None, flagged, mark)
         table[header] = cells
         if key == "delta_mag" and np.isfinite(part["paper_delta_mag"]).any():
@@ -226,7 +271,13 @@ def _column_cells(part, key: str, lower: bool, estimate: bool, flagged, mark) ->
     if key == "train_seconds":
         sources = part["source"]
         cells = [NOT_OURS if src == "authors" else c for c, src in zip(cells, sources, strict=True)]
-    candidates = np.where(flagged & estimate, np.nan, values)
+    declared = np.zeros(len(part), bool)
+    if key in COST_KEYS and "cost_declared" in part:
+        declared = part["cost_declared"].fillna(False).to_numpy(dtype=bool)
+        cells = [
+            c + DECLARED if d and c != "—" else c for c, d in zip(cells, declared, strict=True)
+        ]
+    candidates = np.where((flagged & estimate) | declared, np.nan, values)
     for budget in part["budget_label"].unique():  # the best at each budget
         here = np.where(part["budget_label"].to_numpy() == budget, candidates, np.nan)
         if np.isfinite(here).sum() >= 2:

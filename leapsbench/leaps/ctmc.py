@@ -147,7 +147,7 @@ def full_delta_energy(model, x):
     """ΔE for every site and value, (B, Lx, Ly, q); 0 at the current value (Ising: flip slot)."""
     xp = _namespace(x)
     delta = model.delta_energy(x)
-    if model.kind == "ising":
+    if model.kind != "potts":  # ±1 spins (Ising, spin glass): ΔE of the flip
         return xp.expand_dims(delta, axis=-1) * (1.0 - _one_hot(model, x, delta.dtype))
     return delta
 

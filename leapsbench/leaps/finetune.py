@@ -135,7 +135,8 @@ def fitted_fnet(method, model, seed: int, chunk: int = 64) -> tuple[dict, dict]:
 
 def record_spent(method, fit_info: dict) -> dict:
     """``method.fine_tuning`` with what was spent here so far: steps, network evaluations and
-    CPU seconds of the training state plus those of the F-net fit (None where not counted)."""
+    CPU seconds of the training state plus those of the F-net fit (None where not counted), and
+    the training's wall seconds (all sittings: what ``--seconds`` budgets)."""
     train_cpu, passes = fit_info.get("train_cpu_seconds"), method.network_evaluations
     fnet = method.fine_tuning.get("fnet", {})
     method.fine_tuning = {
@@ -145,5 +146,6 @@ def record_spent(method, fit_info: dict) -> dict:
         if passes is None
         else passes + fnet.get("network_evaluations", 0),
         "cpu_seconds_here": None if train_cpu is None else train_cpu + fnet.get("cpu_seconds", 0),
+        "train_wall_seconds_here": fit_info.get("train_seconds"),
     }
     return method.fine_tuning

@@ -222,8 +222,10 @@ class LeapsMethod(Adapter):
         counted = (before, history["network_evaluations"])
         self.network_evaluations = None if None in counted else sum(counted)
         loss = history["loss"]
+        resumed = history["resumed_seconds"]  # spent before a kill, from the training state
         return {
-            "train_seconds": time.perf_counter() - start,
+            "train_seconds": time.perf_counter() - start + resumed,
+            "resumed_train_seconds": resumed,
             "train_steps": len(loss),
             "steps_done": self.steps_done,
             "train_network_evaluations": self.network_evaluations,

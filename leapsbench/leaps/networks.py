@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import array_api_compat
 import numpy as np
 
+from leapsbench.models import state_kind
+
 from . import attention, conv, mlp
 from .hyper import resolve
 from .layers import state_one_hot, time_column
@@ -106,9 +108,9 @@ def make_network(architecture: str, model, **hyper) -> Network:
     Hyperparameters per architecture: ``default_hyper(architecture)``; presets: ``PRESETS``.
     """
     full = checked_hyper(architecture, hyper)
-    if getattr(model, "kind", None) not in ("ising", "potts"):
-        raise ValueError(f"model must be an Ising or Potts model, got {model!r}")
-    return Network(architecture, full, int(model.q), tuple(model.shape), model.kind)
+    if getattr(model, "kind", None) not in ("ising", "potts", "spin-glass"):
+        raise ValueError(f"model must be an Ising, Potts or spin-glass model, got {model!r}")
+    return Network(architecture, full, int(model.q), tuple(model.shape), state_kind(model))
 
 
 def checked_hyper(architecture: str, hyper: dict) -> dict:
@@ -130,7 +132,7 @@ def default_hyper(architecture: str, preset: str | None = None) -> dict:
 def network_from_config(config: dict, model) -> Network:
     """Rebuild a network from ``Network.config()``; the model must have its kind, q and shape."""
     want = (config["kind"], int(config["q"]), tuple(config["shape"]))
-    have = (model.kind, int(model.q), tuple(model.shape))
+    have = (state_kind(model), int(model.q), tuple(model.shape))
     if want != have:
         raise ValueError(
             f"network was built for {want[0]} q={want[1]} {want[2][0]}x{want[2][1]}, "

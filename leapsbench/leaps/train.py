@@ -38,6 +38,7 @@ from leapsbench.backends import get_backend
 from leapsbench.baselines.local import RULES
 from leapsbench.models.schedule import get_schedule
 from leapsbench.params import params_to, params_to_numpy
+from leapsbench.threads import fix_torch_threads
 from leapsbench.timed import next_step_overruns
 
 from .ctmc import CTMCConfig, leaps_sample
@@ -180,6 +181,7 @@ class _Run:
     network_evaluations: int = 0
     cpu_seconds: float = 0.0
     """CPU time of this process spent in the training steps so far (saved and resumed)."""
+    seconds_before: float = 0.0
 
     @property
     def trained(self) -> list:
@@ -190,6 +192,7 @@ def _start(network, params, fnet, config: TrainConfig, seed: int, backend, start
     """A fresh run at ``start_step``: trainable copies of ``params`` and the F-net."""
     import torch
 
+    fix_torch_threads()  # results independent of the machine's cores (leapsbench.threads)
     rng = backend.rng(seed)
     # torch.asarray shares numpy memory: copy so that the caller's arrays are never trained
     weights = {k: v.clone().requires_grad_() for k, v in params_to(backend, params).items()}
@@ -214,10 +217,12 @@ def _restore(run: _Run, state: dict, backend) -> None:
     run.losses, run.evaluations, run.step = state["losses"], state["evaluations"], state["step"]
     run.network_evaluations = state.get("network_evaluations")  # None: a state from before counts
     run.cpu_seconds = state.get("cpu_seconds")  # None: a state from before it was counted
+    run.seconds_before = float(state.get("seconds", 0.0))  # 0: a state from before timing
 
 
-def _snapshot(run: _Run, signature: dict) -> dict:
+def _snapshot(run: _Run, signature: dict, seconds: float) -> dict:
     return {
+        "seconds": seconds,
         "signature": signature,
         "step": run.step,
         "weights": {k: v.detach() for k, v in run.weights.items()},
@@ -294,7 +299,9 @@ def train_leaps(
     steps) as rows (step, ess_fraction, log_z).  ``fnet`` continues a previous run (resume).
     ``checkpoint``: a file for the training state, written every ``checkpoint_every`` steps and
     resumed from when it exists (module docstring).  ``max_seconds`` counts from the call
-    (set-up included); training stops when a step as long as the last would end past it.
+    (set-up included) plus the seconds the resumed state had spent (``history["resumed_seconds"]``,
+    saved in the state), so a killed and resumed run keeps its total budget and reports its whole
+    cost; training stops when a step as long as the last would end past it.
     """
     start = time.perf_counter()
     if isinstance(start_step, bool) or not isinstance(start_step, int) or start_step < 0:
@@ -312,6 +319,7 @@ def train_leaps(
     saved = None if checkpoint is None else load_training_state(checkpoint, signature)
     if saved is not None:
         _restore(run, saved, backend)
+        start -= run.seconds_before  # the clock (budget, curriculum, cost) counts earlier runs
     steps = config.steps if max_steps is None else min(config.steps, max_steps)
     counting = CountingNetwork(network)
     saved_at = run.step
@@ -324,20 +332,23 @@ def train_leaps(
         _count(run, counting, time.process_time() - cpu_start)
         if checkpoint is not None and config.checkpoint_every:
             if run.step % config.checkpoint_every == 0:
-                save_training_state(checkpoint, _snapshot(run, signature))
+                save_training_state(
+                    checkpoint, _snapshot(run, signature, time.perf_counter() - start)
+                )
                 saved_at = run.step
         if progress is not None:
             progress(run.step, steps, **metrics)
         if max_seconds is not None and next_step_overruns(start, step_start, max_seconds):
             break
     if checkpoint is not None and saved_at != run.step:
-        save_training_state(checkpoint, _snapshot(run, signature))
+        save_training_state(checkpoint, _snapshot(run, signature, time.perf_counter() - start))
     history = {
         "loss": np.asarray(run.losses),
         "eval": np.asarray(run.evaluations).reshape(-1, 3),
         "steps_done": run.step,
         "network_evaluations": run.network_evaluations,
         "cpu_seconds": run.cpu_seconds,
+        "resumed_seconds": run.seconds_before,
     }
     return params_to_numpy(run.weights), params_to_numpy(run.fweights), history
 

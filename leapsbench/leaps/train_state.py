@@ -16,6 +16,7 @@ sites (+ a float time each): ~0.2 MB for the quick preset on 4×4, ~1.5 GB for t
 from __future__ import annotations
 
 import pickle
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -42,6 +43,18 @@ def _unreadable(path: Path, err) -> ValueError:
     )
 
 
+def _refused(path: Path, err) -> ValueError:
+    """The safe loader refused a class: name it and what is allowed (not torch's advice to load
+    unsafely)."""
+    found = re.search(r"GLOBAL (\S+)", str(err))
+    what = f"a {found.group(1)} object" if found else f"something it refuses ({err!s:.200})"
+    return ValueError(
+        f"training state {path} holds {what}, which the safe loader refuses (torch.load "
+        "weights_only: tensors, numbers, strings and plain containers only), so leapsbench did "
+        f"not write it; delete it (training then restarts) or the whole cache entry {path.parent}"
+    )
+
+
 def load_training_state(path, signature: dict) -> dict | None:
     """The training state at ``path`` on the CPU (None if absent or of an older version).
 
@@ -54,7 +67,9 @@ def load_training_state(path, signature: dict) -> dict | None:
         return None
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, OSError, EOFError, ValueError, pickle.UnpicklingError) as err:
+    except pickle.UnpicklingError as err:
+        raise _refused(path, err) from None
+    except (RuntimeError, OSError, EOFError, ValueError) as err:
         raise _unreadable(path, f"{type(err).__name__}: {err}") from None
     except zipfile.BadZipFile as err:
         raise _unreadable(path, f"BadZipFile: {err}") from None

@@ -1,9 +1,11 @@
-"""Lattice models: Ising and Potts on square lattices, and annealing schedules."""
+"""Lattice models: Ising, Potts and spin glasses on square lattices, and annealing schedules."""
 
+from .couplings import Couplings, ea_instance
 from .ising import Ising
 from .lattice import Lattice
 from .potts import Potts
 from .schedule import LinearSchedule, PowerSchedule, beta_at, dbeta_dt, get_schedule
+from .spin_glass import SpinGlass, spin_glass_from_config
 
 
 def ising(
@@ -25,6 +27,34 @@ def potts(
     return Potts(Lattice(Lx, Lx if Ly is None else Ly, periodic), beta=beta, J=J, q=q)
 
 
+def ea(
+    Lx: int,
+    Ly: int | None = None,
+    beta: float = 1.0,
+    seed: int = 0,
+    gauss: bool = False,
+    periodic: bool = True,
+    h: float = 0.0,
+) -> SpinGlass:
+    """Shorthand: the Edwards–Anderson spin glass of instance ``seed`` (``ea_instance``)."""
+    Ly = Lx if Ly is None else Ly
+    couplings = ea_instance(Lx, Ly, seed, gauss=gauss, periodic=periodic)
+    lattice = Lattice(Lx, Ly, periodic)
+    return SpinGlass(lattice, beta=beta, couplings=couplings, h=h, instance=(seed, bool(gauss)))
+
+
+def spin_glass(couplings: Couplings, beta: float = 1.0, h: float = 0.0) -> SpinGlass:
+    """Shorthand: a spin glass with the given couplings (its lattice from theirs)."""
+    lattice = Lattice(couplings.Lx, couplings.Ly, couplings.periodic)
+    return SpinGlass(lattice, beta=beta, couplings=couplings, h=h)
+
+
+def state_kind(model) -> str:
+    """The state kind: "ising" for the ±1 spin models (Ising, spin glass: flip moves, ΔE of
+    shape (B, Lx, Ly)), else the model's kind ("potts")."""
+    return "ising" if model.kind in ("ising", "spin-glass") else model.kind
+
+
 def model_from_config(config: dict):
     """Rebuild a model from its ``config()`` dict (checkpoints, results)."""
     lattice = Lattice(config["Lx"], config["Ly"], config.get("periodic", True))
@@ -32,19 +62,27 @@ def model_from_config(config: dict):
         return Ising(lattice, beta=config["beta"], J=config["J"], h=config.get("h", 0.0))
     if config["model"] == "potts":
         return Potts(lattice, beta=config["beta"], J=config["J"], q=config["q"])
-    raise ValueError(f"unknown model {config['model']!r}; known: ising, potts")
+    if config["model"] == "spin-glass":
+        return spin_glass_from_config(lattice, config)
+    raise ValueError(f"unknown model {config['model']!r}; known: ising, potts, spin-glass")
 
 
 __all__ = [
+    "Couplings",
     "Ising",
     "Lattice",
     "LinearSchedule",
     "Potts",
     "PowerSchedule",
+    "SpinGlass",
     "beta_at",
     "dbeta_dt",
+    "ea",
+    "ea_instance",
     "get_schedule",
     "ising",
     "model_from_config",
     "potts",
+    "spin_glass",
+    "state_kind",
 ]

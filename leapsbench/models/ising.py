@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import array_api_compat
 
 from .base import LatticeModel, check_finite, float_view
+from .spins import SpinStates
 
 
 @dataclass(frozen=True)
-class Ising(LatticeModel):
+class Ising(SpinStates, LatticeModel):
     """Ising spins on a lattice; ``q = 2`` values, value index a ↔ spin s = 1 − 2a."""
 
     h: float = 0.0
-    q = 2
     kind = "ising"
 
     def __post_init__(self):
@@ -30,24 +30,6 @@ class Ising(LatticeModel):
     def local_field(self, x, dtype=None):
         """J Σ_{j∼i} s_j + h at every site, shape (B, Lx, Ly)."""
         return self.J * self.lattice.neighbour_sum(float_view(x, dtype)) + self.h
-
-    def delta_energy(self, x, dtype=None):
-        """H(flip_i s) − H(s) = 2 s_i (J Σ_{j∼i} s_j + h) for every site at once, (B, Lx, Ly)."""
-        return 2.0 * float_view(x, dtype) * self.local_field(x, dtype)
-
-    def magnetization(self, x, dtype=None):
-        """m = |Σ_i s_i| / N, shape (B,)."""
-        s = float_view(x, dtype)
-        xp = array_api_compat.array_namespace(s)
-        return xp.abs(xp.sum(s, axis=(1, 2))) / self.n_sites
-
-    def to_values(self, x):
-        """Value indices a = (1 − s)/2 ∈ {0, 1} (int8)."""
-        return (1 - x) // 2
-
-    def from_values(self, a):
-        """Spins s = 1 − 2a from value indices."""
-        return 1 - 2 * a
 
     def config(self) -> dict:
         return {

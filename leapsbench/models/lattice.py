@@ -15,6 +15,21 @@ MAX_SIDE = 4096
 """Largest lattice side: 4096² = 16.8M sites per configuration (Kaufman's formula takes ~4 s)."""
 
 
+def parse_side(name: str, text: str) -> int:
+    """The lattice side written as the digits ``text``; one longer than :data:`MAX_SIDE`'s is
+    refused before it is converted (Python refuses > 4300 digits with a message about
+    ``sys.set_int_max_str_digits``, which is not the limit that matters here)."""
+    digits = text.strip().lstrip("0") or "0"
+    if digits.isdigit() and len(digits) > len(str(MAX_SIDE)):
+        shown = (
+            digits if len(digits) <= 12 else f"{digits[:6]}…{digits[-3:]} ({len(digits)} digits)"
+        )
+        raise ValueError(
+            f"lattice size {name}={shown} is too large: at most {MAX_SIDE} per side (MAX_SIDE)"
+        )
+    return _check_size(name, int(text))
+
+
 def _check_size(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 2:
         raise ValueError(f"lattice size {name} must be an integer >= 2, got {value!r}")

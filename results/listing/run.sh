@@ -53,17 +53,22 @@ FT=(--set train_walkers=16 --set train_horizon=100 --set train_pairs=32
     --set train_decay=0.995 --set train_decay_every=1000 --set train_mcmc_sweeps=1
     --set train_fnet_width=200 --set train_fnet_depth=4 --set train_eval_every=50
     --set train_eval_walkers=16 --set train_checkpoint_every=5 --set first_padding=circular)
-cpu_spent() {  # CPU seconds a fine-tuning has spent (0 before its first sitting)
-    python -c "import json,sys; print(json.load(open(sys.argv[1]))['extra']['fine_tuning']['cpu_seconds_here'])" \
-        "$1/checkpoint.json" 2>/dev/null || echo 0
+spent() {  # KEY DIR: a fine-tuning's cpu_seconds_here or train_wall_seconds_here (0 if none)
+    python -c "import json,sys; print(json.load(open(sys.argv[1]))['extra']['fine_tuning'].get(sys.argv[2]) or 0)" \
+        "$2/checkpoint.json" "$1" 2>/dev/null || echo 0
 }
 fine_tune() {  # benchmark checkpoint: sittings of <= 10 min until 1, 3 and 10 CPU-hours
     local bench=$1 ckpt=$2 out=results/listing/state/$1
     for hours in 1 3 10; do
         [ -f "$out/at-${hours}h/checkpoint.json" ] && continue
-        while python -c "import sys; sys.exit(float(sys.argv[1]) >= $hours * 3600)" "$(cpu_spent "$out")"; do
+        while python -c "import sys; sys.exit(float(sys.argv[1]) >= $hours * 3600)" \
+            "$(spent cpu_seconds_here "$out")"; do
+            # --seconds is the total wall time of all sittings: this sitting gets SITTING more
+            local until
+            until=$(python -c "import sys; print(float(sys.argv[1]) + ${SITTING:-600})" \
+                "$(spent train_wall_seconds_here "$out")")
             leapsbench train --benchmark "$bench" --init-from "$ckpt" --out "$out" \
-                --steps 1000000 --seconds "${SITTING:-600}" "${FT[@]}" || return 1
+                --steps 1000000 --seconds "$until" "${FT[@]}" || return 1
         done
         mkdir -p "$out/at-${hours}h" && cp "$out"/checkpoint.{npz,json} "$out/at-${hours}h/"
     done

@@ -309,6 +309,11 @@ def check_plan(model, part, seconds, d_beta, n_sweeps, ti_sweeps, n_chains, prob
         raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
     if not (math.isfinite(seconds) and seconds > 0):
         raise ValueError(f"seconds must be a finite number > 0, got {seconds!r}")
+    if model.kind == "spin-glass":
+        raise ValueError(
+            "references here come from Swendsen–Wang chains, which do not apply to a spin glass; "
+            "2D spin glasses have exact references (enumeration, Pfaffians: leapsbench.exact)"
+        )
     if model.kind == "potts" and part != "mag":
         check_ti_plan(model, d_beta, ti_sweeps)
     fixed = minimum_sweeps(model, part, d_beta, n_sweeps is None, ti_sweeps is None)

@@ -1,0 +1,1 @@
+"""An example of a sampler defined outside leapsbench (see ../README.md)."""

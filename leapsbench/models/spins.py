@@ -1,0 +1,32 @@
+"""What every model of spins s_i = ±1 shares, given its local field f_i = ∂(−H)/∂s_i."""
+
+from __future__ import annotations
+
+import array_api_compat
+
+from .base import float_view
+
+
+class SpinStates:
+    """Spins stored as int8 ±1, ``q = 2`` values, value index a ↔ spin s = 1 − 2a; the model
+    defines ``local_field(x, dtype)`` (f_i, with H linear in each s_i) and ``n_sites``."""
+
+    q = 2
+
+    def delta_energy(self, x, dtype=None):
+        """H(flip_i s) − H(s) = 2 s_i f_i for every site at once, (B, Lx, Ly)."""
+        return 2.0 * float_view(x, dtype) * self.local_field(x, dtype)
+
+    def magnetization(self, x, dtype=None):
+        """m = |Σ_i s_i| / N, shape (B,)."""
+        s = float_view(x, dtype)
+        xp = array_api_compat.array_namespace(s)
+        return xp.abs(xp.sum(s, axis=(1, 2))) / self.n_sites
+
+    def to_values(self, x):
+        """Value indices a = (1 − s)/2 ∈ {0, 1} (int8)."""
+        return (1 - x) // 2
+
+    def from_values(self, a):
+        """Spins s = 1 − 2a from value indices."""
+        return 1 - 2 * a
