@@ -284,7 +284,7 @@ def test_cli_samples_the_checkpoint_with_authors_provenance(tmp_path, capsys):
         ("exploit", "was refused by the safe loader"),
         ("wrong-shape", "net.network.linear: expected shape (4,), got (5,)"),
         ("other-benchmark", "was trained for ising 7x7 beta=0.4, not for this benchmark's"),
-        ("network-key", "['channels'] cannot be set with an authors' checkpoint"),
+        ("network-key", "['channels'] cannot be set with a checkpoint"),
     ],
 )
 def test_cli_refuses_bad_checkpoints_without_a_traceback(tmp_path, capsys, case, message):

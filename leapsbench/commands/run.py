@@ -66,13 +66,7 @@ def add_grid_arguments(parser) -> None:
     )
     add_override_argument(parser)
     add_couplings_argument(parser)
-    parser.add_argument(
-        "--checkpoint",
-        default=None,
-        metavar="PATH",
-        help="sample the LEAPS authors' trained network (malbergo/leaps ckpts/*.ckpt) with "
-        "leaps-conv instead of training; --set takes sampler keys",
-    )
+    add_checkpoint_arguments(parser)
     add_budget_arguments(parser)
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="results store directory")
     parser.add_argument("--cache", default=".leapsbench-cache", help="checkpoint cache dir")
@@ -109,6 +103,25 @@ def add_control_arguments(parser) -> None:
     )
     parser.add_argument(
         "--yes", action="store_true", help="start even a grid estimated to take hours on a CPU"
+    )
+
+
+def add_checkpoint_arguments(parser) -> None:
+    """``--checkpoint`` (a trained network to sample) and ``--transfer-beta``."""
+    parser.add_argument(
+        "--checkpoint",
+        default=None,
+        metavar="PATH",
+        help="sample a trained network instead of training: the LEAPS authors' "
+        "(malbergo/leaps ckpts/*.ckpt) or a leapsbench checkpoint (train --out), on a benchmark "
+        "of its model kind and q at any lattice size (LE-conv); --set takes sampler keys and "
+        "first_padding",
+    )
+    parser.add_argument(
+        "--transfer-beta",
+        action="store_true",
+        help="with --checkpoint: sample it also on a benchmark of other couplings (beta) than "
+        "it was trained for",
     )
 
 
@@ -209,8 +222,12 @@ def build_specs(args) -> list[dict]:
     overrides = parse_overrides(args.overrides)
     for method in methods:  # a typo in --set fails here, before any row is written
         make_method(method, preset, overrides)
+    if args.transfer_beta and args.checkpoint is None:
+        raise ValueError("--transfer-beta needs --checkpoint")
     if args.checkpoint is not None:
-        check_checkpoint(args.checkpoint, benchmarks, methods, overrides)
+        args.checkpoint = check_checkpoint(
+            args.checkpoint, benchmarks, methods, overrides, args.transfer_beta
+        )
     check_writable_dir(args.results, "--results")
     check_writable_dir(args.cache, "--cache")
     specs = []
@@ -228,6 +245,7 @@ def build_specs(args) -> list[dict]:
             cache_dir=args.cache,
             no_train=args.no_train,
             checkpoint=args.checkpoint,
+            transfer_beta=args.transfer_beta,
         )
     return specs
 
@@ -263,20 +281,26 @@ def budgets(args) -> list[dict]:
     return out
 
 
-def check_checkpoint(path: str, benchmarks: list[str], methods: list[str], overrides) -> None:
-    """An authors' checkpoint runs with leaps-conv alone, on the benchmark it was trained for,
-    with sampler keys only: refused here, before any work, otherwise."""
+def check_checkpoint(path: str, benchmarks, methods, overrides, transfer_beta) -> str:
+    """The file that identifies the checkpoint at ``path`` (a leapsbench checkpoint's JSON, which
+    records its parameters' hash, or the authors' .ckpt).  It runs with its own method alone, on
+    benchmarks of its model kind and q (any size for an LE-conv; other couplings only with
+    ``transfer_beta``), with sampler keys and first_padding only: refused here, before any work,
+    otherwise."""
+    from leapsbench.checkpoint import checkpoint_paths
     from leapsbench.harness.benchmarks import get_benchmark
     from leapsbench.leaps.method import make
 
-    if methods != ["leaps-conv"]:
+    if len(methods) != 1 or not methods[0].startswith("leaps-"):
         raise ValueError(
-            "--checkpoint samples an LE-conv network: use --method leaps-conv only, "
-            f"got {', '.join(methods)}"
+            "--checkpoint samples one trained LEAPS network: give its --method (leaps-conv, "
+            f"leaps-mlp or leaps-attention) only, got {', '.join(methods)}"
         )
-    method = make("leaps-conv")
+    method = make(methods[0])
     for name in benchmarks:
-        method.use_authors_checkpoint(path, get_benchmark(name).model, overrides)
+        method.use_checkpoint(path, get_benchmark(name).model, overrides, transfer_beta)
+    json_path = checkpoint_paths(path)[1]
+    return str(json_path) if json_path.is_file() else path
 
 
 def _print(rows: list[dict], fmt: str) -> None:

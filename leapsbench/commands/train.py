@@ -17,6 +17,20 @@ rate schedule and curriculum at its step count; ``--steps`` counts the total, re
 included.  While training, the state is saved every ``train_checkpoint_every`` steps to
 ``<entry>/training-state.pt``; rerunning an interrupted command (or the matching ``run``)
 resumes from it.
+
+``--init-from FILE`` fine-tunes (:mod:`leapsbench.leaps.finetune`): leaps-conv starts from the
+network in FILE (the LEAPS authors' .ckpt or a leapsbench checkpoint, any lattice size and β;
+Potts with more values gets fresh rows for them), the architecture is the file's (``--set``
+takes training and sampler keys, and first_padding) and the F-net starts fresh.  The output
+(default ``<cache>/leaps-conv/<benchmark>/init-<file sha256>-<config hash>-seed<seed>/``) holds
+the training state and, after each call, the checkpoint (``run --checkpoint DIR`` samples it);
+the same command again continues where the last one stopped, bit for bit (keep ``--steps`` and
+``--set`` the same).  ``--seconds`` is the training's total wall time over all sittings (as for
+any resumed training), so a sitting of S more seconds passes the recorded
+``fine_tuning["train_wall_seconds_here"]`` + S (results/listing/run.sh does).  The
+checkpoint's ``fine_tuning`` records the file started from (sha256) and the steps, network
+evaluations and CPU seconds spent here; a line with the running ESS/n is printed at every
+evaluation (``train_eval_every``).
 """
 
 from __future__ import annotations
@@ -47,6 +61,20 @@ def add_arguments(parser) -> None:
     parser.add_argument("--cache", default=".leapsbench-cache", help="run's checkpoint cache dir")
     parser.add_argument("--out", default=None, help="checkpoint directory (default: cache entry)")
     parser.add_argument("--resume", default=None, metavar="CHECKPOINT", help="start from it")
+    parser.add_argument(
+        "--init-from",
+        default=None,
+        metavar="FILE",
+        help="fine-tune: start leaps-conv from the network in FILE (an authors' .ckpt or a "
+        "leapsbench checkpoint, any size); rerunning continues it",
+    )
+    parser.add_argument(
+        "--fnet",
+        choices=("fitted", "fresh"),
+        default="fitted",
+        help="with --init-from: the F-net's output layer fitted to the carried network on one "
+        "rollout (default) or fresh",
+    )
 
 
 def run(args) -> int:
@@ -67,6 +95,8 @@ def run(args) -> int:
     overrides = parse_overrides(args.overrides)
     method = make_method(args.method, args.preset, overrides)
     method.benchmark = spec.name
+    if args.init_from is not None:
+        return fine_tune(args, spec, method, overrides)
     budget = {"train_steps": args.steps, "train_seconds": args.seconds}
     budget = {k: v for k, v in budget.items() if v is not None}  # as leapsbench run's budget
     out = Path(args.out or cache_entry(args.cache, method, spec.name, budget, args.seed))
@@ -112,6 +142,71 @@ def run(args) -> int:
     return 0
 
 
+def fine_tune(args, spec, method, overrides) -> int:
+    """``train --init-from``: fine-tune from the file's network (module docstring)."""
+    from pathlib import Path
+
+    from leapsbench.backends import get_backend
+    from leapsbench.harness.rows import config_hash
+    from leapsbench.leaps.finetune import record_spent, start_from
+    from leapsbench.method import Budget
+
+    from .writable import check_writable_dir
+
+    if args.resume is not None:
+        raise ValueError("--init-from and --resume exclude each other (rerun to continue)")
+    init = start_from(method, args.init_from, spec.model, overrides, args.seed)
+    key = config_hash({"config": method.training_config, "steps": args.steps})
+    name = f"init-{init['sha256'][:12]}-{key}-seed{args.seed}"
+    out = Path(args.out or Path(args.cache) / method.name / spec.name / name)
+    check_writable_dir(out, "--out" if args.out else "--cache")
+    method.training_checkpoint = str(out / "training-state.pt")
+    method.fine_tuning["fnet"] = _fnet(method, spec.model, out, args)
+    backend = get_backend("torch", device=args.device)
+    fit_rng = backend.rng(args.seed).spawn(2)[0]
+
+    def progress(done, total, **metrics):
+        if "ess_fraction" in metrics:
+            text = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
+            print(f"step {done}/{total} {text}", flush=True)
+
+    info = method.fit(
+        spec.model,
+        backend,
+        fit_rng,
+        Budget(train_steps=args.steps, train_seconds=args.seconds),
+        progress,
+    )
+    spent = record_spent(method, info)
+    method.save(str(out))
+    cpu = spent["cpu_seconds_here"]
+    print(
+        f"fine-tuned {method.name} on {spec.name} from {args.init_from}: "
+        f"{spent['steps_here']} steps in all, "
+        f"{'unknown' if cpu is None else f'{cpu:.1f}'} CPU s spent here -> {out}"
+    )
+    return 0
+
+
+def _fnet(method, model, out, args) -> dict:
+    """The F-net's provenance: fitted now (``--fnet fitted``, before the first sitting), fresh,
+    or as recorded by the sitting before (the training state then holds the F-net)."""
+    import json
+
+    from leapsbench.leaps.finetune import fitted_fnet
+
+    if (out / "training-state.pt").is_file():
+        previous = out / "checkpoint.json"
+        if previous.is_file():
+            return json.loads(previous.read_text())["extra"]["fine_tuning"]["fnet"]
+        return {"init": f"{args.fnet} (in the training state)"}
+    if args.fnet == "fresh":
+        return {"init": "fresh (init_fnet: dF/dt = 0 at the start)"}
+    method.fnet, info = fitted_fnet(method, model, args.seed)
+    print(f"F-net fitted on {info['states']} states: log Z estimate {info['log_z']:.4f}")
+    return info
+
+
 def resumable(path: str) -> str:
     """``path`` if it can be a leapsbench checkpoint; an authors' Lightning ``.ckpt`` (or any
     other zip that is not an .npz) is refused with the command that samples it."""
@@ -125,7 +220,8 @@ def resumable(path: str) -> str:
     if foreign:
         raise ValueError(
             f"{path} is a LEAPS authors' checkpoint, not a leapsbench one: sample it with "
-            f"`leapsbench run --method leaps-conv --checkpoint {path}` (use `run --checkpoint`); "
+            f"`leapsbench run --method leaps-conv --checkpoint {path}` (use `run --checkpoint`) "
+            f"or fine-tune it with `train --init-from {path}`; "
             "--resume takes what `leapsbench train` wrote (a directory or its .npz/.json)"
         )
     return path

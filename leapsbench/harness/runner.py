@@ -12,11 +12,13 @@ under ``cache_dir/<method>/<benchmark>/<config-hash>-seed<seed>/`` by its ``save
 other sampling-only settings, reuses the same training; its ``training_checkpoint`` is a file
 there, so an interrupted training resumes.  A spec with ``no_train`` (``run --no-train``) samples
 cached checkpoints only: a run that would have to train fails, naming the missing entry.
-``ess_per_second`` = ESS / (train + sample seconds).  A run with ``checkpoint`` samples the LEAPS
-authors' trained network: its ``source`` is "authors", ``fit_info`` the checkpoint's provenance
-(sha256, global_step), ``train_seconds`` None (their training, not timed here) and ESS/s counts
-sampling only.  A plug-in method's row has ``source`` "plugin" and its distribution and version
-(``plugin_distribution``, ``plugin_version``; :func:`.methods.origin_columns`).
+``ess_per_second`` = ESS / (train + sample seconds).  A run with ``checkpoint`` samples a network
+trained elsewhere (the LEAPS authors' .ckpt or a leapsbench checkpoint, carried to the
+benchmark's size, :mod:`leapsbench.leaps.transfer`): its ``source`` is "authors" or
+"checkpoint", ``fit_info`` the checkpoint's provenance (sha256, steps, ``transferred``,
+``trained_for``: the model it was trained for), ``train_seconds`` None (not timed here) and ESS/s
+counts sampling only.  A plug-in method's row has ``source`` "plugin" and its distribution and
+version (``plugin_distribution``, ``plugin_version``; :func:`.methods.origin_columns`).
 
 A total time budget T (``budget["seconds"]``) is split by :func:`split_seconds`: ``fit`` gets
 ``Budget(train_seconds=share · T)`` (share ``budget["train_share"]``, default
@@ -73,12 +75,14 @@ def make_spec(
     reference_dir=None,
     no_train=False,
     checkpoint=None,
+    transfer_beta=False,
 ) -> dict:
     """The plain-data description of one run (validated lazily by :func:`run_task`).
 
     ``no_train``: sample a checkpoint from ``cache_dir`` or fail, never train.  ``checkpoint``:
-    the path of an authors' trained network to sample instead of training (leaps-conv only,
-    :mod:`leapsbench.leaps.authors`)."""
+    the path of a trained network to sample instead of training (the authors' .ckpt or a
+    leapsbench checkpoint, carried to the benchmark's size, :mod:`leapsbench.leaps.transfer`);
+    ``transfer_beta``: it may have been trained at other couplings (β)."""
     return {
         "benchmark": benchmark,
         "method": method,
@@ -93,6 +97,7 @@ def make_spec(
         "reference_dir": str(Path(reference_dir or USER_REFERENCE_DIR).resolve()),
         "no_train": bool(no_train),
         "checkpoint": None if checkpoint is None else str(Path(checkpoint).resolve()),
+        "transfer_beta": bool(transfer_beta),
     }
 
 
@@ -251,8 +256,10 @@ def _execute(spec: dict, progress, row: dict) -> dict:
     budget = Budget(**spec["budget"])
     fit_rng, sample_rng = backend.rng(spec["seed"]).spawn(2)
     cpu_start = time.process_time()
-    if spec.get("checkpoint"):  # the authors' training: not ours, not timed (train_seconds None)
-        fit_info = method.use_authors_checkpoint(spec["checkpoint"], model, spec["overrides"])
+    if spec.get("checkpoint"):  # a training done elsewhere: not timed here (train_seconds None)
+        fit_info = method.use_checkpoint(
+            spec["checkpoint"], model, spec["overrides"], spec.get("transfer_beta", False)
+        )
         train_seconds, reused, row["source"] = None, True, fit_info["source"]
     else:
         fit_info, train_seconds, reused = _fit(
@@ -318,4 +325,6 @@ def _train_evaluations(method, fit_info: dict, source) -> int | None:
         return 0
     if source == "authors":
         return None
+    if source == "checkpoint":
+        return (fit_info or {}).get("network_evaluations")
     return (fit_info or {}).get("train_network_evaluations")

@@ -49,6 +49,12 @@ from .layers import kernel_offsets, neighbour_index, silu, unfold
 
 OPTIONAL = {"feature_norm": True, "first_padding": "circular", "embed_max_norm": None}
 """Optional hyperparameters and their defaults (stored only when set otherwise)."""
+OPTIONAL_TYPES = {
+    "feature_norm": (bool,),
+    "first_padding": (str,),
+    "embed_max_norm": (float, int, type(None)),
+}
+"""Their types, for ``--set`` (a checkpoint's ``first_padding`` may be set, :mod:`.transfer`)."""
 DEFAULTS = {
     "kernel_sizes": [3, 5],
     "channels": 8,

@@ -20,10 +20,15 @@ def init_fnet(width: int, seed: int, depth: int = 2) -> dict[str, np.ndarray]:
     return {**fnet, "f_wout": np.zeros(width), "f_bout": np.zeros(())}
 
 
-def dfdt(xp, fnet, t):
-    """∂_tF_t for a (P,) array of times (:func:`init_fnet`)."""
+def features(xp, fnet, t):
+    """The last hidden layer h_{depth−1} (P, width) of the ∂_tF_t MLP at times t (P,)."""
     h = xp.tanh(t[:, None] * fnet["f_w0"] + fnet["f_b0"])
     depth = sum(1 for key in fnet if key.startswith("f_b")) - 1
     for layer in range(1, depth):
         h = xp.tanh(h @ xp.matrix_transpose(fnet[f"f_w{layer}"]) + fnet[f"f_b{layer}"])
-    return h @ fnet["f_wout"] + fnet["f_bout"]
+    return h
+
+
+def dfdt(xp, fnet, t):
+    """∂_tF_t for a (P,) array of times (:func:`init_fnet`)."""
+    return features(xp, fnet, t) @ fnet["f_wout"] + fnet["f_bout"]

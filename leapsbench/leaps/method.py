@@ -30,22 +30,23 @@ import time
 from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
-from leapsbench.checkpoint import describe_model, save_checkpoint
+from leapsbench.checkpoint import save_checkpoint
 from leapsbench.method import Adapter, Budget
 from leapsbench.models.schedule import get_schedule
 from leapsbench.params import param_count, params_to
 from leapsbench.presets import build_method, field_types, value_types
 from leapsbench.timed import sample_for
 
-from .authors import read_authors_checkpoint
+from . import conv
 from .checkpoint import load_checkpoint
 from .ctmc import MIN_WALKERS, CTMCConfig, leaps_sample
 from .networks import checked_hyper, default_hyper, make_network
 from .train import TrainConfig, train_leaps
+from .transfer import TRANSFER_KEYS, read_trained_network, transfer
 
 CHUNK_WALKERS = 64
-"""Walkers an authors' network runs at once when ``chunk_walkers`` is not set (and nothing is
-resampled): the memory of its forward grows ~30 MB per walker at L = 15 in float64."""
+"""Walkers a checkpoint's network runs at once when ``chunk_walkers`` is not set (and nothing is
+resampled), to bound the memory of the forward."""
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
 SAMPLER_KEYS = tuple(f.name for f in fields(CTMCConfig))
 SHARED_KEYS = ("rate_floor", "schedule", "mcmc_rule")
@@ -144,6 +145,9 @@ class LeapsMethod(Adapter):
     """Training steps the params have had; ``fit`` continues the LR schedule and curriculum."""
     network_evaluations: int | None = 0
     """Network passes the params' training took (None: not known, e.g. an older checkpoint)."""
+    fine_tuning: dict | None = None
+    """Provenance of a fine-tuning (:mod:`.finetune`): the file it started from and what was
+    spent here; saved in the checkpoint's JSON."""
     trains: ClassVar[bool] = True
     KEY_HINTS: ClassVar[dict[str, str]] = {
         f"train_{k}": f"training uses the sampler's {k} (set that instead)" for k in SHARED_KEYS
@@ -160,8 +164,11 @@ class LeapsMethod(Adapter):
     @classmethod
     def key_types(cls, name: str) -> dict:
         training = field_types(TrainConfig, exclude=SHARED_KEYS)
+        architecture = ARCHITECTURE_OF[name]
+        optional = conv.OPTIONAL_TYPES if architecture == "conv" else {}
         return {
-            **value_types(default_hyper(ARCHITECTURE_OF[name])),
+            **value_types(default_hyper(architecture)),
+            **optional,
             **field_types(CTMCConfig),
             **{f"train_{k}": types for k, types in training.items()},
         }
@@ -222,38 +229,42 @@ class LeapsMethod(Adapter):
             "train_steps": len(loss),
             "steps_done": self.steps_done,
             "train_network_evaluations": self.network_evaluations,
+            "train_cpu_seconds": history["cpu_seconds"],
             "final_loss": float(loss[-1]) if len(loss) else None,
             "eval": history["eval"].tolist(),  # rows (step, ess_fraction, log_z)
         }
 
-    def use_authors_checkpoint(self, path, model, overrides=()) -> dict:
-        """Sample the LEAPS authors' trained network at ``path`` (:mod:`.authors`) instead of
-        training; returns its provenance (sha256, global_step, "source": "authors").
-        ``overrides`` (the keys set on this method) may only be sampler keys."""
-        if self.name != "leaps-conv":
+    def use_checkpoint(self, path, model, overrides=(), other_beta=False) -> dict:
+        """Sample the trained network at ``path`` (the LEAPS authors' .ckpt or a leapsbench
+        checkpoint, :func:`.transfer.read_trained_network`) instead of training, carried to
+        ``model``'s size (and, with ``other_beta``, its couplings) by :func:`.transfer.transfer`;
+        returns its provenance with ``transferred`` and ``trained_for``.  ``overrides`` (the keys
+        set on this method) may only be sampler keys and :data:`.transfer.TRANSFER_KEYS`."""
+        trained = read_trained_network(path)
+        if self.name != f"leaps-{trained.network.architecture}":
             raise ValueError(
-                f"an authors' checkpoint holds an LE-conv network: use leaps-conv, not {self.name}"
+                f"checkpoint {path} holds a leaps-{trained.network.architecture} network: "
+                f"use --method leaps-{trained.network.architecture}, not {self.name}"
             )
-        fixed = sorted(k for k in overrides if k not in SAMPLER_KEYS)
+        fixed = sorted(k for k in overrides if k not in SAMPLER_KEYS + TRANSFER_KEYS)
         if fixed:
             raise ValueError(
-                f"{fixed} cannot be set with an authors' checkpoint (its network is fixed and "
-                f"not trained here); sampler keys can: {', '.join(SAMPLER_KEYS)}"
+                f"{fixed} cannot be set with a checkpoint (its network is fixed and not trained "
+                f"here); sampler keys can: {', '.join(SAMPLER_KEYS + TRANSFER_KEYS)}"
             )
-        imported = read_authors_checkpoint(path)
-        if imported.model.config() != model.config():
-            raise ValueError(
-                f"checkpoint {path} was trained for {describe_model(imported.model.config())}, "
-                f"not for this benchmark's {describe_model(model.config())}"
-            )
-        self.network, self.params, self.model = imported.network, imported.params, model
+        hyper = {k: dict(overrides)[k] for k in TRANSFER_KEYS if k in overrides}
+        try:
+            moved = transfer(trained, model, other_beta=other_beta, hyper=hyper)
+        except ValueError as err:
+            raise ValueError(f"checkpoint {path}: {err}") from None
+        self.network, self.params, self.model = moved.network, moved.params, model
+        self.steps_done = int(moved.info.get("steps_done") or 0)
+        self.network_evaluations = moved.info.get("network_evaluations")
         sampler = self.settings.sampler
         if sampler.chunk_walkers is None and sampler.resample_threshold is None:
             sampler = replace(sampler, chunk_walkers=CHUNK_WALKERS)
-        self.settings = replace(
-            self.settings, network=dict(imported.network.hyper), sampler=sampler
-        )
-        return imported.provenance()
+        self.settings = replace(self.settings, network=dict(moved.network.hyper), sampler=sampler)
+        return moved.info
 
     def sample(self, model, backend, rng, budget, progress=None):
         if self.params is None:
@@ -297,6 +308,7 @@ class LeapsMethod(Adapter):
                 "schedule": get_schedule(sampler.schedule).config(),
                 "steps_done": self.steps_done,
                 "network_evaluations": self.network_evaluations,
+                **({"fine_tuning": self.fine_tuning} if self.fine_tuning else {}),
             },
             arrays={"fnet": self.fnet} if self.fnet else None,
         )

@@ -19,8 +19,11 @@ Every tensor is made on the device of the training backend (``device``), so trai
 CUDA as on the CPU.
 
 Cost: ``history["network_evaluations"]`` counts the configurations passed through the rate
-network (rollouts, loss, evaluations; a backward pass is not counted apart), from the start of
-the training state (a resumed state carries its count on).
+network (rollouts, loss, evaluations; a backward pass is not counted apart) and
+``history["cpu_seconds"]`` the process CPU time of the steps, both from the start of the
+training state (a resumed state carries them on; None for a state saved before they were
+counted).  The state is also written when the loop ends (a time budget's stop included), so that
+the next call continues from the last step done.
 """
 
 from __future__ import annotations
@@ -176,6 +179,8 @@ class _Run:
     evaluations: list
     step: int
     network_evaluations: int = 0
+    cpu_seconds: float = 0.0
+    """CPU time of this process spent in the training steps so far (saved and resumed)."""
     seconds_before: float = 0.0
 
     @property
@@ -211,6 +216,7 @@ def _restore(run: _Run, state: dict, backend) -> None:
     run.buffer = [(x.to(backend.device), t.to(backend.device)) for x, t in state["buffer"]]
     run.losses, run.evaluations, run.step = state["losses"], state["evaluations"], state["step"]
     run.network_evaluations = state.get("network_evaluations")  # None: a state from before counts
+    run.cpu_seconds = state.get("cpu_seconds")  # None: a state from before it was counted
     run.seconds_before = float(state.get("seconds", 0.0))  # 0: a state from before timing
 
 
@@ -227,6 +233,7 @@ def _snapshot(run: _Run, signature: dict, seconds: float) -> dict:
         "losses": run.losses,
         "evaluations": run.evaluations,
         "network_evaluations": run.network_evaluations,
+        "cpu_seconds": run.cpu_seconds,
     }
 
 
@@ -315,32 +322,44 @@ def train_leaps(
         start -= run.seconds_before  # the clock (budget, curriculum, cost) counts earlier runs
     steps = config.steps if max_steps is None else min(config.steps, max_steps)
     counting = CountingNetwork(network)
+    saved_at = run.step
     while run.step < steps:
-        step_start = time.perf_counter()
+        step_start, cpu_start = time.perf_counter(), time.process_time()
         reached = curriculum_step(run.step, config, step_start - start, max_seconds)
         metrics = _update(run, _loss(run, counting, model, backend, config, reached), config)
         if config.eval_every and run.step % config.eval_every == 0:
             metrics.update(_evaluate(counting, run, model, backend, config))
-        if run.network_evaluations is not None:
-            run.network_evaluations += counting.calls
-        counting.calls = 0
+        _count(run, counting, time.process_time() - cpu_start)
         if checkpoint is not None and config.checkpoint_every:
             if run.step % config.checkpoint_every == 0:
                 save_training_state(
                     checkpoint, _snapshot(run, signature, time.perf_counter() - start)
                 )
+                saved_at = run.step
         if progress is not None:
             progress(run.step, steps, **metrics)
         if max_seconds is not None and next_step_overruns(start, step_start, max_seconds):
             break
+    if checkpoint is not None and saved_at != run.step:
+        save_training_state(checkpoint, _snapshot(run, signature, time.perf_counter() - start))
     history = {
         "loss": np.asarray(run.losses),
         "eval": np.asarray(run.evaluations).reshape(-1, 3),
         "steps_done": run.step,
         "network_evaluations": run.network_evaluations,
+        "cpu_seconds": run.cpu_seconds,
         "resumed_seconds": run.seconds_before,
     }
     return params_to_numpy(run.weights), params_to_numpy(run.fweights), history
+
+
+def _count(run: _Run, counting: CountingNetwork, cpu_seconds: float) -> None:
+    """Add a step's network passes and CPU seconds to the run's totals (None stays None)."""
+    if run.network_evaluations is not None:
+        run.network_evaluations += counting.calls
+    if run.cpu_seconds is not None:
+        run.cpu_seconds += cpu_seconds
+    counting.calls = 0
 
 
 def _evaluate(network, run: _Run, model, backend, config: TrainConfig) -> dict:
