@@ -139,3 +139,12 @@ def test_smc_keys_spelled_either_way(capsys, monkeypatch):
         make_method("smc", overrides={"threshold": 0.5, "resample_threshold": 0.4})
     with pytest.raises(ValueError, match="unknown ais override"):
         make_method("ais", overrides={"resample_threshold": 0.5})
+
+
+def test_training_and_sampling_accept_the_same_kernel_names():
+    from leapsbench.leaps.train import TrainConfig
+
+    for rule in ("metropolis", "heatbath", "swendsen-wang", "wolff"):
+        assert TrainConfig(mcmc_rule=rule).mcmc_rule == CTMCConfig(mcmc_rule=rule).mcmc_rule
+    with pytest.raises(ValueError, match="unknown mcmc_rule 'gibbs'"):
+        TrainConfig(mcmc_rule="gibbs")

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from leapsbench.backends import get_backend
-from leapsbench.baselines.local import RULES
+from leapsbench.baselines.kernels import RULES
 from leapsbench.models.schedule import get_schedule
 from leapsbench.params import params_to, params_to_numpy
 from leapsbench.threads import fix_torch_threads
