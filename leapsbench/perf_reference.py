@@ -7,8 +7,8 @@ torch (no array-API layer), plus a plain matmul as a machine-speed yardstick.
   (colour planes of rows, made through int16 words of site pairs, one draw of random 32-bit
   patterns per sweep compared with an int32 threshold table; its module docstring): for each
   colour c ∈ {0, 1} (sites with (i + j) mod 2 = c), flip s_i where
-  b_i ≤ ⌈2³² min(1, e^{−βΔE_i})⌉ − 1 − 2³¹, and count the changed sites per chain (the
-  acceptance fraction baselines.local.sweep returns);
+  b_i ≤ ⌈2³² p_i⌉ − 1 − 2³¹ with p_i = min(1, e^{−βΔE_i}) (½ at a tie ΔE_i = 0), and count
+  the changed sites per chain (the acceptance fraction baselines.local.sweep returns);
 - ``matmul(n)``: an (n × n) @ (n × n) float64 product.
 """
 
@@ -36,8 +36,9 @@ def numpy_potts_delta_energy(x: np.ndarray, q: int, J: float = 1.0) -> np.ndarra
 
 def numpy_ising_table(beta: float) -> np.ndarray:
     """int32 thresholds ⌈2³² p⌉ − 1 − 2³¹ of P(flip) = p = min(1, e^{−2β s·n}) of an Ising spin
-    (J = 1, h = 0) at index s·n + 4."""
-    p = np.exp(-2.0 * beta * np.maximum(np.arange(-4, 5), 0))
+    (J = 1, h = 0) at index s·n + 4, p = ½ at the tie s·n = 0 (as baselines.local)."""
+    sn = np.arange(-4, 5)
+    p = np.where(sn == 0, 0.5, np.exp(-2.0 * beta * np.maximum(sn, 0)))
     return np.clip(np.ceil(np.ldexp(p, 32)) - 1.0 - 2.0**31, -(2.0**31), 2.0**31 - 1).astype(
         np.int32
     )

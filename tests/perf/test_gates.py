@@ -125,7 +125,8 @@ def made_sampling_numpy_vs_matmul():
 
 
 def _metropolis(size, backend_name):
-    """Kernel and reference sweeps; checked at β = 0, where both must flip every site."""
+    """Kernel and reference sweeps; checked at β = 0 from the all-up state (no ties ΔE = 0,
+    which are accepted with probability ½), where both must flip every site."""
     local = pytest.importorskip("leapsbench.baselines.local")
     model, backend = ising(size, beta=0.44), _backend(backend_name)
     x = _states(model, backend)
@@ -136,8 +137,9 @@ def _metropolis(size, backend_name):
         import torch
 
         gen, reference_sweep = torch.Generator().manual_seed(0), ref.torch_metropolis_sweep
-    for flipped, acceptance in (local.sweep(model, x, 0.0, rng), reference_sweep(x, 0.0, gen)):
-        np.testing.assert_array_equal(backend.to_numpy(flipped), -backend.to_numpy(x))
+    up = backend.from_numpy(np.ones((CHAINS, *model.shape), np.int8), dtype=backend.xp.int8)
+    for flipped, acceptance in (local.sweep(model, up, 0.0, rng), reference_sweep(up, 0.0, gen)):
+        np.testing.assert_array_equal(backend.to_numpy(flipped), -backend.to_numpy(up))
         np.testing.assert_array_equal(backend.to_numpy(acceptance), np.ones(CHAINS))
     return (
         lambda: local.sweep(model, x, model.beta, rng),
@@ -164,7 +166,8 @@ def _versus_c(kind, rule, size, chains):
     """One numpy sweep (``baselines.local.sweep``) vs one sweep of the plain C yardstick
     (tests/perf/c_yardstick.c: int8 states, xorshift64, the same acceptance table), both on
     ``chains`` copies of an Ising (β = 0.4407) or Potts q = 4 (β = 1.0986) lattice, each evolving
-    its own chains from the same state after 20 C sweeps.  Checked at β = 0 first, where both
+    its own chains from the same state after 20 C sweeps.  Checked at β = 0 first from the
+    all-up state (no ties: ΔE = +8 on the first colour, −8 on the second after it), where both
     must change every site (Metropolis).  The gate ratio is numpy time / C time, so a threshold
     of 1/0.6 fires when numpy falls below 0.6× C's flips/ns."""
     local = pytest.importorskip("leapsbench.baselines.local")
@@ -173,11 +176,11 @@ def _versus_c(kind, rule, size, chains):
     backend = _backend("numpy")
     x = model.uniform_states(backend, backend.rng(0), chains)
     if rule == "metropolis":
-        hot = model.with_beta(0.0)
-        c_hot = yardstick.Sweeper(hot, x, rule)
+        hot, up = model.with_beta(0.0), np.ones_like(x)
+        c_hot = yardstick.Sweeper(hot, up, rule)
         assert c_hot.sweep() == x.size
-        changed, acceptance = local.sweep(hot, x, 0.0, backend.rng(0), rule)
-        assert np.all(changed != x) and np.all(acceptance == 1.0)
+        changed, acceptance = local.sweep(hot, up, 0.0, backend.rng(0), rule)
+        assert np.all(changed != up) and np.all(acceptance == 1.0)
     c = yardstick.Sweeper(model, x, rule)
     c.sweep(20)
     rng, state = backend.rng(1), [c.x.copy()]
