@@ -78,18 +78,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path
-
-    from rich.progress import Progress
-
-    from leapsbench.backends import get_backend
     from leapsbench.harness.benchmarks import get_benchmark
     from leapsbench.harness.methods import make_method
-    from leapsbench.harness.runner import cache_entry, fit_into_cache, make_spec
-    from leapsbench.method import Budget
 
     from .run import parse_overrides
-    from .writable import check_writable_dir
 
     spec = get_benchmark(args.benchmark)
     overrides = parse_overrides(args.overrides)
@@ -97,6 +89,21 @@ def run(args) -> int:
     method.benchmark = spec.name
     if args.init_from is not None:
         return fine_tune(args, spec, method, overrides)
+    return _train(args, spec, method, overrides)
+
+
+def _train(args, spec, method, overrides) -> int:
+    """``train``: the run's cache entry (or ``--out``), resumable (module docstring)."""
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from leapsbench.backends import get_backend
+    from leapsbench.harness.runner import cache_entry, fit_into_cache, make_spec
+    from leapsbench.method import Budget
+
+    from .writable import check_writable_dir
+
     budget = {"train_steps": args.steps, "train_seconds": args.seconds}
     budget = {k: v for k, v in budget.items() if v is not None}  # as leapsbench run's budget
     out = Path(args.out or cache_entry(args.cache, method, spec.name, budget, args.seed))

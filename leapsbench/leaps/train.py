@@ -308,13 +308,7 @@ def train_leaps(
         raise ValueError(f"start_step must be an integer >= 0, got {start_step!r}")
     backend = get_backend("torch", device=device)
     run = _start(network, params, fnet, config, seed, backend, start_step)
-    signature = {
-        "network": repr(network),
-        "model": model.config(),
-        "train": config.config(),
-        "seed": seed,
-        "start_step": start_step,
-    }
+    signature = _signature(network, model, config, seed, start_step)
     checkpoint = None if checkpoint is None else Path(checkpoint)
     saved = None if checkpoint is None else load_training_state(checkpoint, signature)
     if saved is not None:
@@ -332,17 +326,36 @@ def train_leaps(
         _count(run, counting, time.process_time() - cpu_start)
         if checkpoint is not None and config.checkpoint_every:
             if run.step % config.checkpoint_every == 0:
-                save_training_state(
-                    checkpoint, _snapshot(run, signature, time.perf_counter() - start)
-                )
-                saved_at = run.step
+                saved_at = _save(checkpoint, run, signature, start)
         if progress is not None:
             progress(run.step, steps, **metrics)
         if max_seconds is not None and next_step_overruns(start, step_start, max_seconds):
             break
     if checkpoint is not None and saved_at != run.step:
-        save_training_state(checkpoint, _snapshot(run, signature, time.perf_counter() - start))
-    history = {
+        _save(checkpoint, run, signature, start)
+    return params_to_numpy(run.weights), params_to_numpy(run.fweights), _history(run)
+
+
+def _signature(network, model, config: TrainConfig, seed: int, start_step: int) -> dict:
+    """What a saved training state must match to be resumed (network, model, settings, seed)."""
+    return {
+        "network": repr(network),
+        "model": model.config(),
+        "train": config.config(),
+        "seed": seed,
+        "start_step": start_step,
+    }
+
+
+def _save(checkpoint: Path, run: _Run, signature: dict, start: float) -> int:
+    """Write the training state with the seconds since ``start``; returns the step saved."""
+    save_training_state(checkpoint, _snapshot(run, signature, time.perf_counter() - start))
+    return run.step
+
+
+def _history(run: _Run) -> dict:
+    """The ``history`` that :func:`train_leaps` returns (its docstring)."""
+    return {
         "loss": np.asarray(run.losses),
         "eval": np.asarray(run.evaluations).reshape(-1, 3),
         "steps_done": run.step,
@@ -350,7 +363,6 @@ def train_leaps(
         "cpu_seconds": run.cpu_seconds,
         "resumed_seconds": run.seconds_before,
     }
-    return params_to_numpy(run.weights), params_to_numpy(run.fweights), history
 
 
 def _count(run: _Run, counting: CountingNetwork, cpu_seconds: float) -> None:
