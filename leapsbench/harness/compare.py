@@ -107,46 +107,54 @@ def compare_results(
         n = None if new_summary is None or key not in new_summary.index else new_summary.loc[key]
         if n is None or n["n_seeds"] == 0:
             reason = "missing in NEW" if n is None else f"failed in NEW ({n['status']})"
-            report.entries.append(
-                {
-                    **group,
-                    "metric": "status",
-                    "base": None,
-                    "new": None,
-                    "ratio": None,
-                    "regression": True,
-                    "reason": reason,
-                    "verdict": "",
-                }
-            )
+            report.entries.append(_failed_entry(group, reason))
             continue
         for metric, lower in metrics:
             speed = metric == SPEED[0]
             limit = speed_threshold if speed else threshold
-            sigma = 0.0 if speed else n_sigma
-            judged = limit is not None
-            bad, reason = False, ""
-            if judged:
-                bad, reason = _judge(
-                    b[metric],
-                    n[metric],
-                    b.get(f"{metric}_err"),
-                    n.get(f"{metric}_err"),
-                    lower,
-                    limit,
-                    sigma,
-                )
-            ratio = n[metric] / b[metric] if np.isfinite(b[metric]) and b[metric] else np.nan
             report.entries.append(
-                {
-                    **group,
-                    "metric": metric,
-                    "base": float(b[metric]),
-                    "new": float(n[metric]),
-                    "ratio": float(ratio),
-                    "regression": bool(bad),
-                    "reason": reason if bad else "",
-                    "verdict": "ok" if judged else "not judged",
-                }
+                _metric_entry(group, metric, lower, b, n, limit, 0.0 if speed else n_sigma)
             )
     return report
+
+
+def _failed_entry(group: dict, reason: str) -> dict:
+    """The regression entry of a group that succeeded in BASE but not in NEW."""
+    return {
+        **group,
+        "metric": "status",
+        "base": None,
+        "new": None,
+        "ratio": None,
+        "regression": True,
+        "reason": reason,
+        "verdict": "",
+    }
+
+
+def _metric_entry(group: dict, metric: str, lower: bool, b, n, limit, sigma: float) -> dict:
+    """The entry of ``metric`` of one group (BASE summary ``b``, NEW ``n``): judged against
+    ``limit`` and ``sigma`` combined error bars (module docstring) unless ``limit`` is None."""
+    judged = limit is not None
+    bad, reason = False, ""
+    if judged:
+        bad, reason = _judge(
+            b[metric],
+            n[metric],
+            b.get(f"{metric}_err"),
+            n.get(f"{metric}_err"),
+            lower,
+            limit,
+            sigma,
+        )
+    ratio = n[metric] / b[metric] if np.isfinite(b[metric]) and b[metric] else np.nan
+    return {
+        **group,
+        "metric": metric,
+        "base": float(b[metric]),
+        "new": float(n[metric]),
+        "ratio": float(ratio),
+        "regression": bool(bad),
+        "reason": reason if bad else "",
+        "verdict": "ok" if judged else "not judged",
+    }
