@@ -168,7 +168,6 @@ def run(args) -> int:
     from leapsbench.atomic import atomic_write_text
     from leapsbench.backends import get_backend
     from leapsbench.harness.benchmarks import parse_benchmark
-    from leapsbench.harness.provenance import versions
     from leapsbench.reference_runs import compute_reference
 
     from .writable import check_writable_dir
@@ -204,26 +203,8 @@ def run(args) -> int:
         n_sweeps=getattr(args, "sweeps", None),
         ti_sweeps=getattr(args, "ti_sweeps", None),
     )
-    sweeps = values.pop("sweeps")
-    this_run = {
-        "command": "leapsbench reference " + " ".join(shlex.quote(a) for a in sys.argv[2:]),
-        "seed": args.seed,
-        "part": part,
-        "n_chains": args.chains,
-        "wall_seconds": time.perf_counter() - start,
-    }
-    if "mag" in sweeps:
-        this_run["n_sweeps"] = sweeps["mag"]
-    if "log_z" in sweeps:
-        this_run["ti_sweeps"] = sweeps["log_z"]
-    if part == "all":
-        out = {"benchmark": spec.name, "model": spec.model.config(), **values, **this_run}
-        out["runs"] = [this_run]
-    else:
-        out = pool_into(stored, values, spec.model, part)
-        out["runs"] = [*stored_runs(stored), this_run]
-        out["wall_seconds"] = sum(run.get("wall_seconds", 0.0) for run in out["runs"])
-    out["versions"] = versions()
+    this_run = _this_run(args, part, time.perf_counter() - start, values.pop("sweeps"))
+    out = _file_content(spec, values, this_run, stored, part)
     worse = [] if stored is None or part != "all" else less_precise(out, stored)
     if worse:
         kept = path.with_name(f"{path.name}.less-precise")
@@ -239,3 +220,34 @@ def run(args) -> int:
         f"log Z = {log_z['value']:.6f} ± {log_z['error']:.2g} ({log_z['method']}) -> {path}"
     )
     return 0
+
+
+def _this_run(args, part: str, wall_seconds: float, sweeps: dict) -> dict:
+    """The record of this run (its command, seed, part, chains, seconds and sweep counts)."""
+    this_run = {
+        "command": "leapsbench reference " + " ".join(shlex.quote(a) for a in sys.argv[2:]),
+        "seed": args.seed,
+        "part": part,
+        "n_chains": args.chains,
+        "wall_seconds": wall_seconds,
+    }
+    if "mag" in sweeps:
+        this_run["n_sweeps"] = sweeps["mag"]
+    if "log_z" in sweeps:
+        this_run["ti_sweeps"] = sweeps["log_z"]
+    return this_run
+
+
+def _file_content(spec, values: dict, this_run: dict, stored, part: str) -> dict:
+    """The reference file: this run's values (``part`` all) or them pooled into ``stored``."""
+    from leapsbench.harness.provenance import versions
+
+    if part == "all":
+        out = {"benchmark": spec.name, "model": spec.model.config(), **values, **this_run}
+        out["runs"] = [this_run]
+    else:
+        out = pool_into(stored, values, spec.model, part)
+        out["runs"] = [*stored_runs(stored), this_run]
+        out["wall_seconds"] = sum(run.get("wall_seconds", 0.0) for run in out["runs"])
+    out["versions"] = versions()
+    return out
