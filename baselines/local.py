@@ -79,7 +79,6 @@ import functools
 import math
 
 import array_api_compat
-import array_api_extra as xpx
 import numpy as np
 from leapsbench.backends.numerics import (
     as_int8_bytes,
@@ -95,31 +94,17 @@ from leapsbench.backends.numerics import (
     take_rows,
 )
 
+from leapsbench.models import Ising, Potts
+
 RULES = ("metropolis", "heatbath")
 MAX_NEIGHBOURS = 4
 """Neighbours of a site on the square lattice (a 2-periodic axis counts one neighbour twice)."""
 
 
-def _axis_colours(length: int, periodic: bool) -> np.ndarray:
-    """A proper colouring of a path or cycle: 0,1,0,1,… and 2 for the last site of an odd cycle."""
-    colours = np.arange(length) % 2
-    if periodic and length % 2:
-        colours[-1] = 2
-    return colours
-
-
 def checkerboard_masks(model, backend):
-    """Boolean masks (Lx, Ly) of the colour classes, on ``backend``: no bond inside a class.
-
-    c(i, j) = (a_i + b_j) mod k with a, b proper colourings of the two axes; k = 2 (the
-    checkerboard) unless a periodic axis has odd length, where k = 3.
-    """
-    lattice = model.lattice
-    a = _axis_colours(lattice.Lx, lattice.periodic)
-    b = _axis_colours(lattice.Ly, lattice.periodic)
-    n_colours = 3 if max(a.max(), b.max()) == 2 else 2
-    colour = np.add.outer(a, b) % n_colours
-    return tuple(backend.asarray(colour == c) for c in range(n_colours))
+    """The model's colour classes (``model.site_classes()``: boolean (Lx, Ly) masks, no bond
+    inside a class) on ``backend``."""
+    return tuple(backend.asarray(mask) for mask in model.site_classes())
 
 
 def metropolis_acceptance(delta, beta: float):
@@ -144,22 +129,17 @@ def heatbath_weights(delta, beta: float):
 
 def site_kernel(model, x, beta: float, rule: str):
     """P(site i takes value a | x) when site i is updated, (B, Lx, Ly, q), values in
-    ``model.to_values`` order — the distribution the updates below draw from:
+    ``model.to_values`` order — the distribution the updates below draw from, for any model
+    from its ``delta_energy`` (ΔE_a, 0 at the current value s_i):
 
-    * Ising: P(flip) = min(1, e^{−βΔE}) (Metropolis) or 1 / (1 + e^{βΔE}) (heat-bath);
-    * Potts Metropolis: P(a) = min(1, e^{−βΔE_a}) / (q − 1) for a ≠ s_i, the rest to stay;
-    * Potts heat-bath: P(a) = e^{−βΔE_a} / Σ_b e^{−βΔE_b}.
+    * Metropolis: propose a uniformly among the q − 1 other values and accept with
+      min(1, e^{−βΔE_a}): P(a) = min(1, e^{−βΔE_a}) / (q − 1) for a ≠ s_i, the rest to stay
+      (Ising: P(flip) = min(1, e^{−βΔE}));
+    * heat-bath: P(a) = e^{−βΔE_a} / Σ_b e^{−βΔE_b} (Ising: P(flip) = 1 / (1 + e^{βΔE})).
     """
     xp = array_api_compat.array_namespace(x)
     delta = model.delta_energy(x)
-    current = xpx.one_hot(
-        xp.astype(model.to_values(x), xp.int64), model.q, dtype=delta.dtype, xp=xp
-    )
-    if model.kind != "potts":
-        flip = (metropolis_acceptance if rule == "metropolis" else heatbath_flip_probability)(
-            delta, beta
-        )[..., None]
-        return current * (1.0 - flip) + (1.0 - current) * flip
+    current = model.one_hot(x, delta.dtype)
     if rule == "heatbath":
         weights = heatbath_weights(delta, beta)
         return weights / xp.sum(weights, axis=-1, keepdims=True)
@@ -184,7 +164,7 @@ def acceptance_table(model, beta: float, rule: str) -> np.ndarray:
     """The table the updates look up (float64 numpy, cached per (model, β, rule)):
 
     * Ising: P(flip) of spin s with neighbour sum n at :func:`ising_table_index`, from
-      ΔE = 2 s (J n + h) (``Ising.delta_energy``); index 9 is unused (0);
+      ΔE = 2 s (J n + h) (``Ising.flip_delta_energy``); index 9 is unused (0);
     * Potts Metropolis: min(1, e^{−βΔE}) at index d + 4, d = n(a) − n(s) ∈ [−4, 4], ΔE = −J d;
     * Potts heat-bath: the weight e^{−β(ΔE − min ΔE)} of a value with n ∈ [0, 4] neighbours of
       that value at index n, ΔE = −J n.
@@ -416,18 +396,18 @@ def flip_probability(delta, beta, rule: str):
 
 def _field_update(model, x, beta, rng, rule, active):
     """Update the sites where ``active`` of ±1 spin chains from the model's own ΔE
-    (``delta_energy``: any couplings), in float32 like the tables (probabilities within ~2⁻²³
+    (``flip_delta_energy``: any couplings), in float32 like the tables (probabilities within ~2⁻²³
     of the exact ones; docs/perf.md), with float32 uniforms; ``beta`` a float or a (B, 1, 1)
     float32 array."""
     xp = rng.backend.xp
-    delta = model.delta_energy(x, dtype=xp.float32)
+    delta = model.flip_delta_energy(x, dtype=xp.float32)
     u = rng.uniform(tuple(x.shape), dtype=xp.float32)
     moved = (u < flip_probability(delta, beta, rule)) & active
     return xp.where(moved, -x, x), moved
 
 
 def field_sweep(model, x, beta, rng, rule: str = "metropolis"):
-    """One colour-class sweep of ±1 spin chains (Ising or spin glass) from ``delta_energy``,
+    """One colour-class sweep of ±1 spin chains (Ising or spin glass) from ``flip_delta_energy``,
     at one β per chain: ``beta`` a float or a (B,) backend array (parallel tempering).  Returns
     ``(x_new, acceptance)`` like :func:`sweep`."""
     if rule not in RULES:
@@ -440,6 +420,22 @@ def field_sweep(model, x, beta, rng, rule: str = "metropolis"):
         new, _ = _field_update(model, new, beta, rng, rule, active)
     moved = _changed_sites(xp, new, x)
     return new, xp.astype(moved, rng.backend.dtype) / model.n_sites
+
+
+def spec_sweep(model, x, beta: float, rng, rule: str = "metropolis"):
+    """One sweep over the model's colour classes, each site drawing its new value from
+    :func:`site_kernel` by inverse CDF: a' = #{a : Σ_{b≤a} P(b) ≤ u}, u ~ U[0, 1).  Any model
+    with ``delta_energy``, ``one_hot``, ``to_values``/``from_values`` and ``site_classes`` runs
+    through it; returns ``(x_new, changed)`` with ``changed`` the count of changed sites."""
+    xp = rng.backend.xp
+    new = x
+    for active in checkerboard_masks(model, rng.backend):
+        cdf = xp.cumulative_sum(site_kernel(model, new, beta, rule), axis=-1)
+        u = rng.uniform(tuple(x.shape), dtype=cdf.dtype)
+        drawn = xp.sum(xp.astype(cdf <= u[..., None], xp.int8), axis=-1, dtype=xp.int8)
+        drawn = xp.clip(drawn, max=model.q - 1)  # cdf[-1] may round below u
+        new = xp.where(active, model.from_values(xp.astype(drawn, x.dtype)), new)
+    return new, _changed_sites(xp, new, x)
 
 
 def _masked_sweep(model, x, beta, rng, rule):
@@ -743,8 +739,11 @@ def sweep(model, x, beta: float, rng, rule: str = "metropolis"):
         raise ValueError(f"unknown local MCMC rule {rule!r}; known: {', '.join(RULES)}")
     if not beta >= 0:
         raise ValueError(f"beta must be >= 0, got {beta!r}")
-    if model.kind == "spin-glass":  # ΔE takes any value: no tables
-        return field_sweep(model, x, float(beta), rng, rule)
+    if type(model) not in (Ising, Potts):  # no tables: from the model's own ΔE
+        if hasattr(model, "flip_delta_energy"):
+            return field_sweep(model, x, float(beta), rng, rule)
+        x, accepted = spec_sweep(model, x, float(beta), rng, rule)
+        return x, rng.backend.xp.astype(accepted, rng.backend.dtype) / model.n_sites
     kernel = _planes_sweep if has_planes(model.lattice) else _masked_sweep
     x, accepted = kernel(model, x, float(beta), rng, rule)
     return x, rng.backend.xp.astype(accepted, rng.backend.dtype) / model.n_sites

@@ -6,7 +6,7 @@ import pytest
 from leapsbench.backends import get_backend
 
 from leapsbench.leaps import train
-from leapsbench.leaps.ctmc import CTMCConfig, _euler_increment, _one_hot, leaps_sample
+from leapsbench.leaps.ctmc import CTMCConfig, _euler_increment, leaps_sample
 from leapsbench.leaps.fnet import dfdt, init_fnet
 from leapsbench.leaps.losses import path_log_weights, pinn_residual, rollout
 from leapsbench.leaps.method import make
@@ -35,7 +35,7 @@ def test_pinn_residual_is_the_euler_weight_increment_per_unit_time(model, schedu
         residual = pinn_residual(network, params, fnet, model, x, times, floor, chosen)
         G = network.apply(params, x, t)
         beta, dbeta = model.beta * chosen.fraction(t), model.beta * chosen.dfraction(t)
-        euler = _euler_increment(model, beta, dbeta, x, G, _one_hot(model, x, G.dtype), floor, h)
+        euler = _euler_increment(model, beta, dbeta, x, G, model.one_hot(x, G.dtype), floor, h)
         per_time = (residual - dfdt(array_api_compat.array_namespace(times), fnet, times)) * h
         np.testing.assert_allclose(per_time.detach().numpy(), euler.numpy(), rtol=1e-12)
     linear = pinn_residual(network, params, fnet, model, x, times, floor, get_schedule())

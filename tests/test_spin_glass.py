@@ -36,7 +36,7 @@ def test_energy_and_flips_against_brute_force(backend, periodic):
     brute -= 0.3 * s.sum((1, 2))
     energy = backend.to_numpy(model.energy(backend.asarray(x)))
     assert np.allclose(energy, brute)
-    delta = backend.to_numpy(model.delta_energy(backend.asarray(x)))
+    delta = backend.to_numpy(model.flip_delta_energy(backend.asarray(x)))
     for i, j in ((0, 0), (2, 3), (1, 2)):
         y = x.copy()
         y[:, i, j] *= -1

@@ -147,27 +147,10 @@ class CTMCConfig:
         )
 
 
-def full_delta_energy(model, x):
-    """ΔE for every site and value, (B, Lx, Ly, q); 0 at the current value (Ising: flip slot)."""
-    xp = _namespace(x)
-    delta = model.delta_energy(x)
-    if model.kind != "potts":  # ±1 spins (Ising, spin glass): ΔE of the flip
-        return xp.expand_dims(delta, axis=-1) * (1.0 - _one_hot(model, x, delta.dtype))
-    return delta
-
-
 def _namespace(x):
     import array_api_compat
 
     return array_api_compat.array_namespace(x)
-
-
-def _one_hot(model, x, dtype):
-    import array_api_extra as xpx
-
-    xp = _namespace(x)
-    values = xp.astype(model.to_values(x), xp.int64)
-    return xpx.one_hot(values, model.q, dtype=dtype, xp=xp)
 
 
 def jump_rates(G, onehot, floor: float):
@@ -186,7 +169,7 @@ def backward_rates(model, G, x, onehot, beta: float, floor: float):
     """
     xp = _namespace(G)
     _, reverse = jump_rates(G, onehot, floor)
-    return reverse * xp.exp(-beta * xp.astype(full_delta_energy(model, x), G.dtype))
+    return reverse * xp.exp(-beta * xp.astype(model.delta_energy(x), G.dtype))
 
 
 def log_kernel(rates, moved, target_onehot, h: float):
@@ -219,7 +202,7 @@ def exact_increment(model, move, forward_rates, G_next, betas, h: float, floor: 
     forward, onehot = forward_rates
     beta, beta_next = betas
     xp = _namespace(G_next)
-    onehot_next = _one_hot(model, x_next, G_next.dtype)
+    onehot_next = model.one_hot(x_next, G_next.dtype)
     backward = backward_rates(model, G_next, x_next, onehot_next, beta_next, floor)
     log_ratio = log_kernel(backward, moved, onehot, h) - log_kernel(forward, moved, onehot_next, h)
     energy_change = beta * model.energy(x) - beta_next * model.energy(x_next)
@@ -229,7 +212,7 @@ def exact_increment(model, move, forward_rates, G_next, betas, h: float, floor: 
 def _euler_increment(model, beta, dbeta, x, G, onehot, floor, h):
     xp = _namespace(G)
     forward, reverse = jump_rates(G, onehot, floor)
-    delta_u = beta * full_delta_energy(model, x)
+    delta_u = beta * model.delta_energy(x)
     flux = xp.sum(reverse * xp.exp(-delta_u) - forward, axis=(1, 2, 3))
     return h * (-dbeta * model.energy(x) - flux)
 
@@ -241,7 +224,7 @@ def tau_leap_step(model, G, x, rng, h: float, floor: float):
     1 − e^{−h λ_i} to value a with probability r[i, a] / λ_i.
     """
     xp = rng.backend.xp
-    onehot = _one_hot(model, x, G.dtype)
+    onehot = model.one_hot(x, G.dtype)
     forward, _ = jump_rates(G, onehot, floor)
     total = xp.sum(forward, axis=-1)
     moved = rng.uniform(tuple(total.shape), dtype=total.dtype) < -xp.expm1(-h * total)
@@ -334,7 +317,7 @@ def step(dynamics: Dynamics, state: CTMCState, rng=None, move=None):
     if move is None:
         x_next, moved, forward, onehot = tau_leap_step(model, G, state.x, rng, h_sites, floor)
     else:
-        (x_next, moved), onehot = move, _one_hot(model, state.x, G.dtype)
+        (x_next, moved), onehot = move, model.one_hot(state.x, G.dtype)
         forward, _ = jump_rates(G, onehot, floor)
     if dynamics.weights is None:
         return CTMCState(x_next, state.log_w, k + 1), CTMCInfo(moved, None)

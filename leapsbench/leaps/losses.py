@@ -21,7 +21,7 @@ import array_api_compat
 from leapsbench.models.schedule import beta_at, dbeta_dt, get_schedule
 
 from . import ctmc
-from .ctmc import _one_hot, full_delta_energy, jump_rates
+from .ctmc import jump_rates
 from .fnet import dfdt
 
 
@@ -36,10 +36,10 @@ def pinn_residual(network, params, fnet, model, x, t, floor: float, schedule):
     import torch
 
     G = network.apply(params, x, t)
-    onehot = _one_hot(model, x, G.dtype)
+    onehot = model.one_hot(x, G.dtype)
     forward, reverse = jump_rates(G, onehot, floor)
     beta_t = beta_at(model, schedule, t)
-    delta_u = beta_t[:, None, None, None] * full_delta_energy(model, x).to(G.dtype)
+    delta_u = beta_t[:, None, None, None] * model.delta_energy(x).to(G.dtype)
     flux = torch.sum(reverse * torch.exp(-delta_u) - forward, dim=(1, 2, 3))
     drift = -dbeta_dt(model, schedule, t) * model.energy(x).to(G.dtype)
     return drift + dfdt(array_api_compat.array_namespace(G), fnet, t) - flux

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, replace
 
 import array_api_compat
+import array_api_extra as xpx
 
 from .lattice import Lattice
 
@@ -69,6 +70,17 @@ class LatticeModel:
     def log_prob_unnormalised(self, x, beta: float | None = None, dtype=None):
         """−β H(x), at the model's β unless ``beta`` is given."""
         return -(self.beta if beta is None else beta) * self.energy(x, dtype=dtype)
+
+    def site_classes(self):
+        """Independent sets of sites covering the lattice (boolean (Lx, Ly) numpy masks; no
+        bond inside a set), updated one at a time by the local kernels."""
+        return self.lattice.colour_classes()
+
+    def one_hot(self, x, dtype=None):
+        """e_{i,a} = 1 where site i holds value index a (``to_values``), (B, Lx, Ly, q) floats."""
+        xp = array_api_compat.array_namespace(x)
+        values = xp.astype(self.to_values(x), xp.int64)
+        return xpx.one_hot(values, self.q, dtype=dtype or xp.float64, xp=xp)
 
     def uniform_states(self, backend, rng, batch: int):
         """``batch`` configurations drawn uniformly (the β = 0 distribution)."""

@@ -108,5 +108,23 @@ class Lattice:
             + left * self._expand(my_prev, x)
         )
 
+    def colour_classes(self) -> tuple[np.ndarray, ...]:
+        """Boolean (Lx, Ly) masks of a proper colouring (no bond inside a class):
+        c(i, j) = (a_i + b_j) mod k with a, b proper colourings of the two axes; k = 2 (the
+        checkerboard) unless a periodic axis has odd length, where k = 3."""
+        a = _axis_colours(self.Lx, self.periodic)
+        b = _axis_colours(self.Ly, self.periodic)
+        n_colours = 3 if max(a.max(), b.max()) == 2 else 2
+        colour = np.add.outer(a, b) % n_colours
+        return tuple(colour == c for c in range(n_colours))
+
     def config(self) -> dict:
         return {"Lx": self.Lx, "Ly": self.Ly, "periodic": self.periodic}
+
+
+def _axis_colours(length: int, periodic: bool) -> np.ndarray:
+    """A proper colouring of a path or cycle: 0,1,0,1,… and 2 for the last site of an odd cycle."""
+    colours = np.arange(length) % 2
+    if periodic and length % 2:
+        colours[-1] = 2
+    return colours

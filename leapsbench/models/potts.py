@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import array_api_compat
-import array_api_extra as xpx
 
 from .base import LatticeModel
 
@@ -21,11 +20,6 @@ class Potts(LatticeModel):
         super().__post_init__()
         if isinstance(self.q, bool) or not isinstance(self.q, int) or not 2 <= self.q <= 127:
             raise ValueError(f"Potts q must be an integer with 2 <= q <= 127, got {self.q!r}")
-
-    def one_hot(self, x, dtype=None):
-        """(B, Lx, Ly, q) float indicator of each site's value."""
-        xp = array_api_compat.array_namespace(x)
-        return xpx.one_hot(xp.astype(x, xp.int64), self.q, dtype=dtype or xp.float64, xp=xp)
 
     def energy(self, x, dtype=None):
         """H(s) per configuration, shape (B,): −J × (number of satisfied bonds)."""

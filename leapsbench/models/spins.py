@@ -13,9 +13,16 @@ class SpinStates:
 
     q = 2
 
-    def delta_energy(self, x, dtype=None):
+    def flip_delta_energy(self, x, dtype=None):
         """H(flip_i s) − H(s) = 2 s_i f_i for every site at once, (B, Lx, Ly)."""
         return 2.0 * float_view(x, dtype) * self.local_field(x, dtype)
+
+    def delta_energy(self, x, dtype=None):
+        """ΔE_{i,a} = H(s with site i at value a) − H(s), (B, Lx, Ly, 2): the flip's ΔE in the
+        other value's slot, 0 at the current value (the shape every model's moves share)."""
+        xp = array_api_compat.array_namespace(x)
+        flip = self.flip_delta_energy(x, dtype)
+        return xp.expand_dims(flip, axis=-1) * (1.0 - self.one_hot(x, flip.dtype))
 
     def magnetization(self, x, dtype=None):
         """m = |Σ_i s_i| / N, shape (B,)."""
