@@ -173,6 +173,19 @@ def test_compare_passes_identical_and_seed_noise_flags_regression(fakes):
     assert compare_results(base, []).regressions[0]["reason"] == "missing in NEW"
 
 
+def test_compare_judges_energy_error_and_skips_what_base_did_not_measure(fakes):
+    base = _rows(fakes, [0, 1, 2])
+    assert all(r["delta_energy"] is not None for r in base)
+    worse = [dict(r, delta_energy=r["delta_energy"] + 0.5) for r in base]
+    assert [e["metric"] for e in compare_results(base, worse).regressions] == ["delta_energy"]
+    lost = [dict(r, delta_energy=None) for r in base]
+    (entry,) = compare_results(base, lost).regressions
+    assert entry["metric"] == "delta_energy" and "not measured in NEW" in entry["reason"]
+    old_base = [dict(r, delta_energy=None) for r in base]  # rows from before ΔE existed
+    report = compare_results(old_base, worse)
+    assert report.ok and "delta_energy" not in {e["metric"] for e in report.entries}
+
+
 def test_load_rows_from_every_layout(fakes, tmp_path):
     store = ResultStore(tmp_path / "runs")
     run_grid(make_grid(["ising-L4-b0.28"], ["fake-is"], seeds=[0, 1]), store)

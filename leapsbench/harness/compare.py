@@ -7,13 +7,16 @@ For each metric the ratio NEW/BASE of the mean over seeds is reported.  NEW regr
 quality metric when it is worse by more than ``threshold`` (relative) AND by more than
 ``n_sigma`` combined error bars, √(σ_base² + σ_new²), so that seed noise does not fail CI:
 
-* lower is better: ΔMag, log-Z error → regression if new > base·(1 + threshold) + n_sigma·σ;
+* lower is better: ΔMag, ΔE (energy per site), log-Z error → regression if
+  new > base·(1 + threshold) + n_sigma·σ;
 * higher is better: ESS fraction → regression if new < base·(1 − threshold) − n_sigma·σ;
 * speed (total seconds, lower is better): its ratio is always reported, and judged only when
   ``speed_threshold`` is given — regression if new > base·(1 + speed_threshold) — since wall
   time on shared machines is noisy (the entry's verdict is then "not judged").
 
-A group that succeeded in BASE but failed or is missing in NEW is a regression too.
+A group that succeeded in BASE but failed or is missing in NEW is a regression too, and so is a
+metric that BASE measured and NEW does not.  A metric BASE did not measure (ΔMag on a spin glass,
+ΔE in rows written before it existed) is not compared.
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ import numpy as np
 
 from .tables import GROUP, summarise
 
-QUALITY = (("delta_mag", True), ("log_z_error", True), ("ess_fraction", False))
+QUALITY = (
+    ("delta_mag", True),
+    ("delta_energy", True),
+    ("log_z_error", True),
+    ("ess_fraction", False),
+)
 SPEED = ("total_seconds", True)
 
 
@@ -71,8 +79,8 @@ def _finite(value) -> float:
 
 
 def _judge(base, new, base_err, new_err, lower, threshold, n_sigma) -> tuple[bool, str]:
-    if not (np.isfinite(base) and np.isfinite(new)):
-        return False, ""
+    if not np.isfinite(new):
+        return True, f"not measured in NEW (BASE {base:.4g})"
     sigma = math.hypot(_finite(base_err), _finite(new_err))
     if lower:
         limit = base * (1 + threshold) + n_sigma * sigma
@@ -110,6 +118,8 @@ def compare_results(
             report.entries.append(_failed_entry(group, reason))
             continue
         for metric, lower in metrics:
+            if not np.isfinite(b[metric]):
+                continue  # not measured in BASE
             speed = metric == SPEED[0]
             limit = speed_threshold if speed else threshold
             report.entries.append(
