@@ -10,6 +10,15 @@ import array_api_extra as xpx
 
 from .lattice import Lattice
 
+ENCODINGS = {"spins": "ising", "values": "potts"}
+"""A model's ``encoding`` — how its states are stored and fed to networks — and the name a
+network config stores for it as ``kind`` (the names of checkpoints written before encodings):
+
+- ``"spins"``: q = 2, spins s = ±1 stored as int8 (value index a ↔ s = 1 − 2a); networks read s
+  and give one flip rate per site;
+- ``"values"``: value indices a ∈ {0, …, q−1} stored as int8 (``to_values`` is the identity);
+  networks read the one-hot of a and give q rates per site."""
+
 
 def check_finite(name: str, value) -> float:
     try:
@@ -44,6 +53,7 @@ class LatticeModel:
     lattice: Lattice
     beta: float
     J: float = 1.0
+    encoding = "values"  # states stored as value indices (ENCODINGS)
 
     def __post_init__(self):
         if not isinstance(self.lattice, Lattice):
