@@ -172,8 +172,8 @@ AUTHORS_BENCHMARKS = ("ising-L15-b0.4407", "potts-q3-L15-b1.001")
 SPIN_GLASS_BENCHMARKS = tuple(
     f"ea-L{L}-b{beta}-i{seed}" for L in (16, 32, 64) for beta in (1.0, 2.0) for seed in (0, 1, 2)
 )
-"""2D ±J Edwards–Anderson, L = 16, 32 and 64, β = 1 and 2, instances 0–2 (exact: Pfaffians;
-L = 64 takes ~30 s per reference on one loaded core, computed once per process)."""
+"""2D ±J Edwards–Anderson, L = 16, 32 and 64, β = 1 and 2, instances 0–2 (exact: Pfaffians,
+computed once per process; their cost per L in docs/perf.md)."""
 
 SUITES = {
     "quick": ("ising-L4-b0.4407", "potts-q3-L3-b1.0"),

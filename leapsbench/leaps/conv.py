@@ -20,9 +20,8 @@ so every parameter influences G (the authors' count includes the masked entries)
 convolution is periodic even on an open lattice (G stays locally equivariant there too).
 Σ_d K_{i,d,c} u_{i+d,c} is contracted by small matmuls, without materialising K + b2 + φ or
 (Potts) u_{i+d} per channel: u_{i+d,c} = Σ_a [x_{i+d} = a] E[a, c], so the sum over d runs on
-the one-hot states and E is applied after it (3× faster for the authors' 15 × 15 Potts).  The
-state-dependent part of K is computed in blocks of sites that fit the CPU cache
-(``BLOCK_ELEMENTS``; 3× faster than forming it whole for the authors' 15 × 15 Ising).
+the one-hot states and E is applied after it.  The state-dependent part of K is computed in
+blocks of sites that fit the CPU cache (``BLOCK_ELEMENTS``).  What each saves: docs/perf.md.
 
 Three optional hyperparameters reproduce the authors' released networks exactly
 (:mod:`.authors`); each keeps G locally equivariant, since none lets h_i see u_i:

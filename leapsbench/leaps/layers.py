@@ -5,8 +5,8 @@ autograd, cupy, array-api-strict): no array library is imported (numpy only buil
 tables on the host), every array is created with an explicit ``dtype=`` and ``device=``.
 
 - ``silu(z) = z σ(z)``, written as ``z (1 + tanh(z/2)) / 2`` (no overflow for large |z|); on
-  torch its fused kernel (the one place a library function is called directly: the formula's
-  five passes made the torch forward 1.5× slower than a direct torch implementation).
+  torch its fused kernel (the one place a library function is called directly: the formula
+  takes five passes over the array; timings in docs/perf.md).
 - ``stop_gradient``: torch ``detach`` (for constants such as a softmax's max, whose gradient
   cancels exactly but costs a third of the attention backward pass).
 - ``time_features``: τ(t) = silu(t w + b), a width-T embedding of t ∈ [0, 1] shared by the layers.
@@ -28,7 +28,7 @@ ISING_LEVELS = (1, -1)  # spin of value index 0 and 1 (encoding 'spins')
 
 
 def silu(xp, z):
-    """silu(z) = z σ(z) = z (1 + tanh(z/2)) / 2; torch's fused kernel on torch (4× faster)."""
+    """silu(z) = z σ(z) = z (1 + tanh(z/2)) / 2; torch's fused kernel on torch."""
     if array_api_compat.is_torch_namespace(xp):
         import torch
 
@@ -87,8 +87,7 @@ def neighbour_index(shape: tuple[int, int], offsets) -> np.ndarray:
 def unfold(xp, u, offsets):
     """u_{i+d} (periodic) for every site i and offset d, (B, Lx, Ly, |D|, C); u is (B, Lx, Ly, C).
 
-    One gather with a cached index (224 rolled copies stacked cost 10 % of the authors' 15 × 15
-    forward)."""
+    One gather with a cached index (not |D| rolled copies stacked; docs/perf.md)."""
     batch, lx, ly, c = u.shape
     index = xp.asarray(neighbour_index((lx, ly), offsets), device=array_api_compat.device(u))
     neighbours = xp.take(xp.reshape(u, (batch, lx * ly, c)), index, axis=1)

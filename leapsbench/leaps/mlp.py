@@ -11,7 +11,7 @@ Deeper layers see site i's own previous features h_i^{l−1} and the masked inpu
 features h_j of other sites, which depend on x_i. Scores s_i = h_i^L w + c_i (one per site for
 spins, one per value for value indices) go to the readout of :mod:`leapsbench.leaps.networks`.
 The subtraction Σ_j − own makes the blindness hold up to float rounding, not bit for bit (an
-exact prefix + suffix cumulative sum over sites was 10× slower on numpy and torch).
+exact prefix + suffix cumulative sum over sites is much slower; docs/perf.md).
 """
 
 from __future__ import annotations
