@@ -54,6 +54,7 @@ class LatticeModel:
     beta: float
     J: float = 1.0
     encoding = "values"  # states stored as value indices (ENCODINGS)
+    order_parameter = "m"  # "m": magnetisation; "q2": replica overlap (spin glasses)
 
     def __post_init__(self):
         if not isinstance(self.lattice, Lattice):
@@ -80,6 +81,12 @@ class LatticeModel:
     def log_prob_unnormalised(self, x, beta: float | None = None, dtype=None):
         """−β H(x), at the model's β unless ``beta`` is given."""
         return -(self.beta if beta is None else beta) * self.energy(x, dtype=dtype)
+
+    def ising_equivalent(self) -> tuple[float, float] | None:
+        """(J_I, e_0) when H(x) = H_Ising(s; J_I, h = 0) + N e_0 on the torus (s_i = 1 − 2a_i),
+        so log Z = log Z_Ising(J_I) − β N e_0 (Kaufman's exact reference); None when no zero-field
+        Ising model is equivalent (the default)."""
+        return None
 
     def site_classes(self):
         """Independent sets of sites covering the lattice (boolean (Lx, Ly) numpy masks; no
