@@ -80,3 +80,11 @@ def test_clock_checkpoint_round_trip(tmp_path):
     loaded, rebuilt, metadata = load_checkpoint(tmp_path / "clock", MODEL, network_from_config)
     assert rebuilt == network and metadata["model"]["model"] == "clock"
     assert all(np.array_equal(loaded[k], params[k]) for k in params)
+
+
+def test_clock_model_has_no_benchmark_name():
+    """Benchmarks name the built-in models only: a model of one's own is not named as Potts."""
+    from leapsbench.harness.benchmarks import canonical_name
+
+    with pytest.raises(ValueError, match="no benchmark name for a 'clock' model"):
+        canonical_name(MODEL)

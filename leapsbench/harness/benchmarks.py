@@ -64,7 +64,13 @@ def _number(value: float) -> str:
 def canonical_name(model: Ising | Potts) -> str:
     """The one name of ``model``: no leading zeros, ``x<Ly>`` only when Ly ≠ Lx, numbers in their
     shortest form, ``-h`` only for a non-zero field (``ising-L024x24-b0.44070-h0`` →
-    ``ising-L24-b0.4407``)."""
+    ``ising-L24-b0.4407``).  Benchmarks are named for the built-in models only (a model of one's
+    own runs through the Python API); another ``kind`` is a ValueError."""
+    if model.kind not in ("ising", "potts", "spin-glass"):
+        raise ValueError(
+            f"no benchmark name for a {model.kind!r} model; benchmarks exist for ising, potts "
+            "and spin-glass models"
+        )
     kind = {"ising": "ising", "spin-glass": "ea"}.get(model.kind, f"potts-q{model.q}")
     if model.kind == "spin-glass":
         if model.h != 0:
