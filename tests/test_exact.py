@@ -10,7 +10,7 @@ import pytest
 
 from leapsbench.exact.enumerate import enumerate_model
 from leapsbench.exact.kaufman import ising_log_z, ising_log_z_mpmath, ising_thermodynamics
-from leapsbench.models import ising
+from leapsbench.models import ising, potts
 
 BETA_C = math.log(1.0 + math.sqrt(2.0)) / 2.0
 BETAS = [0.05, 0.2, BETA_C, 0.6, 1.5]
@@ -121,3 +121,17 @@ def test_kaufman_energy_is_derivative_of_log_z():
         slope = (ising_log_z(L, L, beta + h) - ising_log_z(L, L, beta - h)) / (2 * h)
         thermo = ising_thermodynamics(L, L, beta)
         assert thermo["energy_per_site"] == pytest.approx(-slope / L**2, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        (ising(4, beta=0.3, J=0.7), (0.7, 0.0)),
+        (ising(4, beta=0.3, h=0.1), None),
+        (potts(2, 4, beta=0.3, J=0.8), (0.4, -0.8)),
+        (potts(3, 4, beta=0.3), None),
+    ],
+)
+def test_ising_equivalent_is_the_models_own(model, expected):
+    """Models name their zero-field Ising equivalent; exact references read it, not the kind."""
+    assert model.ising_equivalent() == expected

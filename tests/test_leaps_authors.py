@@ -74,7 +74,7 @@ def test_their_first_layer_pads_with_zeros_not_circularly(saved):
     network, params, model = load_authors_checkpoint(path)
     circular = type(network)(
         network.architecture, {**network.hyper, "first_padding": "circular"}, *(
-            network.q, network.shape, network.kind)
+            network.q, network.shape, network.encoding)
     )  # fmt: skip
     x = _states(model, 4, 2)
     assert np.abs(circular.apply(params, x, 0.5) - network.apply(params, x, 0.5)).max() > 1e-3

@@ -269,3 +269,23 @@ def test_conv_paper_preset_param_count():
     n = [24, 48, 80, 224]  # offsets of the 5, 7, 9, 15 kernels without the centre
     per_layer = sum(20 * k * 20 + 2 * k * 20 + (64 + 64 + 64 * 64 + 64 + 64 * k + k) for k in n)
     assert param_count(net.init_params(0)) == 8 * 20 + per_layer + 20 == 207_212
+
+
+def test_network_reads_the_models_encoding_and_refuses_an_unknown_one():
+    from dataclasses import dataclass
+
+    assert make_network("mlp", ising(3)).encoding == "spins"
+    assert make_network("mlp", potts(2, 3)).encoding == "values"
+
+    @dataclass(frozen=True)
+    class Odd:
+        q: int = 3
+        shape: tuple = (3, 3)
+        encoding: str = "angles"
+
+    with pytest.raises(
+        ValueError, match="model encoding must be one of spins, values, got 'angles'"
+    ):
+        make_network("mlp", Odd())
+    with pytest.raises(ValueError, match="encoding 'spins' must have q = 2, got q=3"):
+        make_network("mlp", Odd(encoding="spins"))

@@ -225,3 +225,15 @@ def test_declared_cost_rows_on_curves_are_named_so():
     assert list(points["method"]) == ["mine"] and points["budget_seconds"].tolist() == [5.0]
     best = best_per_budget(points).iloc[0]
     assert best["best ΔMag"].startswith("mine (declared cost) ")
+
+
+def test_spin_glass_states_are_checked_as_spins():
+    """A spin glass's states are ±1 (its encoding), not values 0..1."""
+    from leapsbench.harness.scoring import make_samples
+    from leapsbench.models import ea
+
+    model = ea(3, beta=1.0)
+    x = model.from_values(np.random.default_rng(0).integers(0, 2, (5, 3, 3)).astype(np.int8))
+    assert make_samples(model, x).observables["E"].shape == (5,)
+    with pytest.raises(ValueError, match="0/1 values, but Ising states are spins"):
+        make_samples(model, np.zeros((5, 3, 3), dtype=np.int8))

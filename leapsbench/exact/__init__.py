@@ -4,7 +4,8 @@
 1. exact enumeration when q^N ≤ ``max_states`` (any model; gives ⟨m⟩ too).  Where Kaufman also
    applies, both log Z are computed and must agree to 1e-10 relative (RuntimeError otherwise);
 2. Kaufman's formula for a periodic model equivalent to the zero-field Ising model (⟨m⟩ unknown:
-   None): Ising at h = 0, and Potts with q = 2 through δ(a, b) = (1 + s s')/2, i.e.
+   None), as the model's ``ising_equivalent()`` says: Ising at h = 0, and Potts with q = 2
+   through δ(a, b) = (1 + s s')/2, i.e.
    H_Potts(J) = H_Ising(J/2) − J n_bonds/2 with n_bonds = 2N on the torus, so
    log Z_Potts = log Z_Ising(J/2) + βJN and ⟨E⟩/N shifts by −J;
 3. a spin glass at zero field (2D square lattice, open or periodic) too large to enumerate:
@@ -50,31 +51,33 @@ def kaufman_coupling(model) -> float | None:
     Ising at h = 0 → J; Potts q = 2 → J/2; periodic only, and J < 0 only with both sides even
     (see :mod:`.kaufman`).
     """
-    if not model.lattice.periodic:
+    equivalent = model.ising_equivalent()
+    if not model.lattice.periodic or equivalent is None:
         return None
-    if model.kind == "ising" and model.h == 0.0:
-        J = model.J
-    elif model.kind == "potts" and model.q == 2:
-        J = model.J / 2
-    else:
-        return None
+    J = equivalent[0]
     even = model.shape[0] % 2 == 0 and model.shape[1] % 2 == 0
     return J if J >= 0 or even else None
 
 
 def _kaufman(model, J: float) -> dict:
-    """Kaufman's thermodynamics of ``model`` (Potts q = 2 shifted back, module docstring)."""
+    """Kaufman's thermodynamics of ``model``, shifted by its e_0 (``ising_equivalent``)."""
     thermo = ising_thermodynamics(*model.shape, model.beta, J)
-    if model.kind == "potts":
-        thermo["log_z"] += model.beta * model.J * model.n_sites
-        thermo["energy_per_site"] -= model.J
+    shift = model.ising_equivalent()[1]
+    if shift != 0.0:
+        thermo["log_z"] += _log_z_shift(model, shift)
+        thermo["energy_per_site"] += shift
     return thermo
+
+
+def _log_z_shift(model, shift: float) -> float:
+    """−β N e_0: log Z of the model minus that of its equivalent Ising model."""
+    return -model.beta * shift * model.n_sites
 
 
 @functools.lru_cache(maxsize=64)
 def pfaffian_reference(model) -> ExactReference:
     """log Z and ⟨E⟩/N of a zero-field 2D spin glass from ``ea.ea_log_z`` (Pfaffians), cached
-    per model in the process (every run of a grid looks its reference up; L = 64 takes ~30 s)."""
+    per model in the process (every run of a grid looks its reference up; costs in docs/perf.md)."""
     from .ea import ea_log_z
 
     result = ea_log_z(model.couplings, model.beta)
@@ -95,8 +98,7 @@ def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference 
         result = enumerate_model(model, max_states)
         if J is not None:
             kaufman = ising_log_z(*model.shape, model.beta, J)
-            if model.kind == "potts":
-                kaufman += model.beta * model.J * model.n_sites
+            kaufman += _log_z_shift(model, model.ising_equivalent()[1])
             if abs(kaufman - result.log_z) > 1e-10 * abs(result.log_z):
                 raise RuntimeError(
                     f"Kaufman log Z {kaufman!r} disagrees with enumeration {result.log_z!r} "
@@ -109,7 +111,7 @@ def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference 
             specific_heat_per_site=result.specific_heat_per_site,
             method="enumeration",
             n_sites=model.n_sites,
-            overlap_q2=overlap_q2(result) if model.kind == "spin-glass" else None,
+            overlap_q2=overlap_q2(result) if model.order_parameter == "q2" else None,
         )
     if model.kind == "spin-glass" and model.h == 0.0:
         return pfaffian_reference(model)

@@ -17,8 +17,11 @@ from .enumerate import CHUNK_STATES, EnumerationResult
 def overlap_q2(result: EnumerationResult) -> float:
     """Exact ⟨q²⟩ of two independent replicas of a ±1 spin model (module docstring)."""
     model = result.model
-    if model.kind == "potts":
-        raise ValueError("the overlap q = (1/N) Σ s^a s^b is defined here for ±1 spins only")
+    if model.encoding != "spins":
+        raise ValueError(
+            f"the overlap q = (1/N) Σ s^a s^b is defined here for ±1 spins only, got a "
+            f"{model.kind} model (encoding {model.encoding!r})"
+        )
     n, total = model.n_sites, result.probabilities.shape[0]
     correlation = np.zeros((n, n))
     for start in range(0, total, CHUNK_STATES):

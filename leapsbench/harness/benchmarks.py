@@ -64,7 +64,13 @@ def _number(value: float) -> str:
 def canonical_name(model: Ising | Potts) -> str:
     """The one name of ``model``: no leading zeros, ``x<Ly>`` only when Ly ≠ Lx, numbers in their
     shortest form, ``-h`` only for a non-zero field (``ising-L024x24-b0.44070-h0`` →
-    ``ising-L24-b0.4407``)."""
+    ``ising-L24-b0.4407``).  Benchmarks are named for the built-in models only (a model of one's
+    own runs through the Python API); another ``kind`` is a ValueError."""
+    if model.kind not in ("ising", "potts", "spin-glass"):
+        raise ValueError(
+            f"no benchmark name for a {model.kind!r} model; benchmarks exist for ising, potts "
+            "and spin-glass models"
+        )
     kind = {"ising": "ising", "spin-glass": "ea"}.get(model.kind, f"potts-q{model.q}")
     if model.kind == "spin-glass":
         if model.h != 0:
@@ -172,8 +178,8 @@ AUTHORS_BENCHMARKS = ("ising-L15-b0.4407", "potts-q3-L15-b1.001")
 SPIN_GLASS_BENCHMARKS = tuple(
     f"ea-L{L}-b{beta}-i{seed}" for L in (16, 32, 64) for beta in (1.0, 2.0) for seed in (0, 1, 2)
 )
-"""2D ±J Edwards–Anderson, L = 16, 32 and 64, β = 1 and 2, instances 0–2 (exact: Pfaffians;
-L = 64 takes ~30 s per reference on one loaded core, computed once per process)."""
+"""2D ±J Edwards–Anderson, L = 16, 32 and 64, β = 1 and 2, instances 0–2 (exact: Pfaffians,
+computed once per process; their cost per L in docs/perf.md)."""
 
 SUITES = {
     "quick": ("ising-L4-b0.4407", "potts-q3-L3-b1.0"),

@@ -5,9 +5,10 @@
   resampling correlated the walkers (``Samples.islands``; none for one island), or
   std(chain means)/√n_chains (chains).
 * ESS: Kish (Σ w)² / Σ w² for weighted samples; for chains n / τ_int with τ_int from
-  :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported (spin glasses: E only —
-  |m| is not their order parameter, and at low temperature its τ_int is that of the global
-  flip s → −s, which no observable of H depends on).
+  :mod:`leapsbench.autocorr`, for m and for E, the smaller ESS reported (E only where m is not the
+  model's ``order_parameter``: spin glasses, whose order parameter is the overlap — at low
+  temperature the τ_int of |m| is that of the global flip s → −s, which no observable of H
+  depends on).
 * log Ẑ: the sampler's own ``log_z`` if it set one (SMC), else log Z_0 + log mean w.
 * ⟨e⟩ = ⟨E⟩/N, the energy per site, estimated and with an error bar as ⟨m⟩; the replica
   overlap ⟨q²⟩ likewise where the sampler recorded it (observable "q2": pairs of independent
@@ -140,7 +141,7 @@ def compute_metrics(samples, model, reference) -> dict:
         ess = kish_ess(log_w)
         log_z, log_z_err = log_z_estimate(log_w, model.log_z0)
     else:
-        keys = ("E",) if model.kind == "spin-glass" else ("m", "E")
+        keys = ("m", "E") if model.order_parameter == "m" else ("E",)
         ess, short = chain_ess(samples.observables, keys)
         log_z, log_z_err = None, None
     if samples.log_z is not None:

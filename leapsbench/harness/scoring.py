@@ -61,9 +61,10 @@ def _check_integers(x: np.ndarray, where: str) -> None:
 
 
 def _check_values(model, x: np.ndarray, where: str) -> None:
-    """Ising spins ±1 (0/1 value indices named as such), Potts values 0..q−1 (O(n) when they
-    are; the distinct values are listed only in the error)."""
-    if model.kind == "ising":
+    """Spins ±1 for models stored as spins (0/1 value indices named as such; Ising, spin
+    glasses), else values 0..q−1 (O(n) when they are; the distinct values are listed only in
+    the error)."""
+    if model.encoding == "spins":
         if np.all((x == 1) | (x == -1)):
             return
         if np.all((x == 0) | (x == 1)):

@@ -10,7 +10,7 @@ own value only. Site i carries a state h_i that never depends on x_i:
 Queries come from h_i (blind), keys and values from the inputs u_j with j ≠ i (self masked to
 −∞ before the softmax, so its weight is exactly 0): no layer ever reads features of another site
 (which would depend on x_i), so h_i^l is blind to x_i at every depth, bit for bit.
-Scores s_i = h_i^L w + c_i (one per site for Ising, one per value for Potts). Cost O(B N² width).
+Scores s_i = h_i^L w + c_i (one per site for spins, one per value for values). Cost O(B N² width).
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ def param_specs(net) -> dict:
     """name -> (shape, init std); std 0 means zeros."""
     n, q = net.n_sites, net.q
     w, tw = net.hyper["width"], net.hyper["time_width"]
-    n_out = () if net.kind == "ising" else (q,)
     specs = {
         "embed.value": ((q, w), 1.0),
         "embed.position": ((n, w), 1.0),
@@ -58,8 +57,8 @@ def param_specs(net) -> dict:
             specs[f"layer{layer}.{name}"] = ((w, w), 1.0 / math.sqrt(w))
         specs[f"layer{layer}.b"] = ((w,), 0.0)
         specs[f"layer{layer}.T"] = ((tw, w), 1.0 / math.sqrt(tw))
-    specs["out.w"] = ((w, *n_out), net.hyper["out_scale"] / math.sqrt(w))
-    specs["out.b"] = ((n, *n_out), 0.0)
+    specs["out.w"] = ((w, *net.score_shape), net.hyper["out_scale"] / math.sqrt(w))
+    specs["out.b"] = ((n, *net.score_shape), 0.0)
     return specs
 
 
@@ -70,7 +69,7 @@ def _heads(xp, a, heads):
 
 
 def scores(xp, params, net, onehot, spins, tcol):
-    """Per-site scores, (B, Lx, Ly) for Ising or (B, Lx, Ly, q) for Potts."""
+    """Per-site scores, (B, Lx, Ly) for spins or (B, Lx, Ly, q) for value indices."""
     batch, n, q = onehot.shape[0], net.n_sites, net.q
     w, heads = net.hyper["width"], net.hyper["heads"]
     dtype, device = onehot.dtype, array_api_compat.device(onehot)

@@ -188,7 +188,7 @@ def _network(path: Path, config, model, state: dict) -> Network:
             time_width=time_width,
             feature_norm=False,
             first_padding="zeros",
-            embed_max_norm=1.0 if model.kind == "potts" else None,
+            embed_max_norm=None if model.encoding == "spins" else 1.0,
         )
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
@@ -198,13 +198,13 @@ def _expected_shapes(network: Network) -> dict[str, tuple[int, ...]]:
     """Their state-dict keys (without ``net.network.``) and shapes for ``network``."""
     c, tw, q = network.hyper["channels"], network.hyper["time_width"], network.q
     kernels = network.hyper["kernel_sizes"]
-    c_in = 1 if network.kind == "ising" else c
+    c_in = 1 if network.spins else c
     shapes = {
-        "linear": (c,) if network.kind == "ising" else (q, c),
+        "linear": (c,) if network.spins else (q, c),
         "initial_conv.weight": (c, c_in, kernels[0], kernels[0]),
         "initial_conv.mask": (c, c_in, kernels[0], kernels[0]),
     }
-    if network.kind == "potts":
+    if not network.spins:
         shapes["emb.embedding.weight"] = (q, c)
     for layer, k in enumerate(kernels[1:]):
         p = f"convs.{layer}."
@@ -246,7 +246,7 @@ def _params(path: Path, network: Network, state: dict) -> dict[str, np.ndarray]:
     keep0 = _positions(kernels[0])
     weight = theirs["initial_conv.weight"].reshape(*theirs["initial_conv.weight"].shape[:2], -1)
     params = {"conv0.w": np.transpose(weight[:, :, keep0], (2, 1, 0))}
-    if network.kind == "potts":
+    if not network.spins:
         params["embed"] = theirs["emb.embedding.weight"]
     for layer, k in enumerate(kernels[1:]):
         keep, p, ours = _positions(k), f"convs.{layer}.", f"layer{layer + 1}."
@@ -261,7 +261,7 @@ def _params(path: Path, network: Network, state: dict) -> dict[str, np.ndarray]:
         params[ours + "t3.w"] = theirs[m + "4.weight"][keep, :].T
         params[ours + "t3.b"] = theirs[m + "4.bias"][keep]
     linear = theirs["linear"]
-    params["out.w"] = linear if network.kind == "ising" else linear.T
+    params["out.w"] = linear if network.spins else linear.T
     return {name: np.ascontiguousarray(value) for name, value in params.items()}
 
 

@@ -2,7 +2,8 @@
 LEAPS authors' LE-conv: every kernel has its centre masked, and deeper layers are *state
 dependent* convolutions whose kernel at site i is computed from site i's own (blind) features.
 
-Input u_i: the spin s_i (Ising, one channel) or a learned embedding E[x_i] ∈ R^C (Potts).
+Input u_i: the spin s_i (encoding "spins", one channel) or a learned embedding E[x_i] ∈ R^C
+(encoding "values").
 With D_k the offsets of a k × k window without the centre (and without offsets that wrap onto
 the site itself on small lattices, see :func:`.layers.kernel_offsets`):
 
@@ -13,15 +14,14 @@ the site itself on small lattices, see :func:`.layers.kernel_offsets`):
 φ^l is a small time-MLP 1 → T → T → |D_{k_l}| per layer. Site i's features only ever combine
 its own previous features with the *input* at other sites, never features of other sites (those
 depend on x_i), so h_i^l is blind to x_i at every depth — exactly, bit for bit. Scores:
-Ising g_i = (1 + t) h_i^L · w (the readout multiplies by s_i), Potts P_i = h_i^L W (C × q).
+spins g_i = (1 + t) h_i^L · w (the readout multiplies by s_i), values P_i = h_i^L W (C × q).
 The 1/√|D| factor keeps features O(1) for wide kernels; masked centre weights are not stored,
 so every parameter influences G (the authors' count includes the masked entries). The
 convolution is periodic even on an open lattice (G stays locally equivariant there too).
 Σ_d K_{i,d,c} u_{i+d,c} is contracted by small matmuls, without materialising K + b2 + φ or
 (Potts) u_{i+d} per channel: u_{i+d,c} = Σ_a [x_{i+d} = a] E[a, c], so the sum over d runs on
-the one-hot states and E is applied after it (3× faster for the authors' 15 × 15 Potts).  The
-state-dependent part of K is computed in blocks of sites that fit the CPU cache
-(``BLOCK_ELEMENTS``; 3× faster than forming it whole for the authors' 15 × 15 Ising).
+the one-hot states and E is applied after it.  The state-dependent part of K is computed in
+blocks of sites that fit the CPU cache (``BLOCK_ELEMENTS``).  What each saves: docs/perf.md.
 
 Three optional hyperparameters reproduce the authors' released networks exactly
 (:mod:`.authors`); each keeps G locally equivariant, since none lets h_i see u_i:
@@ -29,7 +29,7 @@ Three optional hyperparameters reproduce the authors' released networks exactly
 - ``feature_norm`` (default true): false drops the |D|^{−1/2} factor (the authors have none);
 - ``first_padding`` (default "circular"): "zeros" reads u_{i+d} = 0 outside the lattice in the
   first layer only (the authors' masked convolution pads with zeros; their deeper layers wrap);
-- ``embed_max_norm`` (default none, Potts): E[a] ← E[a] · m / (‖E[a]‖ + 10⁻⁷) where
+- ``embed_max_norm`` (default none, values): E[a] ← E[a] · m / (‖E[a]‖ + 10⁻⁷) where
   ‖E[a]‖ > m, as ``torch.nn.Embedding(max_norm=m)`` renormalises rows at lookup.
 
 They appear in a network's hyperparameters only when not at their default, so configs, cache
@@ -91,9 +91,9 @@ def param_specs(net) -> dict:
     """name -> (shape, init std); std 0 means zeros."""
     c, tw = net.hyper["channels"], net.hyper["time_width"]
     offsets = _offsets(net)
-    c_in = 1 if net.kind == "ising" else c
+    c_in = 1 if net.spins else c
     specs = {}
-    if net.kind == "potts":
+    if not net.spins:
         specs["embed"] = ((net.q, c), 1.0)
     n0 = len(offsets[0])
     specs["conv0.w"] = ((n0, c_in, c), 1.0 / math.sqrt(n0 * c_in))
@@ -108,8 +108,7 @@ def param_specs(net) -> dict:
         specs[f"layer{layer}.t2.b"] = ((tw,), 0.0)
         specs[f"layer{layer}.t3.w"] = ((tw, n), 0.1 / math.sqrt(tw))
         specs[f"layer{layer}.t3.b"] = ((n,), 0.0)
-    n_out = () if net.kind == "ising" else (net.q,)
-    specs["out.w"] = ((c, *n_out), net.hyper["out_scale"] / math.sqrt(c))
+    specs["out.w"] = ((c, *net.score_shape), net.hyper["out_scale"] / math.sqrt(c))
     return specs
 
 
@@ -121,7 +120,7 @@ def _time_mlp(xp, params, prefix, tcol):
 
 
 def _embedding(xp, params, net):
-    """The Potts embedding E, rows of norm above ``embed_max_norm`` m scaled to m/(norm+1e-7)."""
+    """The value embedding E, rows of norm above ``embed_max_norm`` m scaled to m/(norm+1e-7)."""
     table, max_norm = params["embed"], _option(net, "embed_max_norm")
     if max_norm is None:
         return table
@@ -166,7 +165,7 @@ def _blocks(total: int, width: int):
 def _state_layer(xp, params, prefix, hidden, code, table, tcol):
     """h^l from ``hidden`` = [silu(h^{l−1}), 1] (B, N, C + 1) and the input at the neighbours
     coded as u_{i+d} = Σ_a v_{i+d,a} E[a]: ``code`` = v_{i+d,a} (B, N, m, n), ``table`` = E
-    (m, C) (Potts: v one-hot, E the embedding) or None (Ising: v = s, m = 1, E = 1):
+    (m, C) (values: v one-hot, E the embedding) or None (spins: v = s, m = 1, E = 1):
 
         h_{i,c} = Σ_a E[a, c] Σ_d v_{i+d,a} (silu([silu(h), 1] [[A], [b1]])_{i,d,c}
                                               + b2_{d,c} + φ(t)_d)
@@ -218,10 +217,10 @@ def _neighbour_code(xp, code, offsets):
 
 
 def scores(xp, params, net, onehot, spins, tcol):
-    """Per-site scores, (B, Lx, Ly) for Ising or (B, Lx, Ly, q) for Potts."""
+    """Per-site scores, (B, Lx, Ly) for spins or (B, Lx, Ly, q) for value indices."""
     batch, n_sites = onehot.shape[0], net.n_sites
     dtype, device = onehot.dtype, array_api_compat.device(onehot)
-    if net.kind == "ising":
+    if net.spins:
         u, code, table = xp.expand_dims(spins, axis=-1), xp.expand_dims(spins, axis=-1), None
     else:
         code, table = onehot, _embedding(xp, params, net)
@@ -237,6 +236,6 @@ def scores(xp, params, net, onehot, spins, tcol):
         if _option(net, "feature_norm"):
             h = h / math.sqrt(len(offs))
     out = xp.reshape(h, (batch, *net.shape, -1)) @ params["out.w"]
-    if net.kind == "ising":
+    if net.spins:
         return out * xp.reshape(1.0 + tcol, (batch, 1, 1))
     return out

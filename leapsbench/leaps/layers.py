@@ -5,12 +5,12 @@ autograd, cupy, array-api-strict): no array library is imported (numpy only buil
 tables on the host), every array is created with an explicit ``dtype=`` and ``device=``.
 
 - ``silu(z) = z σ(z)``, written as ``z (1 + tanh(z/2)) / 2`` (no overflow for large |z|); on
-  torch its fused kernel (the one place a library function is called directly: the formula's
-  five passes made the torch forward 1.5× slower than a direct torch implementation).
+  torch its fused kernel (the one place a library function is called directly: the formula
+  takes five passes over the array; timings in docs/perf.md).
 - ``stop_gradient``: torch ``detach`` (for constants such as a softmax's max, whose gradient
   cancels exactly but costs a third of the attention backward pass).
 - ``time_features``: τ(t) = silu(t w + b), a width-T embedding of t ∈ [0, 1] shared by the layers.
-- ``state_one_hot``: e_i = one-hot of the value index of site i (Ising value a ↔ spin 1 − 2a).
+- ``state_one_hot``: e_i = one-hot of the value index of site i (spins: value a ↔ spin 1 − 2a).
 - ``kernel_offsets`` / ``unfold``: the k × k periodic neighbourhood without its centre, as the
   neighbours u_{i+d} (one gather with a host-side numpy index table); offsets d ≡ 0 modulo the
   lattice (a kernel wider than the lattice wraps onto the site itself) are dropped, so the centre
@@ -24,11 +24,11 @@ import functools
 import array_api_compat
 import numpy as np
 
-ISING_LEVELS = (1, -1)  # spin of value index 0 and 1
+ISING_LEVELS = (1, -1)  # spin of value index 0 and 1 (encoding 'spins')
 
 
 def silu(xp, z):
-    """silu(z) = z σ(z) = z (1 + tanh(z/2)) / 2; torch's fused kernel on torch (4× faster)."""
+    """silu(z) = z σ(z) = z (1 + tanh(z/2)) / 2; torch's fused kernel on torch."""
     if array_api_compat.is_torch_namespace(xp):
         import torch
 
@@ -54,9 +54,10 @@ def time_features(xp, params, prefix: str, tcol):
     return silu(xp, tcol * params[f"{prefix}.w"] + params[f"{prefix}.b"])
 
 
-def state_one_hot(xp, x, kind: str, q: int, dtype):
-    """(B, Lx, Ly, q) indicator of each site's value index (Ising: value 0 is spin +1)."""
-    levels = ISING_LEVELS if kind == "ising" else tuple(range(q))
+def state_one_hot(xp, x, spins: bool, q: int, dtype):
+    """(B, Lx, Ly, q) indicator of each site's value index; ``spins``: x holds ±1 spins (value 0
+    is spin +1), else value indices."""
+    levels = ISING_LEVELS if spins else tuple(range(q))
     levels = xp.asarray(levels, dtype=x.dtype, device=array_api_compat.device(x))
     return xp.astype(xp.expand_dims(x, axis=-1) == levels, dtype)
 
@@ -86,8 +87,7 @@ def neighbour_index(shape: tuple[int, int], offsets) -> np.ndarray:
 def unfold(xp, u, offsets):
     """u_{i+d} (periodic) for every site i and offset d, (B, Lx, Ly, |D|, C); u is (B, Lx, Ly, C).
 
-    One gather with a cached index (224 rolled copies stacked cost 10 % of the authors' 15 × 15
-    forward)."""
+    One gather with a cached index (not |D| rolled copies stacked; docs/perf.md)."""
     batch, lx, ly, c = u.shape
     index = xp.asarray(neighbour_index((lx, ly), offsets), device=array_api_compat.device(u))
     neighbours = xp.take(xp.reshape(u, (batch, lx * ly, c)), index, axis=1)

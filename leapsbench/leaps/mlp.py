@@ -9,9 +9,9 @@ With e_j the one-hot of site j's value (q entries), U^l ∈ R^{N×q×H} and τ(t
 
 Deeper layers see site i's own previous features h_i^{l−1} and the masked input again — never the
 features h_j of other sites, which depend on x_i. Scores s_i = h_i^L w + c_i (one per site for
-Ising, one per value for Potts) go to the readout of :mod:`leapsbench.leaps.networks`.
+spins, one per value for value indices) go to the readout of :mod:`leapsbench.leaps.networks`.
 The subtraction Σ_j − own makes the blindness hold up to float rounding, not bit for bit (an
-exact prefix + suffix cumulative sum over sites was 10× slower on numpy and torch).
+exact prefix + suffix cumulative sum over sites is much slower; docs/perf.md).
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ def param_specs(net) -> dict:
     """name -> (shape, init std); std 0 means zeros."""
     n, q = net.n_sites, net.q
     w, tw, depth = net.hyper["width"], net.hyper["time_width"], net.hyper["depth"]
-    n_out = () if net.kind == "ising" else (q,)
     specs = {"time.w": ((tw,), 1.0), "time.b": ((tw,), 1.0)}
     for layer in range(depth):
         specs[f"layer{layer}.U"] = ((n, q, w), 1.0 / math.sqrt(n))
@@ -46,13 +45,13 @@ def param_specs(net) -> dict:
         specs[f"layer{layer}.T"] = ((tw, w), 1.0 / math.sqrt(tw))
         if layer > 0:
             specs[f"layer{layer}.W"] = ((w, w), 1.0 / math.sqrt(w))
-    specs["out.w"] = ((w, *n_out), net.hyper["out_scale"] / math.sqrt(w))
-    specs["out.b"] = ((n, *n_out), 0.0)
+    specs["out.w"] = ((w, *net.score_shape), net.hyper["out_scale"] / math.sqrt(w))
+    specs["out.b"] = ((n, *net.score_shape), 0.0)
     return specs
 
 
 def scores(xp, params, net, onehot, spins, tcol):
-    """Per-site scores, (B, Lx, Ly) for Ising or (B, Lx, Ly, q) for Potts."""
+    """Per-site scores, (B, Lx, Ly) for spins or (B, Lx, Ly, q) for value indices."""
     batch, n, q = onehot.shape[0], net.n_sites, net.q
     e = xp.reshape(onehot, (batch, n, q))
     e_flat = xp.reshape(e, (batch, n * q))

@@ -9,9 +9,13 @@ Each architecture (:mod:`.mlp`, :mod:`.attention`, :mod:`.conv`) computes per-si
 features that never depend on the site's own value x_i (at any depth); the readout then makes G
 locally equivariant by construction:
 
-- Ising (q = 2, spins s_i = ±1): G[i, −s_i] = s_i g_i(x) with g_i blind to s_i, so flipping s_i
-  flips the sign;
-- Potts: G[i, a] = P[i, a](x) − P[i, x_i](x) with P[i, ·] blind to x_i.
+- encoding "spins" (q = 2, spins s_i = ±1: Ising, spin glasses): G[i, −s_i] = s_i g_i(x) with g_i
+  blind to s_i, so flipping s_i flips the sign;
+- encoding "values" (value indices: Potts, any q-valued model): G[i, a] = P[i, a](x) − P[i, x_i](x)
+  with P[i, ·] blind to x_i.
+
+The encoding is the model's (``model.encoding``, :data:`leapsbench.models.ENCODINGS`); a network
+never looks at which model it is for beyond q, the lattice shape and the encoding.
 
 The forward pass ``Network.apply(params, x, t)`` is one pure function in array-API ops: params
 may be numpy, torch (autograd flows), cupy or array-api-strict arrays, and G has their dtype.
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 import array_api_compat
 import numpy as np
 
-from leapsbench.models import state_kind
+from leapsbench.models import ENCODINGS
 
 from . import attention, conv, mlp
 from .hyper import resolve
@@ -35,17 +39,32 @@ ARCHITECTURES = {"mlp": mlp, "attention": attention, "conv": conv}
 
 @dataclass(frozen=True)
 class Network:
-    """A locally equivariant network for one model kind, q and lattice shape."""
+    """A locally equivariant network for one input encoding, q and lattice shape."""
 
     architecture: str
     hyper: dict
     q: int
     shape: tuple[int, int]
-    kind: str
+    encoding: str
 
     @property
     def n_sites(self) -> int:
         return self.shape[0] * self.shape[1]
+
+    @property
+    def kind(self) -> str:
+        """The encoding's stored name ("ising" for spins, "potts" for values; checkpoints)."""
+        return ENCODINGS[self.encoding]
+
+    @property
+    def spins(self) -> bool:
+        """True for ±1 spin inputs (one score per site), False for value indices (q scores)."""
+        return self.encoding == "spins"
+
+    @property
+    def score_shape(self) -> tuple[int, ...]:
+        """The per-site score shape of the architectures: () for spins, (q,) for values."""
+        return () if self.spins else (self.q,)
 
     @property
     def _module(self):
@@ -72,11 +91,11 @@ class Network:
                 f"x must have shape (B, {self.shape[0]}, {self.shape[1]}), got {tuple(x.shape)}"
             )
         dtype, device = first.dtype, array_api_compat.device(first)
-        onehot = state_one_hot(xp, x, self.kind, self.q, dtype)
-        spins = xp.astype(x, dtype) if self.kind == "ising" else None
+        onehot = state_one_hot(xp, x, self.spins, self.q, dtype)
+        spins = xp.astype(x, dtype) if self.spins else None
         tcol = time_column(xp, t, x.shape[0], dtype, device)
         scores = self._module.scores(xp, params, self, onehot, spins, tcol)
-        if self.kind == "ising":
+        if self.spins:
             return (1.0 - onehot) * xp.expand_dims(spins * scores, axis=-1)
         return scores - xp.sum(scores * onehot, axis=-1, keepdims=True)
 
@@ -103,14 +122,21 @@ class Network:
 
 
 def make_network(architecture: str, model, **hyper) -> Network:
-    """The ``architecture`` network for ``model`` (Ising or Potts); ``preset=`` picks a preset.
+    """The ``architecture`` network for ``model`` (any model with ``q``, ``shape`` and an
+    ``encoding``); ``preset=`` picks a preset.
 
     Hyperparameters per architecture: ``default_hyper(architecture)``; presets: ``PRESETS``.
     """
     full = checked_hyper(architecture, hyper)
-    if getattr(model, "kind", None) not in ("ising", "potts", "spin-glass"):
-        raise ValueError(f"model must be an Ising, Potts or spin-glass model, got {model!r}")
-    return Network(architecture, full, int(model.q), tuple(model.shape), state_kind(model))
+    encoding = getattr(model, "encoding", None)
+    if encoding not in ENCODINGS:
+        raise ValueError(
+            f"model encoding must be one of {', '.join(ENCODINGS)}, got {encoding!r} "
+            f"({type(model).__name__})"
+        )
+    if encoding == "spins" and model.q != 2:
+        raise ValueError(f"a model with encoding 'spins' must have q = 2, got q={model.q!r}")
+    return Network(architecture, full, int(model.q), tuple(model.shape), encoding)
 
 
 def checked_hyper(architecture: str, hyper: dict) -> dict:
@@ -130,9 +156,10 @@ def default_hyper(architecture: str, preset: str | None = None) -> dict:
 
 
 def network_from_config(config: dict, model) -> Network:
-    """Rebuild a network from ``Network.config()``; the model must have its kind, q and shape."""
+    """Rebuild a network from ``Network.config()``; the model must have its encoding (stored as
+    ``kind``, :data:`~leapsbench.models.ENCODINGS`), q and shape."""
     want = (config["kind"], int(config["q"]), tuple(config["shape"]))
-    have = (state_kind(model), int(model.q), tuple(model.shape))
+    have = (ENCODINGS.get(getattr(model, "encoding", None)), int(model.q), tuple(model.shape))
     if want != have:
         raise ValueError(
             f"network was built for {want[0]} q={want[1]} {want[2][0]}x{want[2][1]}, "

@@ -138,7 +138,7 @@ def _check_kind(source: dict, target: dict, net: Network, new_values: bool) -> N
     q_from, q_to = source.get("q", 2), target.get("q", 2)
     if q_from == q_to:
         return
-    if not new_values or net.kind != "potts" or q_to < q_from or net.architecture != "conv":
+    if not new_values or net.spins or q_to < q_from or net.architecture != "conv":
         raise ValueError(
             f"the network was trained for {describe_model(source)}: its q = {q_from} does not fit "
             f"{describe_model(target)} (q = {q_to}); only training (train --init-from) may start "

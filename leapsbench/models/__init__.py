@@ -1,5 +1,6 @@
 """Lattice models: Ising, Potts and spin glasses on square lattices, and annealing schedules."""
 
+from .base import ENCODINGS
 from .couplings import Couplings, ea_instance
 from .ising import Ising
 from .lattice import Lattice
@@ -50,9 +51,14 @@ def spin_glass(couplings: Couplings, beta: float = 1.0, h: float = 0.0) -> SpinG
 
 
 def state_kind(model) -> str:
-    """The state kind: "ising" for the ±1 spin models (Ising, spin glass: flip moves, ΔE of
-    shape (B, Lx, Ly)), else the model's kind ("potts")."""
-    return "ising" if model.kind in ("ising", "spin-glass") else model.kind
+    """The name networks store for the model's ``encoding`` (``ENCODINGS``): "ising" for models
+    stored as ±1 spins (Ising, spin glass), "potts" for models stored as value indices."""
+    if getattr(model, "encoding", None) not in ENCODINGS:
+        raise ValueError(
+            f"model encoding must be one of {', '.join(ENCODINGS)}, "
+            f"got {getattr(model, 'encoding', None)!r} ({type(model).__name__})"
+        )
+    return ENCODINGS[model.encoding]
 
 
 def model_from_config(config: dict):
@@ -68,6 +74,7 @@ def model_from_config(config: dict):
 
 
 __all__ = [
+    "ENCODINGS",
     "Couplings",
     "Ising",
     "Lattice",

@@ -10,6 +10,15 @@ import array_api_extra as xpx
 
 from .lattice import Lattice
 
+ENCODINGS = {"spins": "ising", "values": "potts"}
+"""A model's ``encoding`` — how its states are stored and fed to networks — and the name a
+network config stores for it as ``kind`` (the names of checkpoints written before encodings):
+
+- ``"spins"``: q = 2, spins s = ±1 stored as int8 (value index a ↔ s = 1 − 2a); networks read s
+  and give one flip rate per site;
+- ``"values"``: value indices a ∈ {0, …, q−1} stored as int8 (``to_values`` is the identity);
+  networks read the one-hot of a and give q rates per site."""
+
 
 def check_finite(name: str, value) -> float:
     try:
@@ -44,6 +53,8 @@ class LatticeModel:
     lattice: Lattice
     beta: float
     J: float = 1.0
+    encoding = "values"  # states stored as value indices (ENCODINGS)
+    order_parameter = "m"  # "m": magnetisation; "q2": replica overlap (spin glasses)
 
     def __post_init__(self):
         if not isinstance(self.lattice, Lattice):
@@ -70,6 +81,12 @@ class LatticeModel:
     def log_prob_unnormalised(self, x, beta: float | None = None, dtype=None):
         """−β H(x), at the model's β unless ``beta`` is given."""
         return -(self.beta if beta is None else beta) * self.energy(x, dtype=dtype)
+
+    def ising_equivalent(self) -> tuple[float, float] | None:
+        """(J_I, e_0) when H(x) = H_Ising(s; J_I, h = 0) + N e_0 on the torus (s_i = 1 − 2a_i),
+        so log Z = log Z_Ising(J_I) − β N e_0 (Kaufman's exact reference); None when no zero-field
+        Ising model is equivalent (the default)."""
+        return None
 
     def site_classes(self):
         """Independent sets of sites covering the lattice (boolean (Lx, Ly) numpy masks; no

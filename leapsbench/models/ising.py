@@ -31,6 +31,10 @@ class Ising(SpinStates, LatticeModel):
         """J Σ_{j∼i} s_j + h at every site, shape (B, Lx, Ly)."""
         return self.J * self.lattice.neighbour_sum(float_view(x, dtype)) + self.h
 
+    def ising_equivalent(self) -> tuple[float, float] | None:
+        """(J, 0) at h = 0 (the model itself), else None."""
+        return (self.J, 0.0) if self.h == 0.0 else None
+
     def config(self) -> dict:
         return {
             "model": self.kind,

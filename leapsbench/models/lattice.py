@@ -12,7 +12,7 @@ import array_api_compat
 import numpy as np
 
 MAX_SIDE = 4096
-"""Largest lattice side: 4096² = 16.8M sites per configuration (Kaufman's formula takes ~4 s)."""
+"""Largest lattice side: 4096² = 16.8M sites per configuration (Kaufman's cost: docs/perf.md)."""
 
 
 def parse_side(name: str, text: str) -> int:

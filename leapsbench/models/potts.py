@@ -43,6 +43,11 @@ class Potts(LatticeModel):
         n_k = xp.sum(self.one_hot(x, dtype), axis=(1, 2))
         return (self.q * xp.max(n_k, axis=-1) / self.n_sites - 1.0) / (self.q - 1)
 
+    def ising_equivalent(self) -> tuple[float, float] | None:
+        """q = 2: δ(a, b) = (1 + s s')/2 gives H = H_Ising(J/2) − J n_bonds/2 with n_bonds = 2N on
+        the torus, so (J/2, −J); None for q > 2."""
+        return (self.J / 2, -self.J) if self.q == 2 else None
+
     def to_values(self, x):
         return x
 

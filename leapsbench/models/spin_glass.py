@@ -38,6 +38,7 @@ class SpinGlass(SpinStates, LatticeModel):
     instance: tuple[int, bool] | None = None
     couplings_hash: str = field(init=False, default="")
     kind = "spin-glass"
+    order_parameter = "q2"  # the replica overlap; |m| is not a spin glass's order parameter
     _arrays: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     def __post_init__(self):

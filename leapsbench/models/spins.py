@@ -12,6 +12,7 @@ class SpinStates:
     defines ``local_field(x, dtype)`` (f_i, with H linear in each s_i) and ``n_sites``."""
 
     q = 2
+    encoding = "spins"  # states stored as ±1 (base.ENCODINGS)
 
     def flip_delta_energy(self, x, dtype=None):
         """H(flip_i s) − H(s) = 2 s_i f_i for every site at once, (B, Lx, Ly)."""
