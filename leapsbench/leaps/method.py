@@ -39,6 +39,7 @@ from leapsbench.timed import sample_for
 
 from . import conv
 from .checkpoint import load_checkpoint
+from .ctmc import KEY_TYPES as SAMPLER_KEY_TYPES
 from .ctmc import MIN_WALKERS, CTMCConfig, leaps_sample
 from .networks import checked_hyper, default_hyper, make_network
 from .train import TrainConfig, train_leaps
@@ -48,7 +49,7 @@ CHUNK_WALKERS = 64
 """Walkers a checkpoint's network runs at once when ``chunk_walkers`` is not set (and nothing is
 resampled), to bound the memory of the forward."""
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
-SAMPLER_KEYS = tuple(f.name for f in fields(CTMCConfig))
+SAMPLER_KEYS = tuple(SAMPLER_KEY_TYPES)
 SHARED_KEYS = ("rate_floor", "schedule", "mcmc_rule")
 FIRST_TIMED_CHUNK = 16
 """Walkers of the first chunk when sampling for a time budget (then sized from its rate)."""
@@ -169,7 +170,7 @@ class LeapsMethod(Adapter):
         return {
             **value_types(default_hyper(architecture)),
             **optional,
-            **field_types(CTMCConfig),
+            **SAMPLER_KEY_TYPES,
             **{f"train_{k}": types for k, types in training.items()},
         }
 
