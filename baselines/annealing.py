@@ -24,8 +24,12 @@ a schedule chosen from the walkers themselves leaves Ẑ unbiased only asymptoti
 
 One step is :func:`leapsbench.smc.step` (the SMC engine shared with LEAPS) over a small
 immutable :class:`AnnealState`: reweight by −Δβ H (:func:`reweight`), resample, mutate by the
-kernel; :func:`init`, then :func:`step` (returns the new state and an :class:`AnnealInfo`),
-driven by :func:`anneal`; log Ẑ and its error bar are :func:`leapsbench.smc.log_z_with_error`.
+kernel; ``init(rng, model, B, backend)``, then ``step(rng, state, model, config, schedule)``
+(the generator first; returns the new state and an :class:`AnnealInfo`), driven by
+:func:`anneal`; log Ẑ and its error bar are :func:`leapsbench.smc.log_z_with_error`.  The
+population settings (B, G, threshold, scheme, M, kernel) are the
+:class:`leapsbench.smc.SMCConfig` that :class:`AnnealingConfig` embeds, the same record as
+LEAPS's.
 
 Cost (``n_evaluations``, the total for the whole sample, docs/CONTRACTS.md): per walker one
 energy evaluation per step for the weight plus one per sweep (a sweep updates N sites, O(N) like
@@ -160,8 +164,9 @@ class AnnealInfo(NamedTuple):
     resampled: Any
 
 
-def init(model, backend, rng, n_walkers: int) -> AnnealState:
-    """``n_walkers`` uniform walkers at β_0 = 0 with log weights 0 (log Z_0 = N log q)."""
+def init(rng, model, n_walkers: int, backend) -> AnnealState:
+    """``n_walkers`` uniform walkers on ``backend`` at β_0 = 0 with log weights 0
+    (log Z_0 = N log q)."""
     return engine.init(model.uniform_states(backend, rng, n_walkers), backend)
 
 
@@ -189,13 +194,13 @@ def reweight(model, config: AnnealingConfig, schedule):
     return apply
 
 
-def step(state: AnnealState, model, rng, config: AnnealingConfig, schedule, kernel=None):
+def step(rng, state: AnnealState, model, config: AnnealingConfig, schedule, kernel=None):
     """One annealing step k → k + 1: reweight by −(β_{k+1} − β_k) H, resample (SMC), sweep
     (:func:`leapsbench.smc.step`).
 
-    Returns ``(state, info)``; ``rng`` is the backend Rng, ``schedule`` the
-    :mod:`leapsbench.models.schedule` object of ``config.schedule``, ``kernel`` the mutation
-    kernel (default: ``config.rule``'s).
+    Returns ``(state, info)``; ``rng`` is the backend Rng (first, as in every kernel),
+    ``schedule`` the :mod:`leapsbench.models.schedule` object of ``config.schedule``, ``kernel``
+    the mutation kernel (default: ``config.rule``'s).
     """
     kernel = kernel_for(config.rule) if kernel is None else kernel
     smc = config.smc
@@ -221,11 +226,11 @@ def anneal(model, backend, rng, config: AnnealingConfig, progress=None) -> Sampl
     K, every = config.n_steps, max(1, config.n_steps // 100)
     backend.synchronize()
     start = time.perf_counter()
-    state = init(model, backend, rng, config.n_walkers)
+    state = init(rng, model, config.n_walkers, backend)
     kernel = kernel_for(config.rule)
     betas, infos = [0.0], []
     for k in range(1, K + 1):
-        state, info = step(state, model, rng, config, schedule, kernel)
+        state, info = step(rng, state, model, config, schedule, kernel)
         betas.append(state.beta)
         infos.append(info)
         done = state.beta >= model.beta and config.adaptive_cess is not None
