@@ -13,7 +13,8 @@ on CUDA); sample runs the CTMC on any backend from the exported parameters.  Pre
   F-net is the same MLP size but outputs ∂_tF_t (F_t = F_0 + ∫∂_tF).
 
 ``settings`` (:class:`LeapsSettings`) holds the typed sub-configs: the network hyperparameters,
-the sampler (:class:`.ctmc.CTMCConfig`) and the training (:class:`.train.TrainConfig`).  The flat
+the sampler (:class:`.ctmc.CTMCConfig`, whose ``smc`` is the :class:`leapsbench.smc.SMCConfig`
+AIS/SMC's settings embed too) and the training (:class:`.train.TrainConfig`).  The flat
 ``config`` derived from them has every network hyperparameter, every sampler key and every
 training key prefixed ``train_``, with its preset or default value.  Training trains the CTMC
 that is sampled: it takes ``rate_floor``, ``schedule`` and ``mcmc_rule`` from the sampler keys
