@@ -175,3 +175,23 @@ def test_both_families_embed_one_smc_config():
         AnnealingConfig(mcmc_sweeps=2)
     with pytest.raises(TypeError, match="unexpected keyword argument.*scheme"):
         CTMCConfig(scheme="multinomial")
+
+
+@pytest.mark.parametrize("rule", ["metropolis", "heatbath", "swendsen-wang", "wolff"])
+def test_chain_steps_take_the_generator_first_and_leave_the_state_alone(numpy_backend, rule):
+    """chains.start/step: the kernel's immutable WalkerState, the generator passed in; a step
+    from the same state with an equally seeded stream is the same step (replayable)."""
+    from leapsbench.baselines import chains
+
+    model = ising(4, beta=0.4)
+    kernel, stream, state = chains.start(numpy_backend.rng(0), model, 8, numpy_backend, rule)
+    assert isinstance(state, WalkerState) and kernel.name == rule
+    before = state.x.copy()
+    moved, info = chains.step(stream, state, model, model.beta, kernel)
+    np.testing.assert_array_equal(state.x, before)
+    assert info.acceptance.shape == (8,) and np.any(moved.x != before)
+    _, replay, again = chains.start(numpy_backend.rng(0), model, 8, numpy_backend, rule)
+    np.testing.assert_array_equal(again.x, before)
+    np.testing.assert_array_equal(
+        chains.step(replay, again, model, model.beta, kernel)[0].x, moved.x
+    )
