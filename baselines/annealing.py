@@ -66,8 +66,8 @@ SMC_FIELD_OF = {
     "rule": "rule",
     "n_islands": "n_islands",
 }
-"""The flat keys that are :class:`leapsbench.smc.SMCConfig` fields under another name (key →
-field); ``resampling`` and ``threshold`` together give its threshold and scheme."""
+"""The flat keys that are :class:`leapsbench.smc.SMCConfig` fields (key → field name);
+``resampling`` and ``threshold`` together give its threshold and scheme."""
 KEY_TYPES = {
     "n_walkers": (int,),
     "n_steps": (int,),
