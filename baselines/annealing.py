@@ -24,8 +24,12 @@ a schedule chosen from the walkers themselves leaves Ẑ unbiased only asymptoti
 
 One step is :func:`leapsbench.smc.step` (the SMC engine shared with LEAPS) over a small
 immutable :class:`AnnealState`: reweight by −Δβ H (:func:`reweight`), resample, mutate by the
-kernel; :func:`init`, then :func:`step` (returns the new state and an :class:`AnnealInfo`),
-driven by :func:`anneal`; log Ẑ and its error bar are :func:`leapsbench.smc.log_z_with_error`.
+kernel; ``init(rng, model, B, backend)``, then ``step(rng, state, model, config, schedule)``
+(the generator first; returns the new state and an :class:`AnnealInfo`), driven by
+:func:`anneal`; log Ẑ and its error bar are :func:`leapsbench.smc.log_z_with_error`.  The
+population settings (B, G, threshold, scheme, M, kernel) are the
+:class:`leapsbench.smc.SMCConfig` that :class:`AnnealingConfig` embeds, the same record as
+LEAPS's.
 
 Cost (``n_evaluations``, the total for the whole sample, docs/CONTRACTS.md): per walker one
 energy evaluation per step for the weight plus one per sweep (a sweep updates N sites, O(N) like
@@ -35,8 +39,9 @@ when β is chosen adaptively).
 
 from __future__ import annotations
 
+import copy
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -45,64 +50,103 @@ from leapsbench import smc as engine
 from leapsbench.models.schedule import beta_at, get_schedule
 from leapsbench.resampling import check_scheme, check_threshold
 from leapsbench.samples import Samples
-from leapsbench.smc import SMCConfig, SMCState, check_int
+from leapsbench.smc import SMCConfig, SMCState, check_int, smc_field, unknown_keys
 
 from .adaptive_beta import check_target, next_beta
 from .kernels import kernel_for
 
+DEFAULT_SMC = SMCConfig(1000, sweeps=1, threshold_key="resampling")
+"""The population part of the default settings: B = 1000 walkers, M = 1 Metropolis sweep per
+step, no resampling (AIS)."""
+DEFAULT_THRESHOLD = 0.5
+"""The ESS fraction the flat ``threshold`` key reads when nothing is resampled (no effect)."""
+SMC_FIELD_OF = {
+    "n_walkers": "n_walkers",
+    "n_sweeps": "sweeps",
+    "rule": "rule",
+    "n_islands": "n_islands",
+}
+"""The flat keys that are :class:`leapsbench.smc.SMCConfig` fields (key → field name);
+``resampling`` and ``threshold`` together give its threshold and scheme."""
+KEY_TYPES = {
+    "n_walkers": (int,),
+    "n_steps": (int,),
+    "n_sweeps": (int,),
+    "rule": (str,),
+    "schedule": (dict,),
+    "resampling": (str, type(None)),
+    "threshold": (float,),
+    "adaptive_cess": (float, type(None)),
+    "n_islands": (int,),
+}
+"""Every flat key (``--set``, a stored config) and its types, in the order of ``config()``."""
 
-@dataclass(frozen=True)
+
+def _with_keys(smc: SMCConfig, keys: dict) -> SMCConfig:
+    """``smc`` with the flat keys ``keys`` set: :data:`SMC_FIELD_OF`, and ``resampling`` (a
+    scheme, or None: AIS) with ``threshold`` (checked, and dropped when nothing is resampled)."""
+    keys = dict(keys)
+    resampling = keys.pop("resampling", smc.scheme if smc.threshold is not None else None)
+    current = DEFAULT_THRESHOLD if smc.threshold is None else smc.threshold
+    threshold = check_threshold(keys.pop("threshold", current))
+    if resampling is not None:
+        check_scheme(resampling)
+    fields = {SMC_FIELD_OF[key]: value for key, value in keys.items()}
+    scheme = resampling or "systematic"
+    return replace(smc, threshold=threshold if resampling else None, scheme=scheme, **fields)
+
+
+@dataclass(frozen=True, init=False)
 class AnnealingConfig:
-    """B walkers, K annealing steps, M sweeps per step; ``resampling`` None is AIS, else SMC
-    with G = ``n_islands`` islands (G divides B).
+    """K annealing steps along ``schedule`` (a dict for
+    :func:`leapsbench.models.schedule.get_schedule`, e.g. {"name": "linear"}; a name is short for
+    it), β chosen adaptively for ``adaptive_cess``, and the population ``smc``
+    (:class:`leapsbench.smc.SMCConfig`: B walkers, G islands, threshold and scheme — none for
+    AIS —, M sweeps per step of the mutation kernel ``rule``, a name in :data:`.kernels.RULES` or
+    a kernel object).
 
-    ``schedule`` is a dict for leapsbench.models.schedule.get_schedule (e.g. {"name": "linear"}).
-    ``rule``: the mutation kernel, a name in :data:`.kernels.RULES` or a kernel object.
+    Built from the flat keys (:data:`KEY_TYPES`, what ``--set`` and stored configs use) as
+    keyword arguments: ``AnnealingConfig(n_walkers=…, n_sweeps=…, resampling=…)`` sets the
+    embedded ``smc`` (given, or :data:`DEFAULT_SMC`), and the flat keys read it back.
     """
 
-    n_walkers: int = 1000
-    n_steps: int = 100
-    n_sweeps: int = 1
-    rule: str = "metropolis"
-    schedule: dict = field(default_factory=lambda: {"name": "linear"})
-    resampling: str | None = None
-    threshold: float = 0.5
-    adaptive_cess: float | None = None
-    n_islands: int = 1
+    smc: SMCConfig
+    n_steps: int
+    schedule: dict
+    adaptive_cess: float | None
 
-    def __post_init__(self):
-        object.__setattr__(self, "n_walkers", check_int("n_walkers (B)", self.n_walkers, 1))
-        object.__setattr__(self, "n_steps", check_int("n_steps (K)", self.n_steps, 1))
-        object.__setattr__(self, "n_sweeps", check_int("n_sweeps (M)", self.n_sweeps, 0))
-        kernel_for(self.rule)
-        object.__setattr__(self, "n_islands", check_int("n_islands", self.n_islands, 1))
-        if self.resampling is not None:
-            check_scheme(self.resampling)
-        object.__setattr__(self, "threshold", check_threshold(self.threshold))
-        self.smc  # noqa: B018 - validates walkers, islands, threshold and scheme together
-        if self.adaptive_cess is not None:
-            object.__setattr__(self, "adaptive_cess", check_target(self.adaptive_cess))
-        if isinstance(self.schedule, str):
-            object.__setattr__(self, "schedule", {"name": self.schedule})
-        get_schedule(**self.schedule)  # validates name and parameters
+    def __init__(self, *, smc=DEFAULT_SMC, n_steps=100, schedule=None, adaptive_cess=None, **keys):
+        unknown_keys("AnnealingConfig", keys, (*SMC_FIELD_OF, "resampling", "threshold"))
+        smc = _with_keys(smc, keys)
+        kernel_for(smc.rule)
+        schedule = {"name": "linear"} if schedule is None else schedule
+        schedule = {"name": schedule} if isinstance(schedule, str) else schedule
+        get_schedule(**schedule)  # validates name and parameters
+        if adaptive_cess is not None:
+            adaptive_cess = check_target(adaptive_cess)
+        object.__setattr__(self, "smc", smc)
+        object.__setattr__(self, "n_steps", check_int("n_steps (K)", n_steps, 1))
+        object.__setattr__(self, "schedule", schedule)
+        object.__setattr__(self, "adaptive_cess", adaptive_cess)
 
-    def config(self) -> dict:
-        return asdict(self)
+    n_walkers = smc_field("n_walkers")
+    n_sweeps = smc_field("sweeps")
+    rule = smc_field("rule")
+    n_islands = smc_field("n_islands")
 
     @property
-    def smc(self) -> SMCConfig:
-        """The population settings (the SMC engine's; threshold None for AIS)."""
-        threshold = None if self.resampling is None else self.threshold
-        scheme = self.resampling or "systematic"
-        return SMCConfig(
-            self.n_walkers,
-            self.n_islands,
-            threshold,
-            scheme,
-            self.n_sweeps,
-            self.rule,
-            threshold_key="resampling",
-        )
+    def resampling(self) -> str | None:
+        """The resampling scheme, None for AIS."""
+        return None if self.smc.threshold is None else self.smc.scheme
+
+    @property
+    def threshold(self) -> float:
+        """The ESS fraction that triggers resampling (:data:`DEFAULT_THRESHOLD` for AIS)."""
+        return DEFAULT_THRESHOLD if self.smc.threshold is None else self.smc.threshold
+
+    def config(self) -> dict:
+        """The flat config (:data:`KEY_TYPES`' keys, in that order): rows and caches keep it."""
+        return {key: copy.deepcopy(getattr(self, key)) for key in KEY_TYPES}
 
 
 AnnealState = SMCState
@@ -120,8 +164,9 @@ class AnnealInfo(NamedTuple):
     resampled: Any
 
 
-def init(model, backend, rng, n_walkers: int) -> AnnealState:
-    """``n_walkers`` uniform walkers at β_0 = 0 with log weights 0 (log Z_0 = N log q)."""
+def init(rng, model, n_walkers: int, backend) -> AnnealState:
+    """``n_walkers`` uniform walkers on ``backend`` at β_0 = 0 with log weights 0
+    (log Z_0 = N log q)."""
     return engine.init(model.uniform_states(backend, rng, n_walkers), backend)
 
 
@@ -149,13 +194,13 @@ def reweight(model, config: AnnealingConfig, schedule):
     return apply
 
 
-def step(state: AnnealState, model, rng, config: AnnealingConfig, schedule, kernel=None):
+def step(rng, state: AnnealState, model, config: AnnealingConfig, schedule, kernel=None):
     """One annealing step k → k + 1: reweight by −(β_{k+1} − β_k) H, resample (SMC), sweep
     (:func:`leapsbench.smc.step`).
 
-    Returns ``(state, info)``; ``rng`` is the backend Rng, ``schedule`` the
-    :mod:`leapsbench.models.schedule` object of ``config.schedule``, ``kernel`` the mutation
-    kernel (default: ``config.rule``'s).
+    Returns ``(state, info)``; ``rng`` is the backend Rng (first, as in every kernel),
+    ``schedule`` the :mod:`leapsbench.models.schedule` object of ``config.schedule``, ``kernel``
+    the mutation kernel (default: ``config.rule``'s).
     """
     kernel = kernel_for(config.rule) if kernel is None else kernel
     smc = config.smc
@@ -181,11 +226,11 @@ def anneal(model, backend, rng, config: AnnealingConfig, progress=None) -> Sampl
     K, every = config.n_steps, max(1, config.n_steps // 100)
     backend.synchronize()
     start = time.perf_counter()
-    state = init(model, backend, rng, config.n_walkers)
+    state = init(rng, model, config.n_walkers, backend)
     kernel = kernel_for(config.rule)
     betas, infos = [0.0], []
     for k in range(1, K + 1):
-        state, info = step(state, model, rng, config, schedule, kernel)
+        state, info = step(rng, state, model, config, schedule, kernel)
         betas.append(state.beta)
         infos.append(info)
         done = state.beta >= model.beta and config.adaptive_cess is not None

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from leapsbench.method import UntrainedMethod
-from leapsbench.presets import build_method, field_types
+from leapsbench.presets import build_method
 
-from .annealing import AnnealingConfig, anneal
+from .annealing import KEY_TYPES, AnnealingConfig, anneal
 from .timed_annealing import anneal_for
 
 PRESETS = {
@@ -40,7 +40,7 @@ class AnnealingMethod(UntrainedMethod):
 
     @classmethod
     def key_types(cls, name: str) -> dict:
-        types = field_types(AnnealingConfig, exclude=() if name == "smc" else SMC_KEYS)
+        types = {k: v for k, v in KEY_TYPES.items() if name == "smc" or k not in SMC_KEYS}
         return {**types, "schedule": (dict, str)}  # a name is short for {"name": name}
 
     @classmethod

@@ -1,86 +1,60 @@
-"""Markov chains with BlackJAX-style kernels and a driver that records observables per sweep.
+"""Markov chains of an MCMC kernel (:mod:`leapsbench.kernels`) and a driver that records
+observables per sweep.
 
-``init(model, backend, rng, batch, rule)`` → :class:`State` (B uniform random configurations);
-``step(state, beta=None)`` → (State, :class:`Info`) applies one step of the state's kernel at β
-(default: the model's).  ``rule`` is a kernel object (:mod:`leapsbench.kernels`) or the name of
-one (:func:`.kernels.kernel_for`): "metropolis", "heatbath" (checkerboard sweep on the state's
-backend) and "swendsen-wang", "wolff" (numpy on the CPU, from a host stream seeded once from
-``rng``).  The chain State keeps the generators, the model and the kernel so that a chain is
-driven by ``step(state)`` alone; the kernel itself is pure (generator first).
+``start(rng, model, n_chains, backend, rule)`` → ``(kernel, stream, state)``: the kernel object
+of ``rule`` (a kernel object, or a name for :func:`.kernels.kernel_for`: "metropolis",
+"heatbath" — checkerboard sweeps on the backend — and "swendsen-wang", "wolff" — numpy on the
+CPU), the generator its steps take (``stream``: the backend Rng ``rng`` itself, or for a kernel
+on the host a :class:`.kernels.HostRng` seeded once from one draw of ``rng``) and the
+immutable :class:`leapsbench.kernels.WalkerState` of B chains started from uniform random
+configurations.  ``step(stream, state, model, beta, kernel)`` → ``(state, info)`` is one step of
+the kernel at β, the generator first, with the acceptance brought to the host (numpy).
 
 :func:`run_chains` runs n_warmup sweeps, then n_samples · thin sweeps keeping every thin-th, and
-records m and E of each kept sweep (observables shaped (n_chains, n_samples); Swendsen–Wang on
-Ising also "m2_cluster", the improved estimator of m² of that sweep's clusters); configurations
-are not kept.  Cost (``n_evaluations``, the total for the whole sample, docs/CONTRACTS.md):
-n_chains · (n_warmup + n_samples · thin) sweeps, one sweep of one chain being one evaluation of
-all its local energy changes (O(N), counted as one energy evaluation).
+records m and E of each kept sweep (observables shaped (n_chains, n_samples); plus
+"m2_cluster" where the kernel gives an improved estimator of m² per sweep, Swendsen–Wang on
+Ising); configurations are not kept.  Cost (``n_evaluations``, the total for the whole sample,
+docs/CONTRACTS.md): n_chains · (n_warmup + n_samples · thin) sweeps, one sweep of one chain
+being one evaluation of all its local energy changes (O(N), counted as one energy evaluation).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from leapsbench.kernels import WalkerState
+from leapsbench.kernels import MoveInfo, WalkerState
 from leapsbench.samples import Samples
 
-from .kernels import RULES, HostRng, kernel_for
+from .kernels import RULES, host_rng, kernel_for
 
-__all__ = ["RULES", "Info", "State", "init", "run_chains", "step"]
-
-
-@dataclass(frozen=True)
-class State:
-    """B chains: states ``x`` (int8, backend), their ``model``, ``kernel`` and random streams
-    (``rng`` the backend Rng of local sweeps, ``host_rng`` the numpy stream of cluster updates)."""
-
-    x: Any
-    model: Any
-    kernel: Any
-    rng: Any
-    host_rng: HostRng
-
-    @property
-    def rule(self) -> str:
-        return self.kernel.name
+__all__ = ["RULES", "observables", "run_chains", "start", "step"]
 
 
-@dataclass(frozen=True)
-class Info:
-    """Per-chain fraction of changed sites in the last sweep ((B,) numpy array) and, for
-    Swendsen–Wang on Ising, the cluster estimator of m² (:func:`.cluster.cluster_m2`)."""
-
-    acceptance: np.ndarray
-    m2_cluster: np.ndarray | None = None
-
-
-def init(model, backend, rng, batch: int, rule="metropolis") -> State:
-    """``batch`` chains started from uniform random configurations."""
+def start(rng, model, n_chains: int, backend, rule="metropolis") -> tuple[Any, Any, WalkerState]:
+    """``(kernel, stream, state)`` of ``n_chains`` chains of ``rule`` (module docstring); one
+    seed is drawn from ``rng`` for the host stream whatever the kernel, then the states."""
     kernel = kernel_for(rule)
-    if batch < 1:
-        raise ValueError(f"batch must be >= 1, got {batch}")
-    seed = int(backend.to_numpy(rng.integers(0, 2**31 - 1, (1,)))[0])
-    x = kernel.init(rng, model, batch, backend).x
-    host = HostRng(np.random.default_rng(seed), backend)
-    return State(x=x, model=model, kernel=kernel, rng=rng, host_rng=host)
+    if n_chains < 1:
+        raise ValueError(f"batch must be >= 1, got {n_chains}")
+    seeded = host_rng(rng)
+    stream = seeded if getattr(kernel, "on_host", False) else rng
+    return kernel, stream, kernel.init(rng, model, n_chains, backend)
 
 
-def step(state: State, beta: float | None = None) -> tuple[State, Info]:
-    """One step of ``state.kernel`` at ``beta`` (default ``state.model.beta``)."""
-    beta = state.model.beta if beta is None else float(beta)
-    rng = state.host_rng if getattr(state.kernel, "on_host", False) else state.rng
-    walkers, info = state.kernel.step(rng, WalkerState(state.x), state.model, beta)
-    acceptance = np.asarray(state.rng.backend.to_numpy(info.acceptance), dtype=np.float64)
-    return replace(state, x=walkers.x), Info(acceptance=acceptance, m2_cluster=info.m2_cluster)
+def step(rng, state: WalkerState, model, beta: float, kernel) -> tuple[WalkerState, MoveInfo]:
+    """One step of ``kernel`` at ``beta`` with the generator ``rng``; the info's ``acceptance``
+    (B,) is float64 numpy (``m2_cluster`` as the kernel gives it)."""
+    state, info = kernel.step(rng, state, model, float(beta))
+    acceptance = np.asarray(rng.backend.to_numpy(info.acceptance), dtype=np.float64)
+    return state, info._replace(acceptance=acceptance)
 
 
-def _observables(state: State) -> tuple[np.ndarray, np.ndarray]:
-    backend = state.rng.backend
-    model = state.model
-    return backend.to_numpy(model.magnetization(state.x)), backend.to_numpy(model.energy(state.x))
+def observables(model, x, backend) -> tuple[np.ndarray, np.ndarray]:
+    """(m, E) of the chains' states ``x`` as numpy arrays."""
+    return backend.to_numpy(model.magnetization(x)), backend.to_numpy(model.energy(x))
 
 
 def run_chains(
@@ -102,30 +76,27 @@ def run_chains(
     ):
         if value < low:
             raise ValueError(f"{key} must be >= {low}, got {value}")
-    start = time.perf_counter()
-    state = init(model, backend, rng, n_chains, rule)
+    start_time = time.perf_counter()
+    kernel, stream, state = start(rng, model, n_chains, backend, rule)
     total = n_warmup + n_samples * thin
-    m = np.empty((n_chains, n_samples))
-    energy = np.empty((n_chains, n_samples))
-    m2_cluster = np.empty((n_chains, n_samples))
+    kept = {key: np.empty((n_chains, n_samples)) for key in ("m", "E", "m2_cluster")}
     acceptance = 0.0
     for t in range(total):
-        state, info = step(state)
+        state, info = step(stream, state, model, model.beta, kernel)
         acceptance += float(info.acceptance.mean())
-        kept = t - n_warmup
-        if kept >= 0 and (kept + 1) % thin == 0:
-            m[:, kept // thin], energy[:, kept // thin] = _observables(state)
+        k, due = divmod(t - n_warmup + 1, thin)
+        if t >= n_warmup and due == 0:
+            kept["m"][:, k - 1], kept["E"][:, k - 1] = observables(model, state.x, backend)
             if info.m2_cluster is not None:
-                m2_cluster[:, kept // thin] = info.m2_cluster
+                kept["m2_cluster"][:, k - 1] = info.m2_cluster
         if progress is not None and ((t + 1) % max(1, total // 100) == 0 or t + 1 == total):
             progress(t + 1, total)
+    if info.m2_cluster is None:  # the kernel has no cluster estimator of m²
+        del kept["m2_cluster"]
     backend.synchronize()
-    observables = {"m": m, "E": energy}
-    if state.rule == "swendsen-wang" and model.kind == "ising":
-        observables["m2_cluster"] = m2_cluster
     return Samples(
-        observables=observables,
+        observables=kept,
         n_evaluations=n_chains * total,
-        seconds=time.perf_counter() - start,
-        diagnostics={"acceptance": acceptance / total, "rule": state.rule},
+        seconds=time.perf_counter() - start_time,
+        diagnostics={"acceptance": acceptance / total, "rule": kernel.name},
     )

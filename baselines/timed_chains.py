@@ -13,7 +13,7 @@ import numpy as np
 from leapsbench.samples import Samples
 from leapsbench.timed import Deadline
 
-from .chains import _observables, init, step
+from .chains import observables, start, step
 
 WARMUP_FRACTION = 0.2
 MIN_KEPT = 2
@@ -34,33 +34,33 @@ def run_chains_for(
     if not 0 <= warmup_fraction < 1:
         raise ValueError(f"warmup_fraction must be in [0, 1), got {warmup_fraction}")
     deadline = Deadline(seconds, backend)
-    state = init(model, backend, rng, n_chains, rule)
+    kernel, stream, state = start(rng, model, n_chains, backend, rule)
     n_warmup = 0
     while deadline.elapsed() < warmup_fraction * seconds:
-        state, _ = step(state)
+        state, _ = step(stream, state, model, model.beta, kernel)
         n_warmup += 1
     kept: dict[str, list] = {"m": [], "E": [], "m2_cluster": []}
     acceptance, n_sweeps = 0.0, 0
     while len(kept["m"]) < MIN_KEPT or deadline.elapsed() < seconds:
-        state, info = step(state)
+        state, info = step(stream, state, model, model.beta, kernel)
         n_sweeps += 1
         acceptance += float(info.acceptance.mean())
         if n_sweeps % thin == 0:
-            m, energy = _observables(state)
+            m, energy = observables(model, state.x, backend)
             kept["m"].append(m)
             kept["E"].append(energy)
             if info.m2_cluster is not None:
                 kept["m2_cluster"].append(info.m2_cluster)
         if progress is not None and n_sweeps % 10 == 0:
             progress(round(100 * min(deadline.elapsed() / seconds, 1.0)), 100)
-    observables = {k: np.stack(v, axis=1) for k, v in kept.items() if v}
+    recorded = {k: np.stack(v, axis=1) for k, v in kept.items() if v}
     return Samples(
-        observables=observables,
+        observables=recorded,
         n_evaluations=n_chains * (n_warmup + n_sweeps),
         seconds=deadline.elapsed(),
         diagnostics={
             "acceptance": acceptance / n_sweeps,
-            "rule": state.rule,
+            "rule": kernel.name,
             "n_warmup": n_warmup,
             "n_sweeps": n_warmup + n_sweeps,
         },

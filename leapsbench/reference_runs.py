@@ -37,7 +37,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from leapsbench import autocorr
-from leapsbench.baselines.chains import init, step
+from leapsbench.baselines.chains import start, step
 
 N_GROUPS = 8
 MAG_WARMUP = 1000
@@ -65,24 +65,24 @@ def sample_energy_mag(
     sweeps so far are returned (at least ``min_steps`` of them; otherwise it propagates).
     """
     backend = rng.backend
-    state = init(model, backend, rng, n_chains, "swendsen-wang")
+    kernel, stream, state = start(rng, model, n_chains, backend, "swendsen-wang")
     for _ in range(n_warmup):
-        state, _ = step(state, beta)
+        state, _ = step(stream, state, model, beta, kernel)
     m, energy = [], []
-    start = time.perf_counter()
+    began = time.perf_counter()
 
     def more():
         if n_steps is not None:
             return len(m) < n_steps
-        return len(m) < min_steps or time.perf_counter() - start < seconds
+        return len(m) < min_steps or time.perf_counter() - began < seconds
 
-    last = start
+    last = began
     try:
         while more():
             if progress is not None and time.perf_counter() - last > 10.0:
                 last = time.perf_counter()
-                progress(round(last - start), round(seconds), sweeps=len(m))
-            state, _ = step(state, beta)
+                progress(round(last - began), round(seconds), sweeps=len(m))
+            state, _ = step(stream, state, model, beta, kernel)
             m.append(backend.to_numpy(model.magnetization(state.x)))
             energy.append(backend.to_numpy(model.energy(state.x)))
     except KeyboardInterrupt:
@@ -168,11 +168,11 @@ def check_time_budget(model, rng, n_chains: int, seconds: float, sweeps: int) ->
     far longer (:data:`BUDGET_SLACK`): the run could not honour its time budget."""
     if sweeps == 0:
         return
-    state = init(model, rng.backend, rng, n_chains, "swendsen-wang")
-    start = time.perf_counter()
+    kernel, stream, state = start(rng, model, n_chains, rng.backend, "swendsen-wang")
+    began = time.perf_counter()
     for _ in range(PROBE_SWEEPS):
-        state, _ = step(state, model.beta)
-    needed = sweeps * (time.perf_counter() - start) / PROBE_SWEEPS
+        state, _ = step(stream, state, model, model.beta, kernel)
+    needed = sweeps * (time.perf_counter() - began) / PROBE_SWEEPS
     if needed > max(2 * seconds, seconds + BUDGET_SLACK):
         raise ValueError(
             f"--seconds {seconds:g} cannot be honoured: warm-ups and minimum sweeps alone "

@@ -89,7 +89,9 @@ def check_int(name: str, value, minimum: int) -> int:
 
 @dataclass(frozen=True)
 class SMCConfig:
-    """The population part of a weighted sampler's settings, checked once.
+    """The population part of a weighted sampler's settings, checked once: embedded as the
+    ``smc`` field of both families' settings (AIS/SMC's ``AnnealingConfig``, LEAPS's
+    ``CTMCConfig``), whose flat keys read it under each family's names (:data:`KEY_SPELLINGS`).
 
     ``n_walkers`` B, ``n_islands`` G (G divides B; G > 1 needs resampling), ``threshold`` the
     ESS fraction below which an island is resampled (None: never, i.e. AIS / plain LEAPS),
@@ -109,9 +111,12 @@ class SMCConfig:
     threshold_key: str = field(default="threshold", compare=False, repr=False)
 
     def __post_init__(self):
-        check_int("n_walkers", self.n_walkers, self.min_walkers)
-        check_int("n_islands", self.n_islands, 1)
-        check_int("n_sweeps / mcmc_sweeps", self.sweeps, 0)
+        for name, key, minimum in (
+            ("n_walkers", "n_walkers", self.min_walkers),
+            ("n_islands", "n_islands", 1),
+            ("sweeps", "n_sweeps / mcmc_sweeps", 0),
+        ):
+            object.__setattr__(self, name, check_int(key, getattr(self, name), minimum))
         check_scheme(self.scheme)
         if self.threshold is not None:
             check_threshold(self.threshold)
@@ -132,6 +137,19 @@ class SMCConfig:
         size = self.n_walkers if n_walkers is None else n_walkers
         islands = size * self.n_islands // self.n_walkers
         return island_resampler(islands, self.threshold, self.scheme)
+
+
+def smc_field(name: str) -> property:
+    """A read-only attribute of a method's settings: the ``name`` field of the
+    :class:`SMCConfig` they embed (``settings.smc``), under the family's own key."""
+    return property(lambda self: getattr(self.smc, name), doc=f"``smc.{name}``.")
+
+
+def unknown_keys(owner: str, given, known) -> None:
+    """TypeError naming the keyword arguments of ``owner`` in ``given`` that are not ``known``."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise TypeError(f"{owner} got unexpected keyword argument(s) {', '.join(unknown)}")
 
 
 class SMCState(NamedTuple):

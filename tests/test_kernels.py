@@ -1,6 +1,7 @@
 """The kernel protocol and the SMC engine (issue #27): kernels as objects, one engine."""
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +149,49 @@ def test_training_and_sampling_accept_the_same_kernel_names():
         assert TrainConfig(mcmc_rule=rule).mcmc_rule == CTMCConfig(mcmc_rule=rule).mcmc_rule
     with pytest.raises(ValueError, match="unknown mcmc_rule 'gibbs'"):
         TrainConfig(mcmc_rule="gibbs")
+
+
+def test_both_families_embed_one_smc_config():
+    """AIS/SMC and LEAPS settings hold the same SMCConfig record; their flat keys (either
+    family's spelling through --set) read it back, and a stored flat config rebuilds the same
+    settings."""
+    from leapsbench.harness.methods import make_method
+
+    keys = {"n_walkers": 40, "n_islands": 4, "threshold": 0.7, "n_sweeps": 2, "rule": "heatbath"}
+    annealing = make_method("smc", overrides=keys).settings
+    leaps = make_method("leaps-mlp", overrides=keys).settings.sampler
+    population = smc.SMCConfig(40, 4, 0.7, "systematic", 2, "heatbath")
+    assert annealing.smc == population and leaps.smc == population
+    assert (leaps.n_walkers, leaps.mcmc_sweeps, leaps.resample_threshold) == (40, 2, 0.7)
+    assert (annealing.n_sweeps, annealing.resampling, annealing.n_islands) == (2, "systematic", 4)
+    for settings in (annealing, leaps):
+        assert type(settings)(**settings.config()) == settings
+        assert type(settings)(smc=population).smc == population
+    chunked = replace(leaps, n_walkers=80, n_islands=8)
+    assert chunked.smc == smc.SMCConfig(80, 8, 0.7, "systematic", 2, "heatbath")
+    ais = AnnealingConfig(n_walkers=10)
+    assert ais.smc.threshold is None and (ais.resampling, ais.threshold) == (None, 0.5)
+    with pytest.raises(TypeError, match="unexpected keyword argument.*mcmc_sweeps"):
+        AnnealingConfig(mcmc_sweeps=2)
+    with pytest.raises(TypeError, match="unexpected keyword argument.*scheme"):
+        CTMCConfig(scheme="multinomial")
+
+
+@pytest.mark.parametrize("rule", ["metropolis", "heatbath", "swendsen-wang", "wolff"])
+def test_chain_steps_take_the_generator_first_and_leave_the_state_alone(numpy_backend, rule):
+    """chains.start/step: the kernel's immutable WalkerState, the generator passed in; a step
+    from the same state with an equally seeded stream is the same step (replayable)."""
+    from leapsbench.baselines import chains
+
+    model = ising(4, beta=0.4)
+    kernel, stream, state = chains.start(numpy_backend.rng(0), model, 8, numpy_backend, rule)
+    assert isinstance(state, WalkerState) and kernel.name == rule
+    before = state.x.copy()
+    moved, info = chains.step(stream, state, model, model.beta, kernel)
+    np.testing.assert_array_equal(state.x, before)
+    assert info.acceptance.shape == (8,) and np.any(moved.x != before)
+    _, replay, again = chains.start(numpy_backend.rng(0), model, 8, numpy_backend, rule)
+    np.testing.assert_array_equal(again.x, before)
+    np.testing.assert_array_equal(
+        chains.step(replay, again, model, model.beta, kernel)[0].x, moved.x
+    )

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from leapsbench.backends import get_backend
 from leapsbench.baselines import cluster
-from leapsbench.baselines.chains import init, run_chains, step
+from leapsbench.baselines.chains import run_chains, start, step
 from leapsbench.baselines.local import sweep
 from leapsbench.baselines.mcmc_method import make
 from scipy.stats import chi2
@@ -122,8 +122,8 @@ def test_stationarity_check_detects_a_wrong_kernel():
 
 def test_step_acceptance_and_beta_override(numpy_backend):
     model = ising(4, 4, beta=0.4)
-    state = init(model, numpy_backend, numpy_backend.rng(0), 8, "heatbath")
-    state, info = step(state, beta=0.0)
+    kernel, stream, state = start(numpy_backend.rng(0), model, 8, numpy_backend, "heatbath")
+    state, info = step(stream, state, model, 0.0, kernel)
     assert info.acceptance.shape == (8,)
     assert np.all((info.acceptance >= 0) & (info.acceptance <= 1))
     assert 0.3 < info.acceptance.mean() < 0.7  # heat-bath at β = 0 flips each site w.p. 1/2
@@ -142,9 +142,9 @@ def test_adapter_presets_budget_and_errors(numpy_backend):
     with pytest.raises(ValueError, match="known"):
         make("gibbs")
     with pytest.raises(ValueError, match="J > 0"):
-        init(potts(3, 4, 4, beta=0.5, J=-1.0), numpy_backend, numpy_backend.rng(0), 2, "wolff")
+        start(numpy_backend.rng(0), potts(3, 4, 4, beta=0.5, J=-1.0), 2, numpy_backend, "wolff")
     with pytest.raises(ValueError, match="h = 0"):
-        init(ising(4, 4, beta=0.5, h=0.1), numpy_backend, numpy_backend.rng(0), 2, "wolff")
+        start(numpy_backend.rng(0), ising(4, 4, beta=0.5, h=0.1), 2, numpy_backend, "wolff")
 
 
 def test_cluster_estimator_of_m2_matches_enumeration(numpy_backend):
@@ -320,10 +320,10 @@ def test_run_chains_with_thin_keeps_every_thin_th_sweep(numpy_backend, rule):
     )
     assert samples.observables["m"].shape == (n_chains, n_samples)
     assert samples.n_evaluations == n_chains * (n_warmup + n_samples * thin)
-    state = init(model, numpy_backend, numpy_backend.rng(12), n_chains, rule)
+    kernel, stream, state = start(numpy_backend.rng(12), model, n_chains, numpy_backend, rule)
     every = {"m": [], "E": [], "m2_cluster": []}  # after sweep t = 1 … total
     for _ in range(n_warmup + n_samples * thin):
-        state, info = step(state)
+        state, info = step(stream, state, model, model.beta, kernel)
         every["m"].append(model.magnetization(state.x))
         every["E"].append(model.energy(state.x))
         every["m2_cluster"].append(info.m2_cluster)

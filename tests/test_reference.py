@@ -144,11 +144,11 @@ def test_interrupted_mag_sampling_keeps_its_sweeps(tmp_path, monkeypatch):
     calls = {"n": 0}
     real_step = reference.step
 
-    def interrupting_step(state, beta):
+    def interrupting_step(rng, state, model, beta, kernel):
         calls["n"] += 1
         if calls["n"] > PROBE_SWEEPS + 1000 + 30:  # timing probe, 1000 warm-up sweeps, 30 kept
             raise KeyboardInterrupt
-        return real_step(state, beta)
+        return real_step(rng, state, model, beta, kernel)
 
     monkeypatch.setattr(reference, "step", interrupting_step)
     args = ["--seconds", "1000", "--chains", "8", "--out", str(tmp_path)]

@@ -65,11 +65,13 @@ def sweep_throughput(backend, size: int, rule: str, plan: Plan) -> dict:
 def swendsen_wang_rate(backend, plan: Plan) -> dict:
     """Swendsen–Wang sweeps per second (module docstring)."""
     model = ising(plan.sw_size, beta=BETA)
-    state = chains.init(model, backend, backend.rng(0), plan.sw_chains, rule="swendsen-wang")
+    kernel, stream, state = chains.start(
+        backend.rng(0), model, plan.sw_chains, backend, "swendsen-wang"
+    )
     holder = [state]
 
     def sweep():
-        holder[0], _ = chains.step(holder[0])
+        holder[0], _ = chains.step(stream, holder[0], model, BETA, kernel)
 
     timed = seconds_per_call(backend, sweep, plan.min_seconds)
     return {

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import array_api_compat
@@ -57,7 +57,7 @@ from leapsbench.estimators import ess_from_log_sums, log_mean_exp
 from leapsbench.kernels import sweeps as kernel_sweeps
 from leapsbench.models.schedule import get_schedule
 from leapsbench.samples import Samples
-from leapsbench.smc import SMCConfig, check_int
+from leapsbench.smc import SMCConfig, check_int, smc_field, unknown_keys
 
 WEIGHT_MODES = ("exact", "euler")
 SITE_MODES = ("all", "checkerboard")
@@ -65,10 +65,43 @@ MIN_WALKERS = 2
 """The fewest walkers a sample may have (one walker has no weight spread to estimate)."""
 
 
-@dataclass(frozen=True)
-class CTMCConfig:
-    """Sampler settings: N steps, B walkers, weight mode, rate floor ε, MCMC and resampling.
+DEFAULT_SMC = SMCConfig(1000, min_walkers=MIN_WALKERS, threshold_key="resample_threshold")
+"""The population part of the default sampler: B = 1000 walkers, no resampling, no MCMC."""
+SMC_FIELD_OF = {
+    "n_walkers": "n_walkers",
+    "mcmc_sweeps": "sweeps",
+    "mcmc_rule": "rule",
+    "resample_threshold": "threshold",
+    "n_islands": "n_islands",
+}
+"""The flat keys that are :class:`leapsbench.smc.SMCConfig` fields (key → field); LEAPS always
+resamples systematically."""
+KEY_TYPES = {
+    "n_steps": (int,),
+    "n_walkers": (int,),
+    "weights": (str,),
+    "rate_floor": (float,),
+    "mcmc_sweeps": (int,),
+    "mcmc_rule": (str,),
+    "resample_threshold": (float, type(None)),
+    "schedule": (str,),
+    "n_islands": (int,),
+    "chunk_walkers": (int, type(None)),
+    "sites": (str,),
+}
+"""Every flat sampler key (``--set``, a stored config) and its types, in the order of
+``config()``."""
 
+
+@dataclass(frozen=True, init=False)
+class CTMCConfig:
+    """Sampler settings: N steps, weight mode, rate floor ε, schedule, chunks, sites, and the
+    population ``smc`` (:class:`leapsbench.smc.SMCConfig`: B walkers, G islands, the resampling
+    threshold, M MCMC sweeps per step of the kernel ``mcmc_rule``).
+
+    Built from the flat keys (:data:`KEY_TYPES`) as keyword arguments, e.g.
+    ``CTMCConfig(n_steps=50, resample_threshold=0.5, n_islands=10)``, which set the embedded
+    ``smc`` (given, or :data:`DEFAULT_SMC`); the flat keys read it back.
     ``n_islands`` G (resampling only): the B walkers form G independent populations of B/G that
     resample within themselves, which gives log Ẑ an honest error bar (one island: none).
     ``chunk_walkers``: run at most this many walkers at once (memory O(chunk·N·q)); None runs
@@ -77,21 +110,49 @@ class CTMCConfig:
     jump at every step) or "checkerboard" (half of them per step, module docstring).
     """
 
-    n_steps: int = 100
-    n_walkers: int = 1000
-    weights: str = "exact"
-    rate_floor: float = 1e-3
-    mcmc_sweeps: int = 0
-    mcmc_rule: str = "metropolis"
-    resample_threshold: float | None = None
-    schedule: str = "linear"
-    n_islands: int = 1
-    chunk_walkers: int | None = None
-    sites: str = "all"
+    smc: SMCConfig
+    n_steps: int
+    weights: str
+    rate_floor: float
+    schedule: str
+    chunk_walkers: int | None
+    sites: str
 
-    def __post_init__(self):
+    def __init__(
+        self,
+        *,
+        smc: SMCConfig = DEFAULT_SMC,
+        n_steps: int = 100,
+        weights: str = "exact",
+        rate_floor: float = 1e-3,
+        schedule: str = "linear",
+        chunk_walkers: int | None = None,
+        sites: str = "all",
+        **keys,
+    ):
+        unknown_keys("CTMCConfig", keys, SMC_FIELD_OF)
+        fields = {SMC_FIELD_OF[key]: value for key, value in keys.items()}
+        settings = {
+            "smc": replace(smc, **fields),
+            "n_steps": n_steps,
+            "weights": weights,
+            "rate_floor": rate_floor,
+            "schedule": schedule,
+            "chunk_walkers": chunk_walkers,
+            "sites": sites,
+        }
+        for name, value in settings.items():
+            object.__setattr__(self, name, value)
+        self._check()
+
+    n_walkers = smc_field("n_walkers")
+    mcmc_sweeps = smc_field("sweeps")
+    mcmc_rule = smc_field("rule")
+    resample_threshold = smc_field("threshold")
+    n_islands = smc_field("n_islands")
+
+    def _check(self):
         check_int("n_steps", self.n_steps, 1)
-        self.smc  # noqa: B018 - walkers, islands, threshold, sweeps (SMCConfig checks them)
         if self.weights not in WEIGHT_MODES:
             known = ", ".join(WEIGHT_MODES)
             raise ValueError(f"unknown weight mode {self.weights!r}; known: {known}")
@@ -116,24 +177,10 @@ class CTMCConfig:
                     "a chunk (use n_islands, or chunk_walkers=None)"
                 )
 
-    @property
-    def smc(self) -> SMCConfig:
-        """The population settings (the SMC engine's: systematic resampling within islands)."""
-        return SMCConfig(
-            self.n_walkers,
-            self.n_islands,
-            self.resample_threshold,
-            "systematic",
-            self.mcmc_sweeps,
-            self.mcmc_rule,
-            MIN_WALKERS,
-            "resample_threshold",
-        )
-
     def config(self) -> dict:
-        """The settings as a dict; ``sites`` only when not "all" (older configs stay as they
-        were, and so do their cache keys)."""
-        config = asdict(self)
+        """The flat config (:data:`KEY_TYPES`' keys, in that order); ``sites`` only when not
+        "all" (older configs stay as they were, and so do their cache keys)."""
+        config = {key: getattr(self, key) for key in KEY_TYPES}
         if config["sites"] == "all":
             del config["sites"]
         return config

@@ -13,7 +13,8 @@ on CUDA); sample runs the CTMC on any backend from the exported parameters.  Pre
   F-net is the same MLP size but outputs ∂_tF_t (F_t = F_0 + ∫∂_tF).
 
 ``settings`` (:class:`LeapsSettings`) holds the typed sub-configs: the network hyperparameters,
-the sampler (:class:`.ctmc.CTMCConfig`) and the training (:class:`.train.TrainConfig`).  The flat
+the sampler (:class:`.ctmc.CTMCConfig`, whose ``smc`` is the :class:`leapsbench.smc.SMCConfig`
+AIS/SMC's settings embed too) and the training (:class:`.train.TrainConfig`).  The flat
 ``config`` derived from them has every network hyperparameter, every sampler key and every
 training key prefixed ``train_``, with its preset or default value.  Training trains the CTMC
 that is sampled: it takes ``rate_floor``, ``schedule`` and ``mcmc_rule`` from the sampler keys
@@ -39,6 +40,7 @@ from leapsbench.timed import sample_for
 
 from . import conv
 from .checkpoint import load_checkpoint
+from .ctmc import KEY_TYPES as SAMPLER_KEY_TYPES
 from .ctmc import MIN_WALKERS, CTMCConfig, leaps_sample
 from .networks import checked_hyper, default_hyper, make_network
 from .train import TrainConfig, train_leaps
@@ -48,7 +50,7 @@ CHUNK_WALKERS = 64
 """Walkers a checkpoint's network runs at once when ``chunk_walkers`` is not set (and nothing is
 resampled), to bound the memory of the forward."""
 ARCHITECTURE_OF = {"leaps-mlp": "mlp", "leaps-attention": "attention", "leaps-conv": "conv"}
-SAMPLER_KEYS = tuple(f.name for f in fields(CTMCConfig))
+SAMPLER_KEYS = tuple(SAMPLER_KEY_TYPES)
 SHARED_KEYS = ("rate_floor", "schedule", "mcmc_rule")
 FIRST_TIMED_CHUNK = 16
 """Walkers of the first chunk when sampling for a time budget (then sized from its rate)."""
@@ -169,7 +171,7 @@ class LeapsMethod(Adapter):
         return {
             **value_types(default_hyper(architecture)),
             **optional,
-            **field_types(CTMCConfig),
+            **SAMPLER_KEY_TYPES,
             **{f"train_{k}": types for k, types in training.items()},
         }
 
