@@ -173,7 +173,8 @@ DETAILED_BALANCE_MODELS = {
 def test_colour_class_updates_satisfy_detailed_balance_exactly(backend, rule, name):
     """The exact transition matrix of each colour-class update (:func:`_colour_class_matrices`)
     satisfies π_x P_c(x→y) = π_y P_c(y→x) to 1e-12, and the whole sweep Π_c P_c leaves π
-    invariant.  The 3×3 and 2×3 tori use the 3-colouring."""
+    invariant.  The 3×3 and 2×3 tori use the 3-colouring.  The fast kernels draw from the same
+    site kernel (tests/test_local_fast.py)."""
     from leapsbench.baselines.local import checkerboard_masks
 
     model = DETAILED_BALANCE_MODELS[name]
@@ -217,96 +218,6 @@ def _colour_class_matrices(model, backend, rule, masks):
         active = backend.to_numpy(mask).reshape(n_sites)
         matrices.append(np.prod(np.where(active, to_y, same), axis=-1))
     return exact.probabilities, matrices
-
-
-CLASS_UPDATE_MODELS = {
-    "ising2x2-h": ising(2, 2, beta=0.5, h=0.3),
-    "ising3x3-h": ising(3, 3, beta=0.5, h=0.3),
-    "potts3-2x2": potts(3, 2, 2, beta=0.9),
-    "potts3-3x3": potts(3, 3, 3, beta=0.9),
-}
-
-
-def _fixed_states(model, n_random=3, seed=0):
-    """The aligned state and ``n_random`` fixed random ones, as int8 states (S, Lx, Ly)."""
-    values = np.random.default_rng(seed).integers(0, model.q, (n_random, *model.shape))
-    values = np.concatenate([np.zeros((1, *model.shape), dtype=values.dtype), values])
-    return np.asarray(model.from_values(values), dtype=np.int8)
-
-
-def _class_update_chi2(model, backend, rule, beta, n=20_000, seed=9):
-    """Chi-square of the sampler's own colour-class updates (``_ising_update`` /
-    ``_potts_update``) against :func:`site_kernel` at ``model.beta``.
-
-    Each fixed state x is replicated n times; each colour class c is updated once (at ``beta``)
-    from x.  The joint values y_c of the class's sites are compared with
-    P(y_c) = Π_{i∈c} K_i(x)[y_i] (one class has no bond inside, so its sites are independent),
-    cells with expected count < 5 pooled into one; cells of probability 0 must never occur,
-    sites outside the class must keep their values, and ``moved`` must flag exactly the changed
-    sites.  Returns the statistic summed over states and classes, and its degrees of freedom.
-    """
-    from leapsbench.baselines.local import (
-        _ising_update,
-        _potts_update,
-        checkerboard_masks,
-        site_kernel,
-    )
-
-    update = _ising_update if model.kind == "ising" else _potts_update
-    q, n_sites = model.q, model.n_sites
-    states = _fixed_states(model)
-    n_states = states.shape[0]
-    kernel = site_kernel(model, backend.from_numpy(states, dtype=backend.xp.int8), model.beta, rule)
-    kernel = backend.to_numpy(kernel).reshape(n_states, n_sites, q)
-    old = model.to_values(states).reshape(n_states, 1, n_sites).astype(np.int64)
-    x = backend.from_numpy(np.repeat(states, n, axis=0), dtype=backend.xp.int8)
-    rng = backend.rng(seed)
-    stat, dof = 0.0, 0
-    for mask in checkerboard_masks(model, backend):
-        new, moved = update(model, x, float(beta), rng, rule, mask)
-        values = model.to_values(backend.to_numpy(new)).reshape(n_states, n, n_sites)
-        values = values.astype(np.int64)
-        moved = backend.to_numpy(moved).reshape(n_states, n, n_sites)
-        np.testing.assert_array_equal(moved, values != old)
-        sites = np.flatnonzero(backend.to_numpy(mask).reshape(n_sites))
-        outside = np.setdiff1d(np.arange(n_sites), sites)
-        unchanged = np.broadcast_to(old, values.shape)[..., outside]
-        np.testing.assert_array_equal(values[..., outside], unchanged)
-        k = sites.size
-        code = values[..., sites] @ (q ** np.arange(k))  # (S, n)
-        digits = (np.arange(q**k)[:, None] // q ** np.arange(k)) % q  # (q^k, k)
-        for s in range(n_states):
-            p = np.prod(kernel[s, sites][np.arange(k), digits], axis=1)
-            counts = np.bincount(code[s], minlength=q**k)
-            possible = p > 1e-12
-            assert counts[~possible].sum() == 0, "a value of probability 0 was drawn"
-            expected, observed = n * p[possible], counts[possible]
-            small = expected < 5
-            if small.any():
-                expected = np.append(expected[~small], expected[small].sum())
-                observed = np.append(observed[~small], observed[small].sum())
-            stat += float(np.sum((observed - expected) ** 2 / expected))
-            dof += expected.size - 1
-    return stat, dof
-
-
-@pytest.mark.parametrize("rule", ["metropolis", "heatbath"])
-@pytest.mark.parametrize("name", list(CLASS_UPDATE_MODELS))
-def test_colour_class_update_draws_from_site_kernel(backend, rule, name):
-    """The samplers' actual update code draws each colour class from site_kernel (chi-square,
-    p > 1e-3), so the exact detailed-balance test of site_kernel covers the samplers."""
-    model = CLASS_UPDATE_MODELS[name]
-    stat, dof = _class_update_chi2(model, backend, rule, model.beta)
-    assert dof > 0
-    assert stat < chi2.isf(1e-3, dof), (stat, dof)
-
-
-@pytest.mark.parametrize("rule", ["metropolis", "heatbath"])
-def test_class_update_check_detects_a_wrong_beta(numpy_backend, rule):
-    """The same check fails when the update runs at 0.95 β (it has power)."""
-    model = CLASS_UPDATE_MODELS["ising3x3-h"]
-    stat, dof = _class_update_chi2(model, numpy_backend, rule, 0.95 * model.beta)
-    assert stat > chi2.isf(1e-3, dof), (stat, dof)
 
 
 @pytest.mark.parametrize("rule", ["heatbath", "swendsen-wang"])
