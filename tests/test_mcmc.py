@@ -4,6 +4,8 @@ Statistical tolerances are 4σ of each estimator's own error bar (autocorrelatio
 chain means, multinomial for histograms); seeds are fixed.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 from leapsbench.backends import get_backend
@@ -15,8 +17,8 @@ from scipy.stats import chi2
 
 from leapsbench import autocorr
 from leapsbench.exact.enumerate import enumerate_model
-from leapsbench.method import Budget
-from leapsbench.models import ising, potts
+from leapsbench.method import Budget, NotApplicable
+from leapsbench.models import Ising, Lattice, ea, ising, potts
 
 LOCAL_MODELS = {
     "ising4x4-h": ising(4, 4, beta=0.4, h=0.1),
@@ -145,6 +147,34 @@ def test_adapter_presets_budget_and_errors(numpy_backend):
         init(potts(3, 4, 4, beta=0.5, J=-1.0), numpy_backend, numpy_backend.rng(0), 2, "wolff")
     with pytest.raises(ValueError, match="h = 0"):
         init(ising(4, 4, beta=0.5, h=0.1), numpy_backend, numpy_backend.rng(0), 2, "wolff")
+
+
+@dataclass(frozen=True)
+class _IsingSubclass(Ising):
+    """A subclass may change the energy: the cluster updates must not take it for Ising."""
+
+
+def test_cluster_updates_apply_to_registered_fk_classes_only(numpy_backend):
+    """check_model returns the class's FK representation (cluster.FK_MODELS) and refuses other
+    classes with the reason; the cluster estimator of m² comes with Swendsen–Wang on Ising only
+    (for Potts it estimates another quantity), never with Wolff."""
+    assert cluster.check_model(ising(4, beta=0.4), "wolff").bond_gap == 2.0
+    assert cluster.check_model(potts(3, 4, beta=0.4), "wolff").bond_gap == 1.0
+    with pytest.raises(NotApplicable, match="spin glass.*frustrated"):
+        cluster.check_model(ea(4, beta=1.0, seed=0), "swendsen-wang")
+    with pytest.raises(NotApplicable, match="_IsingSubclass has no registered Fortuin"):
+        cluster.check_model(_IsingSubclass(Lattice(4, 4), beta=0.4), "wolff")
+    rng = np.random.default_rng(0)
+    for model, rule, has_m2 in (
+        (ising(4, beta=0.4), "swendsen-wang", True),
+        (potts(3, 4, beta=0.9), "swendsen-wang", False),
+        (ising(4, beta=0.4), "wolff", False),
+    ):
+        x = model.uniform_states(numpy_backend, numpy_backend.rng(1), 3)
+        new, m2 = cluster.update_with_m2(model, x, model.beta, rng, rule)
+        assert new.shape == x.shape and (m2 is not None) == has_m2
+        if has_m2:
+            assert m2.shape == (3,) and np.all((m2 >= 1 / model.n_sites) & (m2 <= 1))
 
 
 def test_cluster_estimator_of_m2_matches_enumeration(numpy_backend):
