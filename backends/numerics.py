@@ -52,8 +52,8 @@ def lookup(xp, table, index):
 
     numpy's ``take`` takes any shape and integer dtype (one call, no reshapes or casts: the
     per-call overhead matters for small arrays); elsewhere the flattened index goes through
-    :func:`take_rows` (torch's ``index_select`` with int32 indices: 4.1 µs for 8192 of them
-    against 6.2 µs for int64, and a cheaper cast; int64 for ``take``).
+    :func:`take_rows` (torch's ``index_select`` with int32 indices, faster than with int64 and
+    a cheaper cast; int64 for ``take``).  Measurements of this module: docs/perf.md.
     """
     library = _library(xp)
     if library == "numpy":
@@ -80,8 +80,8 @@ def count_at_most_rows(xp, a, table, index):
 
 
 def _torch_count_at_most_rows(a, table, index):
-    """:func:`count_at_most_rows` on torch: one index cast, then per row a 1-D gather (3–5×
-    faster than gathering along axis 1) and a comparison into an array of ``a``'s dtype
+    """:func:`count_at_most_rows` on torch: one index cast, then per row a 1-D gather (several
+    times faster than gathering along axis 1) and a comparison into an array of ``a``'s dtype
     (:func:`_compared_int8`), summed there; one cast to int8 at the end."""
     import torch
 
@@ -97,9 +97,9 @@ def _torch_count_at_most_rows(a, table, index):
 def count_true(xp, mask, axis):
     """The number of True entries of the boolean ``mask`` along ``axis``.
 
-    numpy and torch sum the booleans with an int32 accumulator: numpy's ``count_nonzero``
-    (a bool conversion and an intp sum) is twice as slow, torch's (and its int64 sum of bools)
-    15× slower on CPU; other libraries use ``count_nonzero``.
+    numpy and torch sum the booleans with an int32 accumulator, faster than numpy's
+    ``count_nonzero`` (a bool conversion and an intp sum) and much faster than torch's (and its
+    int64 sum of bools) on CPU; other libraries use ``count_nonzero``.
     """
     if _library(xp) in ("numpy", "torch"):
         return xp.sum(mask, axis=axis, dtype=xp.int32)
@@ -156,10 +156,9 @@ def _compared_int8(xp, compare, a, b):
     """``compare(a, b)`` (``operator.le`` or ``operator.eq``; ``b`` an array broadcastable with
     ``a`` or a Python scalar) as int8 0/1.  torch on the CPU compares in a vectorised loop only
     where the result is as wide as the operands: a bool result from 4-byte operands, or from an
-    int8 array and a scalar, takes a scalar loop 3–15× slower (measured at 1.3·10⁵ elements).
-    So on torch the comparison is written into an array of ``a``'s dtype, cast to int8 where
-    that is wider, unless both operands are int8 arrays: that bool result is vectorised (1.5
-    against 2.6 µs for 8192 pairs) and viewed as int8."""
+    int8 array and a scalar, takes a scalar loop several times slower.  So on torch the
+    comparison is written into an array of ``a``'s dtype, cast to int8 where that is wider,
+    unless both operands are int8 arrays: that bool result is vectorised and viewed as int8."""
     if _library(xp) == "torch":
         import torch
 

@@ -7,15 +7,15 @@ Only ``uniform``, ``integers``, ``bits32`` and ``normal`` are native; ``categori
 
 ``bits32`` gives raw random 32-bit patterns (int32, every one of the 2³² values with probability
 2⁻³²), drawn as half as many full-range 64-bit integers and viewed as int32 pairs: the cheapest
-random numbers each library has (numpy 0.9 ns per 32 bits against 1.5 ns for a float32 uniform,
-torch CPU 1.8 against 2.4), for kernels that compare them with integer thresholds.
+random numbers each library has (cheaper than float32 uniforms on numpy and torch's CPU), for
+kernels that compare them with integer thresholds.
 
 torch on the CPU draws ``bits32`` and ``integers`` from numpy's PCG64 (seeded like
 :class:`NumpyRng`, so they repeat the numpy backend's draws of the same seed), shared without a
-copy by ``torch.from_numpy``: torch's CPU generator (mt19937) took 1.6–3.2× numpy's time for the
-same bits (6.2 against 3.6 ms per 2²⁰ 64-bit words) and 1.7–4.7× for small integers (its int64
-draws against numpy's int8 ones), most of a local MCMC sweep's random-number cost.
-Its ``uniform`` and ``normal`` stay torch's own.
+copy by ``torch.from_numpy``: torch's CPU generator (mt19937) takes longer than numpy's for the
+same bits and for small integers (its int64 draws against numpy's int8 ones), most of a local
+MCMC sweep's random-number cost.  Its ``uniform`` and ``normal`` stay torch's own.
+Measurements: docs/perf.md.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class Rng(ABC):
 def host_bits32(generator: np.random.Generator, shape) -> np.ndarray:
     """int32 random bits of ``shape``: the bit generator's raw 64-bit outputs viewed as int32
     pairs (``random_raw``: the draws of ``integers(0, 2**64, dtype=uint64)``, without its
-    range handling: 1.6× faster for 8192 words, 1.07× for 2²¹)."""
+    range handling, which costs most for small draws)."""
     n = math.prod(shape)
     words = generator.bit_generator.random_raw((n + 1) // 2)
     return words.view(np.int32)[:n].reshape(shape)

@@ -13,9 +13,12 @@ per chain (the FK cluster of a site has exactly the Wolff growth distribution): 
 flip, Potts values shift by the same uniform r ∈ {1, …, q−1} (mod q).  It finds only the seeds'
 clusters: the bonds are stored both ways (a symmetric CSR matrix, so no transpose is needed), one
 extra node is joined to every chain's seed, and one ``breadth_first_order`` from that node visits
-exactly the B seeded clusters (the chains' blocks are disconnected) — 1.7–2× faster than
-labelling every cluster.  Both need J > 0 and no field.  States are numpy int8 arrays
-(B, Lx, Ly) in the model's convention.
+exactly the B seeded clusters (the chains' blocks are disconnected), cheaper than labelling
+every cluster.  Both are defined for the model classes of :data:`FK_MODELS` (their
+:class:`FKRepresentation`: Ising and Potts on the square lattice) with J > 0 and no field; any
+other model is refused with :class:`~leapsbench.method.NotApplicable` and the reason
+(:func:`check_model`).  States are numpy int8 arrays (B, Lx, Ly) in the model's convention.
+Measurements: docs/perf.md.
 
 Improved (cluster) estimators.  Given the FK clusters C, the cluster values are independent and
 uniform, so any observable f has the lower-variance estimator E[f | clusters], cheap when that
@@ -37,6 +40,7 @@ conditional mean has a closed form:
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 from leapsbench.backends.rng import host_bits32
@@ -44,24 +48,59 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from leapsbench.method import NotApplicable
+from leapsbench.models import Ising, Lattice, Potts, SpinGlass
 
 RULES = ("swendsen-wang", "wolff")
 
 
-def check_model(model, rule: str) -> None:
-    """ValueError for an unknown rule; NotApplicable (a ValueError) unless ``rule`` applies to
-    ``model`` (ferromagnetic coupling, no field)."""
+@dataclass(frozen=True)
+class FKRepresentation:
+    """The Fortuin–Kasteleyn clusters of a model class with one coupling J on every bond.
+
+    ``bond_gap``: the energy of a broken bond minus a satisfied one, in units of J (Ising 2,
+    Potts 1), so a bond between equal neighbours opens with p = 1 − e^{−gap·βJ};
+    ``flips_spins``: Wolff flips ±1 spins (no draw) instead of shifting values by one uniform
+    r ∈ {1, …, q − 1}; ``m2_is_magnetization``: :func:`cluster_m2` estimates the model's ⟨m²⟩
+    (Ising; for Potts it estimates the simplex ⟨|M|²⟩ / N², module docstring)."""
+
+    bond_gap: float
+    flips_spins: bool
+    m2_is_magnetization: bool
+
+
+FK_MODELS: dict[type, FKRepresentation] = {
+    Ising: FKRepresentation(bond_gap=2.0, flips_spins=True, m2_is_magnetization=True),
+    Potts: FKRepresentation(bond_gap=1.0, flips_spins=False, m2_is_magnetization=False),
+}
+"""The model classes the cluster updates are defined for (exact classes; opt in by adding one)."""
+NO_CLUSTERS: dict[type, str] = {
+    SpinGlass: "a spin glass has a coupling per bond of either sign (frustrated plaquettes), "
+    "where clusters percolate at every β",
+}
+"""Why the cluster updates do not apply to a model class, where there is more to say."""
+
+
+def check_model(model, rule: str) -> FKRepresentation:
+    """The FK representation of ``model``'s class (:data:`FK_MODELS`); ValueError for an
+    unknown rule; NotApplicable (a ValueError) unless ``rule`` applies to ``model`` (a
+    registered class on the square lattice, ferromagnetic coupling, no field)."""
     if rule not in RULES:
         raise ValueError(f"unknown cluster rule {rule!r}; known: {', '.join(RULES)}")
-    if model.kind == "spin-glass":
+    fk = FK_MODELS.get(type(model))
+    if fk is None:
+        name = type(model).__name__
+        default = f"{name} has no registered Fortuin–Kasteleyn representation (FK_MODELS)"
         raise NotApplicable(
-            f"{rule} needs one ferromagnetic coupling on every bond; a spin glass has a coupling "
-            "per bond of either sign (frustrated plaquettes), where clusters percolate at every β"
+            f"{rule} is defined for one ferromagnetic coupling on every bond (Ising, Potts); "
+            + NO_CLUSTERS.get(type(model), default)
         )
+    if type(model.lattice) is not Lattice:
+        raise NotApplicable(f"{rule} builds its bonds on the square lattice, got {model.lattice}")
     if not model.J > 0:
         raise NotApplicable(f"cluster updates need a ferromagnetic coupling J > 0, got J={model.J}")
-    if model.kind == "ising" and model.h != 0:
+    if getattr(model, "h", 0.0) != 0:
         raise NotApplicable(f"cluster updates need field h = 0, got h={model.h}")
+    return fk
 
 
 @functools.lru_cache(maxsize=32)
@@ -84,15 +123,15 @@ def _partners(lattice, batch: int, directions: int = 2):
 
 def _bits32(rng: np.random.Generator, size: int) -> np.ndarray:
     """``size`` uniform random uint32: :func:`backends.rng.host_bits32` (the bit generator's raw
-    64-bit outputs as 32-bit pairs) viewed unsigned (0.9 ns per 32 bits against 1.9 ns per
-    float64 uniform)."""
+    64-bit outputs as 32-bit pairs) viewed unsigned (cheaper than float64 uniforms)."""
     return host_bits32(rng, (size,)).view(np.uint32)
 
 
 def bond_threshold(model, beta: float) -> np.uint32:
-    """T = ⌈2³² p⌉ (at most 2³² − 1) for p = 1 − e^{−2βJ} (Ising) or 1 − e^{−βJ} (Potts): a
-    uniform uint32 is below T with probability within 2⁻³² of p."""
-    p = -np.expm1(-(2.0 if model.kind == "ising" else 1.0) * beta * model.J)
+    """T = ⌈2³² p⌉ (at most 2³² − 1) for p = 1 − e^{−gap·βJ} (:class:`FKRepresentation`:
+    1 − e^{−2βJ} for Ising, 1 − e^{−βJ} for Potts): a uniform uint32 is below T with probability
+    within 2⁻³² of p."""
+    p = -np.expm1(-check_model(model, "swendsen-wang").bond_gap * beta * model.J)
     return np.uint32(min(np.ceil(np.ldexp(p, 32)), 2.0**32 - 1))
 
 
@@ -161,9 +200,8 @@ def _bond_graph(model, bonds: np.ndarray, tail=None):
     one block-diagonal CSR graph of B·N nodes, built directly (node-major, no COO conversion).
     Up to :data:`SELF_LOOPS_MAX_BONDS` bond slots every node keeps ``directions`` edges, a
     closed bond's a loop to itself (own + open · (partner − own); a loop changes no component
-    or search): fixed row starts and weights, nothing compressed (one process, 64 chains,
-    L = 24: Wolff 1.17–1.25× and Swendsen–Wang 1.03–1.08× as fast); beyond, the searches'
-    extra edges cost more than that (L = 64: 0.84–1.08×) and only the open bonds are stored
+    or search): fixed row starts and weights, nothing compressed; beyond, the searches' extra
+    edges cost more than that saves and only the open bonds are stored
     (:func:`_open_bond_graph`).  ``tail`` (int array): one more node, B·N, with edges to the
     nodes in ``tail``."""
     batch, n, directions = bonds.shape
@@ -187,7 +225,7 @@ def _open_bond_graph(model, bonds: np.ndarray, tail=None):
     extra = 0 if tail is None else 1
     indptr = np.zeros(batch * n + 1 + extra, dtype=np.int32)
     np.cumsum(_degrees(bonds), out=indptr[1 : batch * n + 1])
-    indices = np.compress(bonds.reshape(-1), nodes)  # 10× faster than nodes[mask] here
+    indices = np.compress(bonds.reshape(-1), nodes)  # much faster than nodes[mask] here
     if tail is not None:
         indptr[-1] = indptr[-2] + tail.size
         indices = np.concatenate([indices, tail.astype(np.int32)])
@@ -223,10 +261,9 @@ def cluster_m2(labels: np.ndarray, count: int) -> np.ndarray:
 
 
 def _recolour(model, x, labels, count, rng):
-    """Each cluster a uniform random value (int8 states shaped like x)."""
+    """Each cluster a uniform random value (int8 states shaped like x, ``model.from_values``)."""
     values = rng.integers(0, model.q, count).astype(np.int8)[labels]
-    new = values if model.kind == "potts" else 1 - 2 * values
-    return new.reshape(x.shape)
+    return model.from_values(values).reshape(x.shape)
 
 
 def swendsen_wang(model, x: np.ndarray, beta: float, rng: np.random.Generator) -> np.ndarray:
@@ -261,10 +298,10 @@ def _change_clusters(model, x: np.ndarray, inside: np.ndarray, rng) -> np.ndarra
     """Flip the Ising spins at the flat indices ``inside`` (s ^ −2 = −s), or shift the Potts
     values there by one uniform r_b ∈ {1, …, q − 1} per chain b (mod q), through a whole-lattice
     int8 mask: one scatter of the cluster sites, then arithmetic on contiguous int8 arrays
-    (~1.6× faster for Ising and ~3× for Potts than gathering and scattering the cluster sites,
-    with the chain of each site from an integer division)."""
+    (cheaper than gathering and scattering the cluster sites, with the chain of each site from
+    an integer division)."""
     mask = np.zeros(x.shape, dtype=np.int8)
-    if model.kind == "ising":
+    if check_model(model, "wolff").flips_spins:
         mask.reshape(-1)[inside] = -2
         return x ^ mask
     mask.reshape(-1)[inside] = 1
@@ -276,8 +313,16 @@ def _change_clusters(model, x: np.ndarray, inside: np.ndarray, rng) -> np.ndarra
 
 def update(model, x: np.ndarray, beta: float, rng: np.random.Generator, rule: str):
     """Apply ``rule`` ("swendsen-wang" or "wolff") once to the batch ``x``."""
-    check_model(model, rule)
+    return update_with_m2(model, x, beta, rng, rule)[0]
+
+
+def update_with_m2(model, x: np.ndarray, beta: float, rng: np.random.Generator, rule: str):
+    """:func:`update` and the cluster estimator of the model's m² (:func:`cluster_m2`) where it
+    is one (Swendsen–Wang, :attr:`FKRepresentation.m2_is_magnetization`), else None."""
+    fk = check_model(model, rule)
     if not beta >= 0:
         raise ValueError(f"beta must be >= 0, got {beta!r}")
+    if rule == "swendsen-wang" and fk.m2_is_magnetization:
+        return swendsen_wang_with_m2(model, x, float(beta), rng)
     kernel = swendsen_wang if rule == "swendsen-wang" else wolff
-    return kernel(model, x, float(beta), rng)
+    return kernel(model, x, float(beta), rng), None

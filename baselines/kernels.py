@@ -93,11 +93,7 @@ class ClusterUpdate(_NamedKernel):
         cluster.check_model(model, self.name)
         host, backend = host_rng(rng)
         old = backend.to_numpy(state.x)
-        m2_cluster = None
-        if self.name == "swendsen-wang" and model.kind == "ising":
-            new, m2_cluster = cluster.swendsen_wang_with_m2(model, old, beta, host)
-        else:
-            new = cluster.update(model, old, beta, host, self.name)
+        new, m2_cluster = cluster.update_with_m2(model, old, beta, host, self.name)
         acceptance = backend.from_numpy((new != old).mean(axis=(1, 2)))
         return WalkerState(backend.from_numpy(new)), MoveInfo(acceptance, m2_cluster)
 

@@ -4,7 +4,7 @@ Names: "metropolis", "heatbath" (checkerboard sweeps on the sampling backend), "
 "wolff" (cluster updates, numpy on the CPU).  Presets (C chains, W warm-up sweeps, S kept sweeps,
 thinning T):
 
-* quick — C = 64, W = 200, S = 500, T = 1: about a second on an 8×8 lattice on one CPU core;
+* quick — C = 64, W = 200, S = 500, T = 1 (a quick run on one CPU core);
 * paper — C = 1000, W = 1000, S = 10⁴, T = 1 (for a GPU).
 
 ``budget.n_samples`` (chains × kept sweeps) sets S = ⌈n_samples / C⌉ (at least 2 kept sweeps

@@ -1,19 +1,20 @@
-"""Parallel tempering (replica exchange) of ±1 spin models over a β ladder.
+"""Parallel tempering (replica exchange) of any model over a β ladder.
 
 Ladder: β_0 = 0 and K − 1 geometric values β_min · (β/β_min)^{k/(K−2)}, β_min = ``beta_min``·β,
 ending at the target β.  C independent chains each hold one configuration per temperature; the
 K·C walkers are one batch, walker k·C + c at β_k, so a sweep is one call of
-:func:`.local.field_sweep` with a β per walker (Metropolis or heat-bath from the model's own ΔE:
-Ising, spin glass).  After every sweep, neighbours (k, k+1) with k ≡ t (mod 2) (even/odd
-alternation) swap configurations with probability min(1, e^{(β_{k+1} − β_k)(E_{k+1} − E_k)})
-(detailed balance for Π_k ρ_{β_k}); the swap is one gather of the walkers.
+:func:`.local.model_sweep` with a β per walker (Metropolis or heat-bath from the model's own
+ΔE: ``flip_delta_energy`` for ±1 spins, ``delta_energy`` for any other model).  After every
+sweep, neighbours (k, k+1) with k ≡ t (mod 2) (even/odd alternation) swap configurations with
+probability min(1, e^{(β_{k+1} − β_k)(E_{k+1} − E_k)}) (detailed balance for Π_k ρ_{β_k}); the
+swap is one gather of the walkers.
 
 Kept after the warm-up: m and E of the target temperature (observables (C, S), chain statistics
-as for :mod:`.chains`), the replica overlap q² = ((1/N) Σ_i s_i^a s_i^b)² of the pairs of
-independent chains (2c, 2c + 1) there (observable "q2", (⌊C/2⌋, S); none for one chain), and
-E of every temperature for log Z by BAR between neighbours (:mod:`.bar`).  Diagnostics: the
-acceptance rate of swaps of each neighbour pair.  Cost (``n_evaluations``): K · C · (sweeps
-done).
+as for :mod:`.chains`), the squared replica overlap ``model.overlap`` ((1/N) Σ_i s_i^a s_i^b for
+±1 spins) of the pairs of independent chains (2c, 2c + 1) there (observable "q2", (⌊C/2⌋, S);
+none for one chain), and E of every temperature for log Z by BAR between neighbours
+(:mod:`.bar`).  Diagnostics: the acceptance rate of swaps of each neighbour pair.  Cost
+(``n_evaluations``): K · C · (sweeps done).
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leapsbench.method import NotApplicable
 from leapsbench.samples import Samples
 from leapsbench.timed import Deadline
 
 from .bar import ladder_log_z_with_error
-from .local import field_sweep
+from .local import model_sweep
 
 WARMUP_FRACTION = 0.2
 """A timed run spends this share of its time on warm-up sweeps (as :mod:`.timed_chains`)."""
@@ -77,7 +77,7 @@ class _Run:
 def _sweep(run: _Run, model, betas, rng, host_rng, rule: str, n_chains: int) -> np.ndarray:
     """One sweep and one round of swaps; returns the (K, C) energies after the swaps."""
     backend = rng.backend
-    run.x, _ = field_sweep(model, run.x, run.walker_betas, rng, rule)
+    run.x, _ = model_sweep(model, run.x, run.walker_betas, rng, rule)
     energies = backend.to_numpy(model.energy(run.x)).reshape(len(betas), n_chains)
     parity = run.n_sweeps % 2
     order, accepted = swap_order(energies, betas, parity, host_rng.random(energies.shape))
@@ -94,17 +94,13 @@ def _record(run: _Run, model, backend, energies: np.ndarray, n_chains: int) -> N
     run.energies.append(energies)
     pairs = n_chains // 2
     if pairs:
-        xp = backend.xp
-        s = xp.astype(target[: 2 * pairs, ...], xp.float64)
-        q = xp.sum(s[0::2, ...] * s[1::2, ...], axis=(1, 2)) / model.n_sites
+        q = model.overlap(target[: 2 * pairs : 2, ...], target[1 : 2 * pairs : 2, ...])
         run.q2.append(backend.to_numpy(q * q))
 
 
 def run_tempering(model, backend, rng, settings, seconds=None, progress=None) -> Samples:
     """Parallel tempering with ``settings`` (n_chains, n_temps, beta_min, n_warmup, n_samples,
     rule); for ``seconds`` of wall time (:data:`WARMUP_FRACTION` of it warm-up) when given."""
-    if model.kind not in ("ising", "spin-glass"):
-        raise NotApplicable(f"parallel tempering moves ±1 spins; {model.kind} is not a spin model")
     deadline = Deadline(float("inf") if seconds is None else seconds, backend)
     betas = ladder(model.beta, settings.n_temps, settings.beta_min)
     n_chains, n_temps = settings.n_chains, settings.n_temps

@@ -1,6 +1,6 @@
 """Harness adapter for parallel tempering (docs/CONTRACTS.md, "Method adapters").
 
-Name: "parallel-tempering" (:mod:`.tempering`; ±1 spin models: Ising and spin glasses).
+Name: "parallel-tempering" (:mod:`.tempering`; any model, swept by :func:`.local.model_sweep`).
 Presets (C chains per temperature, K temperatures, β_min as a fraction of β, W warm-up sweeps,
 S kept sweeps, the local rule):
 

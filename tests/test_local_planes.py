@@ -1,28 +1,25 @@
-"""The colour-plane layout of baselines.local (exact checks; the sampling itself is tested against
-exact enumeration in tests/test_mcmc.py): the round trip to (B, Lx, Ly), and that
+"""The colour-plane layout of the fast local kernels (baselines/local_planes.py; exact checks: the
+updates are tested against the site kernel in tests/test_local_fast.py, the chains against exact
+enumeration in tests/test_mcmc.py): the round trip to (B, Lx, Ly), and that
 ``plane_neighbours`` gives every site of a colour exactly its four lattice neighbours."""
 
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from leapsbench.baselines.local import (
+from leapsbench.baselines.local import checkerboard_masks, sweep
+from leapsbench.baselines.local_planes import (
     CHAINS_FIRST,
     CHAINS_LAST,
-    _plane_updater,
-    cached_on,
-    checkerboard_masks,
     from_planes,
     has_planes,
     plane_neighbours,
     planes_order,
-    site_kernel,
-    sweep,
     to_planes,
 )
-from scipy.stats import chi2
+from leapsbench.baselines.local_tables import cached_on
 
-from leapsbench.models import Lattice, ising, potts
+from leapsbench.models import Lattice, ising
 
 SHAPES = [(2, 2), (4, 4), (4, 6), (6, 4), (8, 2)]
 ORDERS = [CHAINS_FIRST, CHAINS_LAST]
@@ -115,38 +112,6 @@ def test_sweep_streams_are_reproducible_per_seed(backend, rule):
         b, acc_b = sweep(model, x, model.beta, backend.rng(2), rule)
         np.testing.assert_array_equal(backend.to_numpy(a), backend.to_numpy(b))
         np.testing.assert_array_equal(backend.to_numpy(acc_a), backend.to_numpy(acc_b))
-
-
-@pytest.mark.parametrize("q", [3, 4, 7])
-def test_plane_potts_heatbath_draws_from_site_kernel(backend, q):
-    """The colour-plane Potts heat-bath (packed neighbour counts and threshold tables for q ≤ 6,
-    per-value counts for q = 7) updates each black site of fixed states of a 4×4 torus with
-    site_kernel's conditional: chi-square of each site's new values (p > 1e-4), white sites
-    unchanged.  The sites of one colour are independent given the other, so the marginals are
-    the whole test."""
-    model, n = potts(q, 4, 4, beta=1.1), 20_000
-    rs = np.random.default_rng(q)
-    states = np.concatenate([np.zeros((1, 4, 4)), rs.integers(0, q, (2, 4, 4))]).astype(np.int8)
-    kernel = backend.to_numpy(
-        site_kernel(model, backend.from_numpy(states), model.beta, "heatbath")
-    )
-    x = backend.from_numpy(np.repeat(states, n, axis=0))
-    rng = backend.rng(11)
-    draw, update = _plane_updater(model, model.beta, "heatbath", rng)
-    black, white = to_planes(backend.xp, x)
-    new_black = update(black, white, 0, draw(tuple(black.shape))[0])
-    new = backend.to_numpy(from_planes(backend.xp, new_black, white)).reshape(3, n, 4, 4)
-    is_black = backend.to_numpy(checkerboard_masks(model, backend)[0])
-    stat, dof = 0.0, 0
-    for s, i, j in np.ndindex(3, 4, 4):
-        if not is_black[i, j]:
-            np.testing.assert_array_equal(new[s, :, i, j], states[s, i, j])
-            continue
-        expected = n * kernel[s, i, j]
-        observed = np.bincount(new[s, :, i, j].astype(np.int64), minlength=q)
-        stat += float(np.sum((observed - expected) ** 2 / expected))
-        dof += q - 1
-    assert stat < chi2.isf(1e-4, dof), (stat, dof)
 
 
 def test_cached_on_makes_once_per_key_and_device(backend):

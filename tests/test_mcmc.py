@@ -4,6 +4,8 @@ Statistical tolerances are 4σ of each estimator's own error bar (autocorrelatio
 chain means, multinomial for histograms); seeds are fixed.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 from leapsbench.backends import get_backend
@@ -15,8 +17,8 @@ from scipy.stats import chi2
 
 from leapsbench import autocorr
 from leapsbench.exact.enumerate import enumerate_model
-from leapsbench.method import Budget
-from leapsbench.models import ising, potts
+from leapsbench.method import Budget, NotApplicable
+from leapsbench.models import Ising, Lattice, ea, ising, potts
 
 LOCAL_MODELS = {
     "ising4x4-h": ising(4, 4, beta=0.4, h=0.1),
@@ -147,6 +149,34 @@ def test_adapter_presets_budget_and_errors(numpy_backend):
         start(numpy_backend.rng(0), ising(4, 4, beta=0.5, h=0.1), 2, numpy_backend, "wolff")
 
 
+@dataclass(frozen=True)
+class _IsingSubclass(Ising):
+    """A subclass may change the energy: the cluster updates must not take it for Ising."""
+
+
+def test_cluster_updates_apply_to_registered_fk_classes_only(numpy_backend):
+    """check_model returns the class's FK representation (cluster.FK_MODELS) and refuses other
+    classes with the reason; the cluster estimator of m² comes with Swendsen–Wang on Ising only
+    (for Potts it estimates another quantity), never with Wolff."""
+    assert cluster.check_model(ising(4, beta=0.4), "wolff").bond_gap == 2.0
+    assert cluster.check_model(potts(3, 4, beta=0.4), "wolff").bond_gap == 1.0
+    with pytest.raises(NotApplicable, match="spin glass.*frustrated"):
+        cluster.check_model(ea(4, beta=1.0, seed=0), "swendsen-wang")
+    with pytest.raises(NotApplicable, match="_IsingSubclass has no registered Fortuin"):
+        cluster.check_model(_IsingSubclass(Lattice(4, 4), beta=0.4), "wolff")
+    rng = np.random.default_rng(0)
+    for model, rule, has_m2 in (
+        (ising(4, beta=0.4), "swendsen-wang", True),
+        (potts(3, 4, beta=0.9), "swendsen-wang", False),
+        (ising(4, beta=0.4), "wolff", False),
+    ):
+        x = model.uniform_states(numpy_backend, numpy_backend.rng(1), 3)
+        new, m2 = cluster.update_with_m2(model, x, model.beta, rng, rule)
+        assert new.shape == x.shape and (m2 is not None) == has_m2
+        if has_m2:
+            assert m2.shape == (3,) and np.all((m2 >= 1 / model.n_sites) & (m2 <= 1))
+
+
 def test_cluster_estimator_of_m2_matches_enumeration(numpy_backend):
     model = ising(4, 4, beta=0.4)
     samples = run_chains(
@@ -173,7 +203,8 @@ DETAILED_BALANCE_MODELS = {
 def test_colour_class_updates_satisfy_detailed_balance_exactly(backend, rule, name):
     """The exact transition matrix of each colour-class update (:func:`_colour_class_matrices`)
     satisfies π_x P_c(x→y) = π_y P_c(y→x) to 1e-12, and the whole sweep Π_c P_c leaves π
-    invariant.  The 3×3 and 2×3 tori use the 3-colouring."""
+    invariant.  The 3×3 and 2×3 tori use the 3-colouring.  The fast kernels draw from the same
+    site kernel (tests/test_local_fast.py)."""
     from leapsbench.baselines.local import checkerboard_masks
 
     model = DETAILED_BALANCE_MODELS[name]
@@ -217,96 +248,6 @@ def _colour_class_matrices(model, backend, rule, masks):
         active = backend.to_numpy(mask).reshape(n_sites)
         matrices.append(np.prod(np.where(active, to_y, same), axis=-1))
     return exact.probabilities, matrices
-
-
-CLASS_UPDATE_MODELS = {
-    "ising2x2-h": ising(2, 2, beta=0.5, h=0.3),
-    "ising3x3-h": ising(3, 3, beta=0.5, h=0.3),
-    "potts3-2x2": potts(3, 2, 2, beta=0.9),
-    "potts3-3x3": potts(3, 3, 3, beta=0.9),
-}
-
-
-def _fixed_states(model, n_random=3, seed=0):
-    """The aligned state and ``n_random`` fixed random ones, as int8 states (S, Lx, Ly)."""
-    values = np.random.default_rng(seed).integers(0, model.q, (n_random, *model.shape))
-    values = np.concatenate([np.zeros((1, *model.shape), dtype=values.dtype), values])
-    return np.asarray(model.from_values(values), dtype=np.int8)
-
-
-def _class_update_chi2(model, backend, rule, beta, n=20_000, seed=9):
-    """Chi-square of the sampler's own colour-class updates (``_ising_update`` /
-    ``_potts_update``) against :func:`site_kernel` at ``model.beta``.
-
-    Each fixed state x is replicated n times; each colour class c is updated once (at ``beta``)
-    from x.  The joint values y_c of the class's sites are compared with
-    P(y_c) = Π_{i∈c} K_i(x)[y_i] (one class has no bond inside, so its sites are independent),
-    cells with expected count < 5 pooled into one; cells of probability 0 must never occur,
-    sites outside the class must keep their values, and ``moved`` must flag exactly the changed
-    sites.  Returns the statistic summed over states and classes, and its degrees of freedom.
-    """
-    from leapsbench.baselines.local import (
-        _ising_update,
-        _potts_update,
-        checkerboard_masks,
-        site_kernel,
-    )
-
-    update = _ising_update if model.kind == "ising" else _potts_update
-    q, n_sites = model.q, model.n_sites
-    states = _fixed_states(model)
-    n_states = states.shape[0]
-    kernel = site_kernel(model, backend.from_numpy(states, dtype=backend.xp.int8), model.beta, rule)
-    kernel = backend.to_numpy(kernel).reshape(n_states, n_sites, q)
-    old = model.to_values(states).reshape(n_states, 1, n_sites).astype(np.int64)
-    x = backend.from_numpy(np.repeat(states, n, axis=0), dtype=backend.xp.int8)
-    rng = backend.rng(seed)
-    stat, dof = 0.0, 0
-    for mask in checkerboard_masks(model, backend):
-        new, moved = update(model, x, float(beta), rng, rule, mask)
-        values = model.to_values(backend.to_numpy(new)).reshape(n_states, n, n_sites)
-        values = values.astype(np.int64)
-        moved = backend.to_numpy(moved).reshape(n_states, n, n_sites)
-        np.testing.assert_array_equal(moved, values != old)
-        sites = np.flatnonzero(backend.to_numpy(mask).reshape(n_sites))
-        outside = np.setdiff1d(np.arange(n_sites), sites)
-        unchanged = np.broadcast_to(old, values.shape)[..., outside]
-        np.testing.assert_array_equal(values[..., outside], unchanged)
-        k = sites.size
-        code = values[..., sites] @ (q ** np.arange(k))  # (S, n)
-        digits = (np.arange(q**k)[:, None] // q ** np.arange(k)) % q  # (q^k, k)
-        for s in range(n_states):
-            p = np.prod(kernel[s, sites][np.arange(k), digits], axis=1)
-            counts = np.bincount(code[s], minlength=q**k)
-            possible = p > 1e-12
-            assert counts[~possible].sum() == 0, "a value of probability 0 was drawn"
-            expected, observed = n * p[possible], counts[possible]
-            small = expected < 5
-            if small.any():
-                expected = np.append(expected[~small], expected[small].sum())
-                observed = np.append(observed[~small], observed[small].sum())
-            stat += float(np.sum((observed - expected) ** 2 / expected))
-            dof += expected.size - 1
-    return stat, dof
-
-
-@pytest.mark.parametrize("rule", ["metropolis", "heatbath"])
-@pytest.mark.parametrize("name", list(CLASS_UPDATE_MODELS))
-def test_colour_class_update_draws_from_site_kernel(backend, rule, name):
-    """The samplers' actual update code draws each colour class from site_kernel (chi-square,
-    p > 1e-3), so the exact detailed-balance test of site_kernel covers the samplers."""
-    model = CLASS_UPDATE_MODELS[name]
-    stat, dof = _class_update_chi2(model, backend, rule, model.beta)
-    assert dof > 0
-    assert stat < chi2.isf(1e-3, dof), (stat, dof)
-
-
-@pytest.mark.parametrize("rule", ["metropolis", "heatbath"])
-def test_class_update_check_detects_a_wrong_beta(numpy_backend, rule):
-    """The same check fails when the update runs at 0.95 β (it has power)."""
-    model = CLASS_UPDATE_MODELS["ising3x3-h"]
-    stat, dof = _class_update_chi2(model, numpy_backend, rule, 0.95 * model.beta)
-    assert stat > chi2.isf(1e-3, dof), (stat, dof)
 
 
 @pytest.mark.parametrize("rule", ["heatbath", "swendsen-wang"])

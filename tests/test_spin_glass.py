@@ -142,7 +142,7 @@ def test_swap_order_and_bar():
     assert abs(bar_delta_f(w_f, w_r) + 0.125) < 0.01
 
 
-@pytest.mark.parametrize("bench", ["ea-L4-b1.0-i0", "ising-L4x3-b0.6-open"])
+@pytest.mark.parametrize("bench", ["ea-L4-b1.0-i0", "ising-L4x3-b0.6-open", "potts-q3-L3-b1.0"])
 def test_parallel_tempering_against_enumeration(bench, numpy_backend):
     model = get_benchmark(bench).model
     method = make_tempering("parallel-tempering", overrides={"n_temps": 8, "n_samples": 400})
@@ -208,16 +208,6 @@ def test_couplings_file_benchmark(tmp_path, monkeypatch, capsys):
 def test_bad_input_is_refused_with_the_value_named(call, message):
     with pytest.raises(ValueError, match=message):
         call()
-
-
-def test_tempering_does_not_apply_to_potts(numpy_backend):
-    from leapsbench.method import NotApplicable
-
-    method = make_tempering("parallel-tempering")
-    with pytest.raises(NotApplicable, match="potts"):
-        method.sample(
-            get_benchmark("potts-q3-L3-b1.0").model, numpy_backend, numpy_backend.rng(0), None
-        )
 
 
 def test_spin_glass_curves_rank_by_energy_error():

@@ -105,3 +105,11 @@ class LatticeModel:
             raise ValueError(f"batch must be >= 1, got {batch!r}")
         values = rng.integers(0, self.q, (batch, *self.shape))
         return self.from_values(backend.xp.astype(values, backend.state_dtype))
+
+    def overlap(self, x, y, dtype=None):
+        """Replica overlap of each pair of configurations, (B,): the Potts-glass
+        q_xy = (1/N) Σ_i (q δ(x_i, y_i) − 1) / (q − 1) (1 for x = y, mean 0 for independent
+        uniform states; for ±1 spins (1/N) Σ_i s^x_i s^y_i)."""
+        xp = array_api_compat.array_namespace(x)
+        same = xp.sum(self.one_hot(x, dtype) * self.one_hot(y, dtype), axis=(1, 2, 3))
+        return (self.q * same / self.n_sites - 1.0) / (self.q - 1)

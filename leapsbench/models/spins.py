@@ -38,3 +38,9 @@ class SpinStates:
     def from_values(self, a):
         """Spins s = 1 − 2a from value indices."""
         return 1 - 2 * a
+
+    def overlap(self, x, y, dtype=None):
+        """Replica overlap q_xy = (1/N) Σ_i s^x_i s^y_i of each pair of configurations, (B,)."""
+        s = float_view(x, dtype)
+        xp = array_api_compat.array_namespace(s)
+        return xp.sum(s * float_view(y, dtype), axis=(1, 2)) / self.n_sites

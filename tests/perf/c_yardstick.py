@@ -22,9 +22,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from leapsbench.backends import get_backend
-from leapsbench.baselines import cluster, local
+from leapsbench.baselines import cluster, local, local_ising, local_potts
+from leapsbench.baselines.local_planes import has_planes
+from leapsbench.baselines.local_tables import backend_table
 
-from leapsbench.models import ising, potts
+from leapsbench.models import Ising, ising, potts
 from leapsbench.perf import measure_ratio, pin_allocator
 
 SOURCE = Path(__file__).with_name("c_yardstick.c")
@@ -100,24 +102,32 @@ def _ptr(array: np.ndarray):
     return array.ctypes.data_as(ctypes.c_void_p)
 
 
+def _table(model, rule: str) -> np.ndarray:
+    """The float32 acceptance table (float64 for a Potts heat-bath with tiny weights) the
+    library's fast kernel looks up (``local_ising`` / ``local_potts``), on numpy."""
+    numpy = get_backend("numpy")
+    if isinstance(model, Ising):
+        return backend_table(local_ising.acceptance_table, model, model.beta, rule, numpy)
+    return local_potts.table_on(model, model.beta, rule, numpy)
+
+
 class Sweeper:
     """``sweep()`` runs one checkerboard sweep in C, in place on ``self.x`` (a numpy int8 copy of
     the states); returns the number of changed sites."""
 
     def __init__(self, model, x: np.ndarray, rule: str, seed: int = 1):
-        if not local.has_planes(model.lattice):
+        if not has_planes(model.lattice):
             raise ValueError(f"the C yardstick needs an even torus, got {model.lattice}")
         self.lib, self.model, self.rule = load(), model, rule
         self.x = np.ascontiguousarray(x, dtype=np.int8).copy()
         self.state = np.array([seed or 1], dtype=np.uint64)
-        table = local.backend_table(model, model.beta, rule, get_backend("numpy"))
-        self.table = np.ascontiguousarray(table)
+        self.table = np.ascontiguousarray(_table(model, rule))
 
     def sweep(self, n_sweeps: int = 1) -> int:
         B, Lx, Ly = self.x.shape
         head = (_ptr(self.x), B, Lx, Ly)
         tail = (_ptr(self.table), n_sweeps, _ptr(self.state))
-        if self.model.kind == "ising":
+        if isinstance(self.model, Ising):
             return self.lib.ising_sweeps(*head, *tail)
         name = "potts_metropolis_sweeps" if self.rule == "metropolis" else "potts_heatbath_sweeps"
         return getattr(self.lib, name)(*head, self.model.q, *tail)
@@ -133,14 +143,14 @@ class SwendsenWang:
         self.state = np.array([seed or 1], dtype=np.uint64)
         self.parent = np.empty(model.n_sites, dtype=np.int32)
         self.value = np.empty(model.n_sites, dtype=np.int8)
-        ising = model.kind == "ising"
+        ising = isinstance(model, Ising)
         self.p = 1.0 - np.exp(-(2.0 if ising else 1.0) * model.beta * model.J)
 
     def _arguments(self, n_sweeps: int) -> tuple:
         """The arguments the C cluster updates share: states, shape, model, bond probability,
         sweeps, generator state, union-find parents."""
         B, Lx, Ly = self.x.shape
-        ising = int(self.model.kind == "ising")
+        ising = int(isinstance(self.model, Ising))
         return (
             _ptr(self.x),
             B,

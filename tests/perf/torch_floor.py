@@ -21,7 +21,8 @@ import time
 import numpy as np
 import torch
 from leapsbench.backends import get_backend
-from leapsbench.baselines import local
+from leapsbench.baselines import local, local_ising, local_planes
+from leapsbench.baselines.local_tables import probability_thresholds
 
 from leapsbench.models import ising
 from leapsbench.perf import measure_ratio, pin_allocator
@@ -31,9 +32,9 @@ L, CHAINS, BETA, RULE = 16, 64, 0.4407, "metropolis"
 
 def _shift_tables(Lx: int, w: int, chains: int):
     """int16 (2, Lx, w, chains): the library's right shifts taking black's and white's byte of
-    the chains-last int16 site pairs to the low byte (``local._byte_shift_table``) stacked for
-    one shift of both colours, and the factors 2^shift back."""
-    black = local._byte_shift_table(Lx, w, chains)
+    the chains-last int16 site pairs to the low byte (``local_planes._byte_shift_table``)
+    stacked for one shift of both colours, and the factors 2^shift back."""
+    black = local_planes._byte_shift_table(Lx, w, chains)
     shifts = np.stack([black, 8 - black])
     return torch.from_numpy(shifts), torch.from_numpy(1 << shifts)
 
@@ -51,7 +52,8 @@ def raw_sweeper(model, rng, chains: int):
     """A function x → (new x, acceptance) doing one sweep in raw torch calls."""
     Lx, Ly = model.lattice.Lx, model.lattice.Ly
     w, sites = Ly // 2, Lx * Ly // 2
-    thresholds = torch.from_numpy(local.threshold_table(model, model.beta, RULE))
+    table = local_ising.acceptance_table(model, model.beta, RULE)
+    thresholds = torch.from_numpy(probability_thresholds(table))
     shifts, factors = _shift_tables(Lx, w, chains)
     neighbours = [_neighbour_rows(Lx, w, colour) for colour in (0, 1)]
     five, nine = (torch.tensor(v, dtype=torch.int8) for v in (5, 9))
