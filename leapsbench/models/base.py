@@ -88,3 +88,13 @@ class LatticeModel:
             raise ValueError(f"batch must be >= 1, got {batch!r}")
         values = rng.integers(0, self.q, (batch, *self.shape))
         return self.from_values(backend.xp.astype(values, backend.state_dtype))
+
+    def bond_couplings(self):
+        """The coupling J of every bond: one float when all bonds share it (models with a
+        coupling per bond return an (N, 4) array, see ``SpinGlass.bond_couplings``)."""
+        return float(self.J)
+
+    def flip_symmetric(self) -> bool:
+        """True when H is invariant under the global flip of q = 2 values a → 1 − a (so a
+        sampler may symmetrise under it); False unless a model says otherwise."""
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array_api_compat
+import numpy as np
 
 from .base import float_view
 
@@ -37,3 +38,13 @@ class SpinStates:
     def from_values(self, a):
         """Spins s = 1 − 2a from value indices."""
         return 1 - 2 * a
+
+    def flip_symmetric(self) -> bool:
+        """H(−s) = H(s): true at zero field (pair terms are even in s)."""
+        return self.h == 0
+
+    def pair_interaction(self):
+        """(K, f) with H = −Σ_<ij> J_ij K[a_i, a_j] − Σ_i f[a_i] over value indices a:
+        K = s sᵀ and f = h s for s = (1, −1) (numpy (2, 2) and (2,))."""
+        spin = np.array([1.0, -1.0])
+        return np.outer(spin, spin), self.h * spin
