@@ -98,3 +98,17 @@ def test_refuses_models_without_ising_pairs():
     with pytest.raises(NotApplicable, match="needs ±1 spins"):
         make_net("twobo-published", potts(3, 3, 2, beta=1.0))
     assert make("twobo-published").settings.z2 is False  # as published
+
+
+@pytest.mark.parametrize(("arch", "hyper"), [("twobo", {"width": 3}), ("twobo-published", {})])
+@pytest.mark.parametrize("name", ["ea-L4-b1.0-i3-open", "ea-gauss-L4x3-b0.7-i2"])
+def test_site_logits_are_the_full_pass_at_one_site(arch, hyper, name):
+    """Sampling evaluates site i's frontier only; it must give the full pass's conditional."""
+    model = _model(name)
+    net = make_net(arch, model, **{**hyper, **({"depth": 2} if arch != "twobo" else {})})
+    params = _params(net, 5)
+    values = np.random.default_rng(1).integers(0, 2, (6, model.n_sites))
+    full, _ = net._log_conditionals(np, params, values, 0.8)
+    for i in range(model.n_sites):
+        site = net._site_log_conditional(np, params, values, 0.8, i)
+        np.testing.assert_allclose(site, full[:, i, :], rtol=0, atol=1e-12)

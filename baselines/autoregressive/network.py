@@ -90,17 +90,30 @@ class AutoregressiveNet:
         }
 
     # -- forward -------------------------------------------------------------------------
-    def _log_conditionals(self, xp, params, values, beta: float):
-        """log q(x_i = a | x_<i) for every site and value, (B, N, q), from values (B, N), at β."""
+    def _inputs(self, xp, params, values):
+        """The constants in the params' namespace, dtype and device, and one-hots (B, N, q)."""
         first = next(iter(params.values()))
         dtype, device = first.dtype, array_api_compat.device(first)
         consts = {
             k: xp.asarray(v, dtype=xp.int64 if v.dtype.kind == "i" else dtype, device=device)
             for k, v in self._consts.items()
         }
-        onehot = xpx.one_hot(xp.astype(values, xp.int64), self.q, dtype=dtype, xp=xp)
+        return consts, xpx.one_hot(xp.astype(values, xp.int64), self.q, dtype=dtype, xp=xp)
+
+    def _log_conditionals(self, xp, params, values, beta: float):
+        """log q(x_i = a | x_<i) for every site and value, (B, N, q), from values (B, N), at β."""
+        consts, onehot = self._inputs(xp, params, values)
         out = self.module.logits(xp, params, onehot, consts, self, beta)
         return out - logsumexp(xp, out, axis=-1, keepdims=True), onehot
+
+    def _site_log_conditional(self, xp, params, values, beta: float, i: int):
+        """log q(x_i = a | x_<i), (B, q): the module's ``site_logits`` where it has one (the
+        sparse TwoBo forms: site i's frontier only), else site i of every conditional."""
+        if not hasattr(self.module, "site_logits"):
+            return self._log_conditionals(xp, params, values, beta)[0][:, i, :]
+        consts, onehot = self._inputs(xp, params, values)
+        out = self.module.site_logits(xp, params, onehot, consts, self, beta, i)
+        return out - logsumexp(xp, out, axis=-1, keepdims=True)
 
     def _log_q_values(self, xp, params, values, beta: float):
         log_cond, onehot = self._log_conditionals(xp, params, values, beta)
@@ -126,8 +139,7 @@ class AutoregressiveNet:
         values = backend.zeros((n, self.n_sites), dtype=backend.int_dtype)
         sites = backend.arange(self.n_sites)
         for i in range(self.n_sites):
-            log_cond, _ = self._log_conditionals(xp, params, values, beta)
-            draw = rng.categorical_logits(log_cond[:, i, :])
+            draw = rng.categorical_logits(self._site_log_conditional(xp, params, values, beta, i))
             values = xp.where(sites == i, draw[:, None], values)
         if self.z2:
             flip = rng.uniform((n, 1)) < 0.5

@@ -104,6 +104,27 @@ def frontier_counts(xp, onehot, consts: dict):
     return sum(gathered[:, k, ...] * weight[k, :, :, None] for k in range(4))
 
 
+def site_counts(xp, onehot, consts: dict, i: int):
+    """Site i's frontier counts c^i_{F_i[f], v}, (B, F, q) (:func:`frontier_counts` at one i)."""
+    weight = consts["weight"]  # (4, N, F)
+    frontier = weight.shape[2]
+    gather = xp.reshape(xp.reshape(consts["gather"], weight.shape)[:, i, :], (4 * frontier,))
+    gathered = xp.take(onehot, gather, axis=1)  # (B, 4·F, q)
+    gathered = xp.reshape(gathered, (onehot.shape[0], 4, frontier, onehot.shape[2]))
+    return sum(gathered[:, k, ...] * weight[k, i, :, None] for k in range(4))
+
+
+def site_logits(xp, params: dict, onehot, consts: dict, net, beta: float, i: int):
+    """Logits (B, q) of site i's conditional alone (:func:`logits` at one i, for sampling)."""
+    fields = site_counts(xp, onehot, consts, i)  # (B, F, q)
+    batch, frontier, q = fields.shape
+    local = fields[:, 0, :] @ consts["pair"] + consts["field"]  # (B, q)
+    features = xp.permute_dims(xp.reshape(fields, (batch, frontier * q)), (1, 0))  # (F·q, B)
+    hidden = xp.tanh(params["V"][i, ...] @ features + params["b"][i, :, None])  # (width, B)
+    learnt = xp.permute_dims(params["U"][i, ...] @ hidden, (1, 0)) + params["d"][i, :]
+    return params["beta"][i, :] * local + learnt
+
+
 def logits(xp, params: dict, onehot, consts: dict, net, beta: float):
     """Logits (B, N, q) of every site's conditional given the one-hot input (B, N, q) (β is
     learnt per site: the argument is unused)."""

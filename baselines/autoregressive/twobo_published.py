@@ -20,6 +20,14 @@ inverse temperature during training (the model's at sampling), g the tanh-approx
 as published); ``depth = 0`` is the form of the paper's figures (the skip layer alone).
 q(s) = Π_i q(s_i | s_<i) is normalised: z_i sees s_<i only.  Value index a ↔ s = 1 − 2a, so the
 logits of (a = 0, a = 1) are (z_i, 0).
+
+What still differs from the paper: the training (ours: REINFORCE with β ramped linearly from 0
+over ``anneal_fraction`` of the steps or seconds, gradient norm clipped at 1, float64; theirs: 50
+steps at β = 0.05, then 60 equally spaced β up to 3 with 20 steps each, batch 1024, float32); the
+initial noise is normal, not truncated normal; the field h enters the skip input (their instances
+have none); a frontier is the lattice neighbourhood (theirs: the non-zero J_lj, the same unless a
+coupling is exactly 0); sampling evaluates every conditional at each of the N steps (theirs only
+site i's), so a time budget buys fewer samples; square lattices only (no 3D or random graphs).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import numpy as np
 
 from leapsbench.method import NotApplicable
 
-from .twobo import frontier_counts, frontier_gather, frontier_width
+from .twobo import frontier_counts, frontier_gather, frontier_width, site_counts
 
 DEFAULTS = {"width": 8, "depth": 0}
 HYPER_MIN = {"depth": 0}
@@ -84,20 +92,30 @@ def _gelu(xp, x):
     return 0.5 * x * (1.0 + xp.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
 
 
-def _rho(xp, params: dict, later, net):
-    """log ρ_i(+1) − log ρ_i(−1) as learnt: the per-site layers on the later fields (B, N, F−1)."""
-    h = xp.permute_dims(later, (1, 0, 2))  # (N, B, F−1)
-    for k in range(net.hyper["depth"]):
-        h = _gelu(xp, h @ params[f"W{k}"] + params[f"b{k}"][:, None, :])
-    return xp.permute_dims(h[..., 0], (1, 0))  # (B, N)
+def _z(xp, params: dict, xi, beta: float, h, sites):
+    """z of the sites ``sites`` (a slice), (n, B), from their fields ξ (n, B, F)."""
+    x1 = xp.concat([beta * (xi[..., :1] + h), xi[..., 1:]], axis=-1)
+    z = xp.sum(x1 * params["w"][sites, None, :], axis=-1) + params["c"][sites, None]
+    hidden, k = xi[..., 1:], 0
+    while f"W{k}" in params:  # ρ_i's layers, each site its own weights
+        hidden = _gelu(xp, hidden @ params[f"W{k}"][sites, ...] + params[f"b{k}"][sites, None, :])
+        k += 1
+    return z + hidden[..., 0] if k else z
+
+
+def _two_logits(xp, z):
+    """Logits (…, 2) of values (a = 0: s = +1, a = 1: s = −1) from z: (z, 0)."""
+    return xp.stack([z, xp.zeros_like(z)], axis=-1)
 
 
 def logits(xp, params: dict, onehot, consts: dict, net, beta: float):
     """Logits (B, N, 2) of every site's conditional given the one-hot input (B, N, 2) at β."""
     xi = frontier_counts(xp, onehot, consts) @ consts["spin"]  # (B, N, F): ξ^i_{F_i[f]}
-    first = beta * (xi[:, :, :1] + consts["h"])
-    x1 = xp.concat([first, xi[:, :, 1:]], axis=-1)
-    z = xp.sum(x1 * params["w"], axis=-1) + params["c"]
-    if net.hyper["depth"]:
-        z = z + _rho(xp, params, xi[:, :, 1:], net)
-    return xp.stack([z, xp.zeros_like(z)], axis=-1)
+    z = _z(xp, params, xp.permute_dims(xi, (1, 0, 2)), beta, consts["h"], slice(None))
+    return _two_logits(xp, xp.permute_dims(z, (1, 0)))
+
+
+def site_logits(xp, params: dict, onehot, consts: dict, net, beta: float, i: int):
+    """Logits (B, 2) of site i's conditional alone (for sampling: its frontier only)."""
+    xi = site_counts(xp, onehot, consts, i) @ consts["spin"]  # (B, F)
+    return _two_logits(xp, _z(xp, params, xi[None, ...], beta, consts["h"], slice(i, i + 1))[0])
