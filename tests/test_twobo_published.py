@@ -14,7 +14,7 @@ from scipy import stats
 
 from leapsbench.harness.benchmarks import get_benchmark
 from leapsbench.harness.runner import make_spec, run_task
-from leapsbench.method import NotApplicable
+from leapsbench.method import Budget, NotApplicable
 from leapsbench.models import potts
 
 SMALL = ("ea-L3-b1.0-i0", "ea-L3-b1.0-i1-open", "ea-gauss-L4x3-b0.7-i2", "ea-L4-b1.0-i3-open")
@@ -112,3 +112,18 @@ def test_site_logits_are_the_full_pass_at_one_site(arch, hyper, name):
     for i in range(model.n_sites):
         site = net._site_log_conditional(np, params, values, 0.8, i)
         np.testing.assert_allclose(site, full[:, i, :], rtol=0, atol=1e-12)
+
+
+def test_checkpoint_round_trip(numpy_backend, tmp_path):
+    model = _model("ea-L3-b1.0-i1-open")
+    overrides = {"steps": 3, "batch": 16, "depth": 1}
+    method = make("twobo-published", "quick", overrides)
+    method.fit(model, numpy_backend, numpy_backend.rng(0), Budget())
+    method.save(tmp_path / "ck")
+    loaded = make("twobo-published", "quick", overrides)
+    loaded.load(tmp_path / "ck", model)
+    states = _all_states(model)
+    np.testing.assert_array_equal(
+        loaded.net.log_prob(loaded.params, model, states),
+        method.net.log_prob(method.params, model, states),
+    )
