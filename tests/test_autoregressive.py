@@ -57,11 +57,11 @@ def test_conditionals_ignore_later_sites(arch, hyper, model):
     params = _scaled_params(net, 1, scale=10.0)  # make every weight matter
     rng = np.random.default_rng(0)
     values = rng.integers(0, model.q, (8, model.n_sites))
-    base, _ = net._log_conditionals(np, params, values)
+    base, _ = net._log_conditionals(np, params, values, model.beta)
     for i in range(model.n_sites):
         changed = values.copy()
         changed[:, i:] = (changed[:, i:] + rng.integers(1, model.q, changed[:, i:].shape)) % model.q
-        moved, _ = net._log_conditionals(np, params, changed)
+        moved, _ = net._log_conditionals(np, params, changed, model.beta)
         np.testing.assert_array_equal(moved[:, : i + 1], base[:, : i + 1])
         if i + 1 < model.n_sites:  # some later conditional does see site i
             assert not np.allclose(moved[:, i + 1 :], base[:, i + 1 :])

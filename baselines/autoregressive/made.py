@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 DEFAULTS = {"width": 64, "depth": 1}
+HYPER_MIN = {"depth": 0}
+"""Hyperparameters that may be 0 (the others must be >= 1)."""
 
 
 def constants(net) -> dict[str, np.ndarray]:
@@ -42,8 +44,8 @@ def param_specs(net) -> dict:
     return specs
 
 
-def logits(xp, params: dict, onehot, consts: dict, net):
-    """Logits (B, N, q) of every site's conditional given the one-hot input (B, N, q)."""
+def logits(xp, params: dict, onehot, consts: dict, net, beta: float):
+    """Logits (B, N, q) of every site's conditional given the one-hot input (B, N, q) (β unused)."""
     batch = onehot.shape[0]
     flat = xp.reshape(onehot, (batch, net.n_sites * net.q))
     h = flat

@@ -1,11 +1,14 @@
-"""Harness adapter for the autoregressive baselines (docs/CONTRACTS.md): VAN and TwoBo.
+"""Harness adapter for the autoregressive baselines (docs/CONTRACTS.md): VAN, TwoBo (our
+simplified form) and twobo-published (the published form, ±1 spins only).
 
 The trained q is an importance-sampling proposal: log w = −β H(x) − log q(x) − log Z_0, so that
 log Z_0 + log mean exp(log w) = log Ẑ (unbiased in Z), and F_q = E_q[βH + log q] ≥ −log Z.
 Presets: quick — 300 REINFORCE steps of 256 samples (seconds on 4×4); paper — networks near
 LEAPS's 3.30e5 parameters on 16×16 Ising: MADE width 64 depth 1 (3.28e5), PixelCNN width 64
-depth 9 kernel 3 (3.0e5), TwoBo width 20 (see ``param_count``).
+depth 9 kernel 3 (3.0e5), TwoBo width 20 (see ``param_count``); twobo-published is the skip
+layer of the paper's figures (depth 0, no Z2 symmetrisation, as published) in both presets.
 ``settings`` (:class:`AutoregressiveSettings`): network hyperparameters, z2, training, n_samples.
+Z2 symmetrisation applies where the model says H is flip symmetric (``model.flip_symmetric()``).
 ``budget.sample_seconds``: independent chunks of samples until the time is up (``timed``).
 """
 
@@ -29,19 +32,28 @@ from leapsbench.timed import sample_for
 from .network import check_hyper, make_net, net_from_config
 from .train import TrainConfig, train
 
-ARCHITECTURE_OF = {"van-made": "made", "van-pixelcnn": "pixelcnn", "twobo": "twobo"}
+ARCHITECTURE_OF = {
+    "van-made": "made",
+    "van-pixelcnn": "pixelcnn",
+    "twobo": "twobo",
+    "twobo-published": "twobo-published",
+}
 NET_PRESETS = {
     "quick": {
         "van-made": {"width": 64, "depth": 1},
         "van-pixelcnn": {"width": 8, "depth": 2, "kernel": 3, "periodic": 1},
         "twobo": {"width": 8},
+        "twobo-published": {"width": 8, "depth": 0},
     },
     "paper": {
         "van-made": {"width": 64, "depth": 1},
         "van-pixelcnn": {"width": 64, "depth": 9, "kernel": 3, "periodic": 1},
         "twobo": {"width": 20},
+        "twobo-published": {"width": 8, "depth": 0},
     },
 }
+METHOD_PRESETS = {"twobo-published": {"z2": False}}
+"""Per-method changes to :data:`PRESETS` (both presets)."""
 PRESETS = {
     "quick": {
         "z2": True,
@@ -67,8 +79,9 @@ FIRST_TIMED_CHUNK = 64
 
 @dataclass(frozen=True)
 class AutoregressiveSettings:
-    """The network hyperparameters, the Z2 symmetrisation (Ising only), the training and the
-    default number of samples; the flat config lists the training keys without a prefix."""
+    """The network hyperparameters, the Z2 symmetrisation (flip-symmetric models), the training
+    and the default number of samples; the flat config lists the training keys without a
+    prefix."""
 
     network: dict
     z2: bool
@@ -95,7 +108,7 @@ class AutoregressiveMethod(Adapter):
 
     @classmethod
     def defaults(cls, name: str, preset: str) -> dict:
-        return {**NET_PRESETS[preset][name], **PRESETS[preset]}
+        return {**NET_PRESETS[preset][name], **PRESETS[preset], **METHOD_PRESETS.get(name, {})}
 
     @classmethod
     def key_types(cls, name: str) -> dict:
@@ -119,8 +132,7 @@ class AutoregressiveMethod(Adapter):
         return None if self.params is None else param_count(self.params)
 
     def _net(self, model):
-        spin_glass = model.kind == "spin-glass" and model.h == 0  # H(−s) = H(s) too
-        z2 = self.settings.z2 and (model.kind == "ising" or spin_glass)
+        z2 = self.settings.z2 and model.flip_symmetric()
         return make_net(ARCHITECTURE_OF[self.name], model, z2=z2, **self.settings.network)
 
     def fit(self, model, backend, rng, budget, progress=None) -> dict:

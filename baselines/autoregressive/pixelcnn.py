@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 DEFAULTS = {"width": 16, "depth": 2, "kernel": 3, "periodic": 1}
+HYPER_MIN = {"periodic": 0}
+"""Hyperparameters that may be 0 (the others must be >= 1)."""
 
 
 def _offsets(kernel: int):
@@ -67,8 +69,8 @@ def _masked_conv(xp, h, weight, mask, offsets):
     return xp.concat(shifted, axis=-1) @ xp.reshape(weight, (k2 * c_in, c_out))
 
 
-def logits(xp, params: dict, onehot, consts: dict, net):
-    """Logits (B, N, q) of every site's conditional given the one-hot input (B, N, q)."""
+def logits(xp, params: dict, onehot, consts: dict, net, beta: float):
+    """Logits (B, N, q) of every site's conditional given the one-hot input (B, N, q) (β unused)."""
     batch = onehot.shape[0]
     offsets = _offsets(net.hyper["kernel"])
     h = xp.reshape(onehot, (batch, *net.shape, net.q))

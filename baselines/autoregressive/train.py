@@ -3,7 +3,8 @@
 Minimises the variational free energy F_q = E_q[β H(x) + log q(x)] ≥ −log Z with the score-function
 gradient ∇F_q = E_q[(f(x) − b) ∇ log q(x)], f = β H + log q, baseline b = the batch mean of f.
 β is annealed from 0 to its target over the first ``anneal_fraction`` of the steps (or of the
-time budget ``max_seconds``, whichever ends first; the standard remedy for mode collapse).
+time budget ``max_seconds``, whichever ends first; the standard remedy for mode collapse); the
+network sees the annealed β (the published TwoBo's skip term uses it).
 Runs in torch; params enter and leave as numpy arrays.
 """
 
@@ -78,9 +79,9 @@ def train(
             ramped = max(ramped, elapsed / max(config.anneal_fraction * max_seconds, 1e-9))
         beta = model.beta * min(1.0, ramped)
         with torch.no_grad():
-            x = net.sample(weights, model, backend, rng, config.batch)
+            x = net.sample(weights, model, backend, rng, config.batch, beta=beta)
             energy = model.energy(x)
-        log_q = net.log_prob(weights, model, x)
+        log_q = net.log_prob(weights, model, x, beta=beta)
         f = beta * energy + log_q.detach()
         loss = torch.mean((f - f.mean()) * log_q)
         optimiser.zero_grad()

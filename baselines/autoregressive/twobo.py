@@ -1,20 +1,22 @@
-"""TwoBo (Biazzo, Wu, Carleo 2024): a sparse autoregressive net whose first layer follows J_ij.
+"""TwoBo (Biazzo, Wu, Carleo 2024), our simplified form: a sparse autoregressive net whose first
+layer follows J_ij (the published form: :mod:`.twobo_published`).
 
-For pair energies H = −Σ_<ij> K(x_i, x_j) (Ising K = J s s', Potts K = J δ) the exact conditional
+For pair energies H = −Σ_<ij> J_ij K(x_i, x_j) − Σ_i f(x_i) (the model's ``pair_interaction``;
+Ising K = s s', f = h s; Potts K = δ, f = 0) the exact conditional
 q(x_i | x_<i) depends on x_<i only through the fields that the sampled sites exert on the sites
 l ≥ i: the counts c^i_{l,v} = J Σ_{j<i, j∼l} [x_j = v].  Only the frontier F_i = {i} ∪ {l > i
 with a neighbour j < i} carries nonzero fields (≤ 2 Ly + 1 sites on a torus), so the features are
 gathered sparsely, (B, N, F, q).  Simple faithful version implemented here:
 
-    logits_i(a) = β_i Σ_v S(a, v) c^i_{i,v} + β_i h s(a)                    (exact local term)
+    logits_i(a) = β_i Σ_v K(a, v) c^i_{i,v} + β_i f(a)                      (exact local term)
                   + Σ_k U_i[a, k] tanh(Σ_{f,v} V_i[k, f, v] c^i_{F_i[f], v} + b_i[k]) + d_i[a]
 
-with S = s(a) s(v) (Ising) or δ_{av} (Potts), a learnt per-site scale β_i initialised to the
-model's β, and per-site weights V_i, U_i on the frontier fields (the log ratio of the
-marginalised future, log ρ_i in the paper).  logits_i uses x_<i only: q is normalised.
+with a learnt per-site scale β_i initialised to the model's β, and per-site weights V_i, U_i on
+the frontier fields (the log ratio of the marginalised future, log ρ_i in the paper).  logits_i
+uses x_<i only: q is normalised.
 On a spin glass the counts carry each bond's own coupling, c^i_{l,v} = Σ_{j<i, j∼l} J_lj [x_j = v]
-(:func:`bond_couplings`), so the instance's couplings enter the conditionals as in the paper; the
-rest of the published architecture is not reproduced.
+(the model's ``bond_couplings``), so the instance's couplings enter the conditionals; the rest of
+the published architecture is not reproduced here.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 DEFAULTS = {"width": 8}
+USES_COUPLINGS = True
+"""The network is built from the model's bond couplings and pair form (``make_net``)."""
 
 
 def _neighbours(shape, periodic: bool) -> np.ndarray:
@@ -35,14 +39,6 @@ def _neighbours(shape, periodic: bool) -> np.ndarray:
         index = (sx % lx) * ly + (sy % ly)
         out.append(np.where(inside | periodic, index, -1).ravel())
     return np.stack(out, axis=1)
-
-
-def bond_couplings(model) -> list:
-    """(N, 4) couplings J_{i, nb_k(i)} of a spin glass to the neighbours of :func:`_neighbours`
-    (up, down, left, right; 0 across cut bonds), as nested lists (kept in the net's config)."""
-    right, down = model.couplings.j_right, model.couplings.j_down
-    up, left = np.roll(down, 1, axis=0), np.roll(right, 1, axis=1)
-    return np.stack([up, down, left, right], axis=-1).reshape(-1, 4).tolist()
 
 
 def _frontier(neighbours: np.ndarray):
@@ -62,7 +58,7 @@ def _frontier(neighbours: np.ndarray):
     return index, np.concatenate([np.ones((n, 1)), valid.astype(np.float64)], axis=1)
 
 
-def constants(net) -> dict[str, np.ndarray]:
+def frontier_gather(net) -> dict[str, np.ndarray]:
     """Gather indices and weights: c^i_{F_i[f]} = Σ_k weight[k,i,f] e_{gather[k,i,f]}."""
     neighbours = _neighbours(net.shape, bool(net.couplings["periodic"]))
     index, valid = _frontier(neighbours)
@@ -71,20 +67,24 @@ def constants(net) -> dict[str, np.ndarray]:
     J = np.asarray(net.couplings["J"], dtype=np.float64)  # a number, or (N, 4) per bond
     J = np.moveaxis(J[index], -1, 0) if J.ndim == 2 else J
     weight = J * valid * ((nb >= 0) & (nb < i))
-    spin = 1.0 - 2.0 * np.arange(net.q)
-    pair = np.outer(spin, spin) if net.kind == "ising" else np.eye(net.q)
-    return {
-        "gather": np.where(nb >= 0, nb, 0).reshape(-1).astype(np.int64),
-        "weight": weight,
-        "pair": pair,
-        "field": net.couplings["h"] * spin if net.kind == "ising" else np.zeros(net.q),
-    }
+    return {"gather": np.where(nb >= 0, nb, 0).reshape(-1).astype(np.int64), "weight": weight}
+
+
+def frontier_width(net) -> int:
+    """F: the frontier sites per conditional (the site itself first)."""
+    return _frontier(_neighbours(net.shape, bool(net.couplings["periodic"])))[0].shape[1]
+
+
+def constants(net) -> dict[str, np.ndarray]:
+    """The frontier gather (:func:`frontier_gather`) and the model's pair form K, f."""
+    pair, field = net.interaction
+    return {**frontier_gather(net), "pair": pair, "field": field}
 
 
 def param_specs(net) -> dict:
     """name → (shape, init std or ("fill", value))."""
     n, q, width = net.n_sites, net.q, net.hyper["width"]
-    f = _frontier(_neighbours(net.shape, bool(net.couplings["periodic"])))[0].shape[1]
+    f = frontier_width(net)
     return {
         "beta": ((n, 1), ("fill", net.couplings["beta"])),
         "V": ((n, width, f * q), 1.0 / np.sqrt(f * q)),
@@ -94,14 +94,43 @@ def param_specs(net) -> dict:
     }
 
 
-def logits(xp, params: dict, onehot, consts: dict, net):
-    """Logits (B, N, q) of every site's conditional given the one-hot input (B, N, q)."""
+def frontier_counts(xp, onehot, consts: dict):
+    """c^i_{F_i[f], v} = Σ_{j<i, j∼F_i[f]} J [x_j = v], (B, N, F, q), from one-hots (B, N, q)."""
     batch, n, q = onehot.shape
     weight = consts["weight"]  # (4, N, F)
     frontier = weight.shape[2]
     gathered = xp.take(onehot, consts["gather"], axis=1)  # (B, 4·N·F, q)
     gathered = xp.reshape(gathered, (batch, 4, n, frontier, q))
-    fields = sum(gathered[:, k, ...] * weight[k, :, :, None] for k in range(4))  # (B, N, F, q)
+    return sum(gathered[:, k, ...] * weight[k, :, :, None] for k in range(4))
+
+
+def site_counts(xp, onehot, consts: dict, i: int):
+    """Site i's frontier counts c^i_{F_i[f], v}, (B, F, q) (:func:`frontier_counts` at one i)."""
+    weight = consts["weight"]  # (4, N, F)
+    frontier = weight.shape[2]
+    gather = xp.reshape(xp.reshape(consts["gather"], weight.shape)[:, i, :], (4 * frontier,))
+    gathered = xp.take(onehot, gather, axis=1)  # (B, 4·F, q)
+    gathered = xp.reshape(gathered, (onehot.shape[0], 4, frontier, onehot.shape[2]))
+    return sum(gathered[:, k, ...] * weight[k, i, :, None] for k in range(4))
+
+
+def site_logits(xp, params: dict, onehot, consts: dict, net, beta: float, i: int):
+    """Logits (B, q) of site i's conditional alone (:func:`logits` at one i, for sampling)."""
+    fields = site_counts(xp, onehot, consts, i)  # (B, F, q)
+    batch, frontier, q = fields.shape
+    local = fields[:, 0, :] @ consts["pair"] + consts["field"]  # (B, q)
+    features = xp.permute_dims(xp.reshape(fields, (batch, frontier * q)), (1, 0))  # (F·q, B)
+    hidden = xp.tanh(params["V"][i, ...] @ features + params["b"][i, :, None])  # (width, B)
+    learnt = xp.permute_dims(params["U"][i, ...] @ hidden, (1, 0)) + params["d"][i, :]
+    return params["beta"][i, :] * local + learnt
+
+
+def logits(xp, params: dict, onehot, consts: dict, net, beta: float):
+    """Logits (B, N, q) of every site's conditional given the one-hot input (B, N, q) (β is
+    learnt per site: the argument is unused)."""
+    batch, n, q = onehot.shape
+    fields = frontier_counts(xp, onehot, consts)  # (B, N, F, q)
+    frontier = fields.shape[2]
     local = fields[:, :, 0, :] @ consts["pair"] + consts["field"]  # (B, N, q)
     features = xp.permute_dims(xp.reshape(fields, (batch, n, frontier * q)), (1, 2, 0))
     hidden = xp.tanh(params["V"] @ features + params["b"][..., None])  # (N, width, B)

@@ -27,7 +27,7 @@ METHOD_MODULES = {
 }
 """Built-in method name → the family module that builds it."""
 ALL_METHODS = tuple(METHOD_MODULES)
-ON_REQUEST = ("wolff",)
+ON_REQUEST = ("wolff", "twobo-published")
 """Methods run only when named (``--method wolff``), not in the suites."""
 SUITE_METHODS = tuple(m for m in ALL_METHODS if m not in ON_REQUEST)
 

@@ -113,3 +113,13 @@ class LatticeModel:
         xp = array_api_compat.array_namespace(x)
         same = xp.sum(self.one_hot(x, dtype) * self.one_hot(y, dtype), axis=(1, 2, 3))
         return (self.q * same / self.n_sites - 1.0) / (self.q - 1)
+
+    def bond_couplings(self):
+        """The coupling J of every bond: one float when all bonds share it (models with a
+        coupling per bond return an (N, 4) array, see ``SpinGlass.bond_couplings``)."""
+        return float(self.J)
+
+    def flip_symmetric(self) -> bool:
+        """True when H is invariant under the global flip of q = 2 values a → 1 − a (so a
+        sampler may symmetrise under it); False unless a model says otherwise."""
+        return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import array_api_compat
+import numpy as np
 
 from .base import LatticeModel
 
@@ -62,3 +63,7 @@ class Potts(LatticeModel):
             "J": self.J,
             "q": self.q,
         }
+
+    def pair_interaction(self):
+        """(K, f) with H = −J Σ_<ij> K[a_i, a_j] − Σ_i f[a_i]: K = δ (the identity), f = 0."""
+        return np.eye(self.q), np.zeros(self.q)

@@ -110,6 +110,13 @@ class SpinGlass(SpinStates, LatticeModel):
             "couplings_hash": self.couplings.content_hash(),
         }
 
+    def bond_couplings(self):
+        """(N, 4) couplings J_{i, nb_k(i)} of every site (raster order) to its neighbours up,
+        down, left, right (periodic indices; 0 across bonds that open boundaries cut)."""
+        right, down = self.couplings.j_right, self.couplings.j_down
+        up, left = np.roll(down, 1, axis=0), np.roll(right, 1, axis=1)
+        return np.stack([up, down, left, right], axis=-1).reshape(-1, 4)
+
 
 def spin_glass_from_config(lattice, config: dict) -> SpinGlass:
     """The inverse of :meth:`SpinGlass.config` (the couplings' hash must match)."""

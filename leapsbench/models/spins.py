@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array_api_compat
+import numpy as np
 
 from .base import float_view
 
@@ -44,3 +45,13 @@ class SpinStates:
         s = float_view(x, dtype)
         xp = array_api_compat.array_namespace(s)
         return xp.sum(s * float_view(y, dtype), axis=(1, 2)) / self.n_sites
+
+    def flip_symmetric(self) -> bool:
+        """H(−s) = H(s): true at zero field (pair terms are even in s)."""
+        return self.h == 0
+
+    def pair_interaction(self):
+        """(K, f) with H = −Σ_<ij> J_ij K[a_i, a_j] − Σ_i f[a_i] over value indices a:
+        K = s sᵀ and f = h s for s = (1, −1) (numpy (2, 2) and (2,))."""
+        spin = np.array([1.0, -1.0])
+        return np.outer(spin, spin), self.h * spin
