@@ -103,7 +103,7 @@ def _record(run: _Run, model, backend, energies: np.ndarray, n_chains: int) -> N
 def run_tempering(model, backend, rng, settings, seconds=None, progress=None) -> Samples:
     """Parallel tempering with ``settings`` (n_chains, n_temps, beta_min, n_warmup, n_samples,
     rule); for ``seconds`` of wall time (:data:`WARMUP_FRACTION` of it warm-up) when given."""
-    if model.kind not in ("ising", "spin-glass"):
+    if not hasattr(model, "flip_delta_energy"):
         raise NotApplicable(f"parallel tempering moves ±1 spins; {model.kind} is not a spin model")
     deadline = Deadline(float("inf") if seconds is None else seconds, backend)
     betas = ladder(model.beta, settings.n_temps, settings.beta_min)

@@ -1,6 +1,10 @@
-"""Lattice models: Ising, Potts and spin glasses on square lattices, and annealing schedules."""
+"""Lattice models: Ising, Potts and spin glasses on square lattices, spin glasses on graphs (the
+3D cube, random regular graphs), and annealing schedules."""
 
 from .couplings import Couplings, ea_instance
+from .graph import Graph
+from .graph_couplings import cubic_instance, rrg_instance
+from .graph_spin_glass import GraphSpinGlass, graph_spin_glass_from_config
 from .ising import Ising
 from .lattice import Lattice
 from .potts import Potts
@@ -49,6 +53,20 @@ def spin_glass(couplings: Couplings, beta: float = 1.0, h: float = 0.0) -> SpinG
     return SpinGlass(lattice, beta=beta, couplings=couplings, h=h)
 
 
+def ea3d(
+    L: int, beta: float = 1.0, seed: int = 0, gauss: bool = False, periodic: bool = True
+) -> GraphSpinGlass:
+    """Shorthand: the 3D Edwards–Anderson spin glass of instance ``seed`` on the L³ cube
+    (``cubic_instance``; states of shape (L, L²))."""
+    return GraphSpinGlass(cubic_instance(L, seed, gauss, periodic), beta=beta)
+
+
+def rrg(n_sites: int, degree: int, beta: float = 1.0, seed: int = 0, gauss: bool = False):
+    """Shorthand: the spin glass of instance ``seed`` on a random ``degree``-regular graph
+    (``rrg_instance``; states of shape (N, 1))."""
+    return GraphSpinGlass(rrg_instance(n_sites, degree, seed, gauss), beta=beta)
+
+
 def state_kind(model) -> str:
     """The state kind: "ising" for the ±1 spin models (Ising, spin glass: flip moves, ΔE of
     shape (B, Lx, Ly)), else the model's kind ("potts")."""
@@ -57,6 +75,8 @@ def state_kind(model) -> str:
 
 def model_from_config(config: dict):
     """Rebuild a model from its ``config()`` dict (checkpoints, results)."""
+    if "graph" in config:
+        return graph_spin_glass_from_config(config)
     lattice = Lattice(config["Lx"], config["Ly"], config.get("periodic", True))
     if config["model"] == "ising":
         return Ising(lattice, beta=config["beta"], J=config["J"], h=config.get("h", 0.0))
@@ -69,6 +89,8 @@ def model_from_config(config: dict):
 
 __all__ = [
     "Couplings",
+    "Graph",
+    "GraphSpinGlass",
     "Ising",
     "Lattice",
     "LinearSchedule",
@@ -78,11 +100,13 @@ __all__ = [
     "beta_at",
     "dbeta_dt",
     "ea",
+    "ea3d",
     "ea_instance",
     "get_schedule",
     "ising",
     "model_from_config",
     "potts",
+    "rrg",
     "spin_glass",
     "state_kind",
 ]
