@@ -48,23 +48,31 @@ class GraphSpinGlass(SpinStates, LatticeModel):
         return self.lattice
 
     def _table(self, s):
-        """(neighbour indices (N·D,) int64, weights (N, D)) in ``s``'s namespace and device."""
+        """The neighbour table's columns as D pairs (other ends (N,) int64, weights (N,)) in
+        ``s``'s namespace and device."""
         xp = array_api_compat.array_namespace(s)
         device = array_api_compat.device(s)
         key = (xp.__name__, str(device), str(s.dtype))
         if key not in self._arrays:
             table, weights = self.graph.neighbour_table()
-            index = xp.asarray(table.reshape(-1), dtype=xp.int64, device=device)
-            self._arrays[key] = (index, xp.asarray(weights, dtype=s.dtype, device=device))
+            self._arrays[key] = tuple(
+                (
+                    xp.asarray(table[:, k], dtype=xp.int64, device=device),
+                    xp.asarray(weights[:, k], dtype=s.dtype, device=device),
+                )
+                for k in range(table.shape[1])
+            )
         return self._arrays[key]
 
     def _bond_field(self, s):
-        """Σ_k w_{ik} s_{nb_{ik}} for every site, (B, N), from float spins ``s`` (B, Lx, Ly)."""
+        """Σ_k w_{ik} s_{nb_{ik}} for every site, (B, N), from float spins ``s`` (B, Lx, Ly):
+        one gather per column k of the neighbour table."""
         xp = array_api_compat.array_namespace(s)
-        index, weights = self._table(s)
         flat = xp.reshape(s, (s.shape[0], self.n_sites))
-        ends = xp.reshape(xp.take(flat, index, axis=1), (s.shape[0], *weights.shape))
-        return xp.sum(ends * weights, axis=-1)
+        field = xp.zeros_like(flat)
+        for index, weights in self._table(s):
+            field = field + weights * xp.take(flat, index, axis=1)
+        return field
 
     def local_field(self, x, dtype=None):
         """f_i = Σ_{e ∋ i} J_e s_j + h at every site, shape (B, Lx, Ly)."""
