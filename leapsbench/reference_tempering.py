@@ -171,7 +171,8 @@ def run_ladder(model, backend, seed: int, ladder_spec: dict, n_sweeps, seconds, 
         if n_warmup is not None and t > n_warmup:
             kept.append((energies, *_observe(model, backend, x, n_chains)))
         if progress is not None and t % 1000 == 0:
-            progress(round(elapsed), round(seconds or 0), phase="mag", sweeps=t)
+            total = n_warmup + n_sweeps if n_sweeps is not None else None
+            progress(t, total or "?", phase="tempering", elapsed_s=round(elapsed))
     tries = np.array([(t + 1 - k % 2) // 2 for k in range(n_temps - 1)]) * n_chains
     diagnostics = {"n_warmup": n_warmup, "swap_rates": (swaps / tries).round(4).tolist()}
     energies, m, q2 = (np.stack(a, axis=-1) for a in zip(*kept, strict=True))

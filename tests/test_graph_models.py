@@ -145,3 +145,12 @@ def test_references_and_cluster_updates():
     for rule in ("swendsen-wang", "wolff"):
         with pytest.raises(NotApplicable, match="frustrated"):
             check_model(large, rule)
+
+
+def test_tables_show_the_energy_error():
+    from leapsbench.harness.tables import shown_columns
+
+    for bench in ("ea3d-L8-b0.8-i0", "rrg-N256-d3-b1.0-i0", "ea-L16-b1.0-i0"):
+        keys = [column[1] for column in shown_columns(bench)]
+        assert "delta_energy" in keys and "delta_mag" not in keys
+    assert "delta_mag" in [column[1] for column in shown_columns("ising-L4-b0.4")]

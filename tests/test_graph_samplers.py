@@ -112,3 +112,33 @@ def test_harness_rows(method, status, tmp_path):
     assert row["status"] == status, row.get("error")
     if status == "ok":
         assert row["delta_energy"] is not None and row["log_z_ref"] is not None
+
+
+@pytest.mark.parametrize(
+    ("method", "status"),
+    [
+        ("van-made", "ok"),
+        ("leaps-mlp", "ok"),
+        ("leaps-attention", "ok"),
+        ("van-pixelcnn", "n/a"),
+        ("twobo", "n/a"),
+        ("leaps-conv", "n/a"),
+    ],
+)
+def test_neural_samplers_against_enumeration(method, status, tmp_path):
+    """The networks that flatten the state run (short trainings; their importance-weighted ⟨E⟩/N
+    and log Z within Z_MAX error bars of enumeration); the convolutional ones, which need the
+    square lattice's geometry, are not applicable, with the reason."""
+    from leapsbench.harness.runner import make_spec, run_task
+
+    overrides = {"van-made": {"steps": 150}}.get(method, {"train_steps": 100})
+    if status == "n/a":
+        overrides = None
+    spec = make_spec("ea3d-L2-b1.0-i1", method, seed=0, cache_dir=tmp_path, overrides=overrides)
+    row = run_task(spec)
+    assert row["status"] == status, row.get("error")
+    if status == "n/a":
+        assert "graph" in row["error"]
+        return
+    assert row["delta_energy"] < Z_MAX * row["energy_err"]
+    assert row["log_z_error"] < Z_MAX * row["log_z_err"]

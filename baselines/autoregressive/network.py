@@ -17,7 +17,7 @@ import array_api_extra as xpx
 import numpy as np
 from leapsbench.backends.numerics import logsumexp
 
-from leapsbench.models import state_kind
+from leapsbench.models import not_on_graphs, state_kind
 
 from . import made, pixelcnn, twobo
 from .twobo import bond_couplings
@@ -161,6 +161,8 @@ def net_from_config(config: dict, model) -> AutoregressiveNet:
 def make_net(architecture: str, model, z2: bool = False, **hyper) -> AutoregressiveNet:
     """A network for ``model`` with the architecture's defaults updated by ``hyper``."""
     defaults = architecture_module(architecture).DEFAULTS
+    if architecture in ("pixelcnn", "twobo"):
+        not_on_graphs(f"{architecture} (masked convolutions / lattice neighbours)", model)
     couplings = {}
     if architecture == "twobo":
         couplings = {

@@ -204,7 +204,8 @@ def run(args) -> int:
     start = time.perf_counter()
 
     def progress(done, total, **metrics):
-        what = "s of <m> sampling" if metrics.pop("phase", None) == "mag" else "TI points"
+        phase = metrics.pop("phase", None)
+        what = {"mag": "s of <m> sampling", "tempering": "tempering sweeps"}.get(phase, "TI points")
         print(f"[{spec.name}] {done}/{total} {what} {metrics}", file=sys.stderr, flush=True)
 
     values = _compute(spec.model, args, part, progress)

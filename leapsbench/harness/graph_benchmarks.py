@@ -31,6 +31,15 @@ MAX_GRAPH_SITES = 2**20
 """Largest graph a name may build (L³ or N sites)."""
 
 
+SPIN_GLASS_PREFIXES = ("ea-", "ea3d-", "rrg-")
+"""Benchmark names of spin glasses: tables, curves and plots show ΔE in ΔMag's place."""
+
+
+def is_spin_glass_name(bench: str) -> bool:
+    """Whether benchmark ``bench`` is a spin glass (2D ``ea-…``, ``ea3d-…`` or ``rrg-…``)."""
+    return bench.startswith(SPIN_GLASS_PREFIXES)
+
+
 def graph_canonical_name(model: GraphSpinGlass) -> str:
     """The one name of a graph spin glass built from its generator spec (module docstring)."""
     spec = model.graph.config()
