@@ -8,6 +8,7 @@ Statistical checks use fixed seeds and Z_MAX standard errors of the estimator's 
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -142,3 +143,28 @@ def test_neural_samplers_against_enumeration(method, status, tmp_path):
         return
     assert row["delta_energy"] < Z_MAX * row["energy_err"]
     assert row["log_z_error"] < Z_MAX * row["log_z_err"]
+
+
+def test_reference_command_writes_what_lookups_read(tmp_path):
+    """``leapsbench reference`` on a graph too large to enumerate: a PT reference whose ⟨E⟩/N,
+    log Z and ⟨q²⟩ the harness then reads; pooling parts is refused for PT."""
+    from leapsbench import cli
+    from leapsbench.harness.benchmarks import get_benchmark
+    from leapsbench.harness.reference_lookup import find_reference
+
+    name = "rrg-N32-d3-b0.5-i0"
+    args = ["reference", name, "--chains", "4", "--temps", "6", "--sweeps", "100"]
+    assert cli.main([*args, "--out", str(tmp_path)]) == 0
+    stored = json.loads((tmp_path / f"{name}.json").read_text())
+    assert stored["model"]["graph"] == {
+        "graph": "rrg",
+        "N": 32,
+        "d": 3,
+        "instance": 0,
+        "gauss": False,
+    }
+    reference = find_reference(name, get_benchmark(name).model, tmp_path)
+    assert reference.energy == stored["energy_per_site"]["value"]
+    assert reference.log_z == stored["log_z"]["value"] and reference.log_z_err > 0
+    assert reference.overlap_q2 == stored["overlap_q2"]["value"]
+    assert cli.main([*args, "--out", str(tmp_path), "--part", "mag", "--seed", "1"]) != 0
