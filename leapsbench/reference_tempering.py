@@ -193,6 +193,10 @@ def tempering_reference(
     """Reference ⟨E⟩/N, |m|, ⟨q²⟩ and log Z of ``model`` from one PT run (module docstring):
     ``n_sweeps`` kept sweeps when given, else about ``seconds`` in all."""
     check_ladder(n_temps)
+    if n_chains < 2:
+        raise ValueError(f"the overlap and the jackknife need n_chains >= 2, got {n_chains}")
+    if n_sweeps is None and not (seconds is not None and seconds > 0):
+        raise ValueError(f"give n_sweeps or seconds > 0, got seconds={seconds!r}")
     spec = {"n_chains": n_chains, "n_temps": n_temps, "beta_min": beta_min}
     betas, energies, m, q2, diagnostics = run_ladder(
         model, backend, seed, spec, n_sweeps, seconds, progress

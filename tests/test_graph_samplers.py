@@ -168,3 +168,12 @@ def test_reference_command_writes_what_lookups_read(tmp_path):
     assert reference.log_z == stored["log_z"]["value"] and reference.log_z_err > 0
     assert reference.overlap_q2 == stored["overlap_q2"]["value"]
     assert cli.main([*args, "--out", str(tmp_path), "--part", "mag", "--seed", "1"]) != 0
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [({"n_chains": 1}, "n_chains >= 2"), ({"n_temps": 8}, "multiple of 4"), ({}, "seconds > 0")],
+)
+def test_tempering_reference_refuses_bad_settings(settings, message, numpy_backend):
+    with pytest.raises(ValueError, match=message):
+        tempering_reference(rrg(12, 3), numpy_backend, 0, None, **settings)
