@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -83,7 +84,18 @@ class Graph:
         return hash(self.content_hash())
 
     def neighbour_table(self) -> tuple[np.ndarray, np.ndarray]:
-        """(N, D) other ends and (N, D) weights of every site's bonds (module docstring)."""
+        """(N, D) other ends and (N, D) weights of every site's bonds (module docstring);
+        copies of the table computed once."""
+        return tuple(np.array(a) for a in self._neighbours)
+
+    def colour_classes(self) -> tuple[np.ndarray, ...]:
+        """Boolean (Lx, Ly) masks of the greedy proper colouring in site order (module
+        docstring): no bond joins two sites of one class; copies of the colouring computed once
+        (the local sweeps ask for it every sweep)."""
+        return tuple(np.array(mask) for mask in self._colours)
+
+    @cached_property
+    def _neighbours(self) -> tuple[np.ndarray, np.ndarray]:
         n = self.n_sites
         ends = np.concatenate([self.edges, self.edges[:, ::-1]])
         weights = np.concatenate([self.weights, self.weights])
@@ -96,18 +108,17 @@ class Graph:
         table_weights = np.zeros((n, width))
         table[ends[:, 0], slot] = ends[:, 1]
         table_weights[ends[:, 0], slot] = weights
-        return table, table_weights
+        return _frozen(table), _frozen(table_weights)
 
-    def colour_classes(self) -> tuple[np.ndarray, ...]:
-        """Boolean (Lx, Ly) masks of the greedy proper colouring in site order (module
-        docstring): no bond joins two sites of one class."""
-        table, _ = self.neighbour_table()
+    @cached_property
+    def _colours(self) -> tuple[np.ndarray, ...]:
+        table, _ = self._neighbours
         colour = np.full(self.n_sites, -1)
         for i in range(self.n_sites):
             taken = {int(c) for c in colour[table[i]] if c >= 0}
             colour[i] = min(set(range(len(taken) + 1)) - taken)
         colour = colour.reshape(self.shape)
-        return tuple(colour == c for c in range(int(colour.max()) + 1))
+        return tuple(_frozen(colour == c) for c in range(int(colour.max()) + 1))
 
     def config(self) -> dict:
         return dict(self.spec)
