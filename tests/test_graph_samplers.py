@@ -132,7 +132,7 @@ def test_neural_samplers_against_enumeration(method, status, tmp_path):
     square lattice's geometry, are not applicable, with the reason."""
     from leapsbench.harness.runner import make_spec, run_task
 
-    overrides = {"van-made": {"steps": 150}}.get(method, {"train_steps": 100})
+    overrides = {"van-made": {"steps": 100}}.get(method, {"train_steps": 60, "n_walkers": 300})
     if status == "n/a":
         overrides = None
     spec = make_spec("ea3d-L2-b1.0-i1", method, seed=0, cache_dir=tmp_path, overrides=overrides)
