@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from leapsbench.models import Ising, Lattice, Potts, SpinGlass, ea, spin_glass
 from leapsbench.models.lattice import parse_side
 
-from .graph_benchmarks import GRAPH_GRAMMAR, parse_graph_benchmark
+from .graph_benchmarks import GRAPH_GRAMMAR, GRAPH_SPIN_GLASS_BENCHMARKS, parse_graph_benchmark
 from .instances import register_couplings, stored_couplings
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?"
@@ -176,18 +176,16 @@ AUTHORS_BENCHMARKS = ("ising-L15-b0.4407", "potts-q3-L15-b1.001")
 
 SPIN_GLASS_BENCHMARKS = tuple(
     f"ea-L{L}-b{beta}-i{seed}" for L in (16, 32, 64) for beta in (1.0, 2.0) for seed in (0, 1, 2)
-) + ("ea3d-L8-b0.8-i0", "rrg-N256-d3-b1.0-i0")
+)
 """2D ±J Edwards–Anderson, L = 16, 32 and 64, β = 1 and 2, instances 0–2 (exact: Pfaffians;
-L = 64 takes ~30 s per reference on one loaded core, computed once per process); the 3D cube
-L = 8 at β = 0.8 and a random 3-regular graph N = 256 at β = 1 (references from parallel
-tempering, shipped in ``leapsbench/references/``)."""
+L = 64 takes ~30 s per reference on one loaded core, computed once per process)."""
 
 SUITES = {
     "quick": ("ising-L4-b0.4407", "potts-q3-L3-b1.0"),
     "exact": EXACT_BENCHMARKS,
     "paper": PAPER_BENCHMARKS,
     "authors": AUTHORS_BENCHMARKS,
-    "spin-glass": SPIN_GLASS_BENCHMARKS,
+    "spin-glass": SPIN_GLASS_BENCHMARKS + GRAPH_SPIN_GLASS_BENCHMARKS,
 }
 """Named groups of benchmarks: ``quick`` (every method in a few minutes on 2 CPU cores),
 ``exact`` (everything with an exact answer), ``paper`` (the six, paper budgets, for a GPU),

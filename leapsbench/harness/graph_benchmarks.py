@@ -31,6 +31,11 @@ MAX_GRAPH_SITES = 2**20
 """Largest graph a name may build (L³ or N sites)."""
 
 
+GRAPH_SPIN_GLASS_BENCHMARKS = ("ea3d-L8-b0.8-i0", "rrg-N256-d3-b1.0-i0")
+"""The graph instances of the ``spin-glass`` suite: the 3D cube L = 8 at β = 0.8 (T = 1.25, just
+above its spin-glass transition) and a random 3-regular graph N = 256 at β = 1 (inside its
+spin-glass phase, β_c ≈ 0.88); references from parallel tempering, shipped in
+``leapsbench/references/``."""
 SPIN_GLASS_PREFIXES = ("ea-", "ea3d-", "rrg-")
 """Benchmark names of spin glasses: tables, curves and plots show ΔE in ΔMag's place."""
 

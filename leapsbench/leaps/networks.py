@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import array_api_compat
 import numpy as np
 
-from leapsbench.models import not_on_graphs, state_kind
+from leapsbench.models import state_kind
 
 from . import attention, conv, mlp
 from .hyper import resolve
@@ -110,8 +110,6 @@ def make_network(architecture: str, model, **hyper) -> Network:
     full = checked_hyper(architecture, hyper)
     if getattr(model, "kind", None) not in ("ising", "potts", "spin-glass"):
         raise ValueError(f"model must be an Ising, Potts or spin-glass model, got {model!r}")
-    if architecture == "conv":
-        not_on_graphs("the locally equivariant convolution", model)
     return Network(architecture, full, int(model.q), tuple(model.shape), state_kind(model))
 
 

@@ -1,10 +1,7 @@
-"""Lattice models: Ising, Potts and spin glasses on square lattices, spin glasses on graphs (the
-3D cube, random regular graphs), and annealing schedules."""
-
-from leapsbench.method import NotApplicable
+"""Lattice models: Ising, Potts and spin glasses on square lattices, and annealing schedules."""
 
 from .couplings import Couplings, ea_instance
-from .graph import Graph
+from .graph import Graph, not_on_graphs, on_square_lattice
 from .graph_couplings import cubic_instance, rrg_instance
 from .graph_spin_glass import GraphSpinGlass, graph_spin_glass_from_config
 from .ising import Ising
@@ -67,22 +64,6 @@ def rrg(n_sites: int, degree: int, beta: float = 1.0, seed: int = 0, gauss: bool
     """Shorthand: the spin glass of instance ``seed`` on a random ``degree``-regular graph
     (``rrg_instance``; states of shape (N, 1))."""
     return GraphSpinGlass(rrg_instance(n_sites, degree, seed, gauss), beta=beta)
-
-
-def on_square_lattice(model) -> bool:
-    """Whether ``model``'s state array is its geometry: a square lattice (``Lattice``), whose
-    array neighbours are its bonds — not a graph, whose sites are stored row-major."""
-    return isinstance(getattr(model, "lattice", None), Lattice)
-
-
-def not_on_graphs(what: str, model) -> None:
-    """NotApplicable unless ``model`` is on a square lattice (:func:`on_square_lattice`)."""
-    if not on_square_lattice(model):
-        raise NotApplicable(
-            f"{what} works on the square lattice's neighbours; this model is on a graph "
-            f"({model.lattice.config()}), whose sites fill the (Lx, Ly) array row-major with no "
-            "lattice geometry"
-        )
 
 
 def state_kind(model) -> str:

@@ -27,6 +27,10 @@ from functools import cached_property
 
 import numpy as np
 
+from leapsbench.method import NotApplicable
+
+from .lattice import Lattice
+
 
 def _frozen(array: np.ndarray) -> np.ndarray:
     array.setflags(write=False)
@@ -122,6 +126,22 @@ class Graph:
 
     def config(self) -> dict:
         return dict(self.spec)
+
+
+def on_square_lattice(model) -> bool:
+    """Whether ``model``'s state array is its geometry: a square lattice (``Lattice``), whose
+    array neighbours are its bonds — not a :class:`Graph`, whose sites are stored row-major."""
+    return isinstance(getattr(model, "lattice", None), Lattice)
+
+
+def not_on_graphs(what: str, model) -> None:
+    """NotApplicable unless ``model`` is on a square lattice (:func:`on_square_lattice`)."""
+    if not on_square_lattice(model):
+        raise NotApplicable(
+            f"{what} works on the square lattice's neighbours; this model is on a graph "
+            f"({model.lattice.config()}), whose sites fill the (Lx, Ly) array row-major with no "
+            "lattice geometry"
+        )
 
 
 def cubic_edges(L: int, periodic: bool = True) -> np.ndarray:

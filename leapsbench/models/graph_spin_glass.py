@@ -31,6 +31,7 @@ class GraphSpinGlass(SpinStates, LatticeModel):
 
     h: float = 0.0
     kind = "spin-glass"
+    order_parameter = "q2"  # the replica overlap, as the 2D spin glass
     _arrays: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     def __post_init__(self):
