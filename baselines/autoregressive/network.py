@@ -19,7 +19,7 @@ import numpy as np
 from leapsbench.backends.numerics import logsumexp
 
 from leapsbench.method import NotApplicable
-from leapsbench.models import state_kind
+from leapsbench.models import not_on_graphs, state_kind
 
 from . import made, pixelcnn, twobo, twobo_published
 
@@ -201,6 +201,8 @@ def make_net(architecture: str, model, z2: bool = False, **hyper) -> Autoregress
     """A network for ``model`` with the architecture's defaults updated by ``hyper``; the
     TwoBo forms also take the model's bond couplings, field and pair form."""
     module = architecture_module(architecture)
+    if architecture in ("pixelcnn", "twobo", "twobo-published"):
+        not_on_graphs(f"{architecture} (masked convolutions / lattice neighbours)", model)
     couplings, interaction = {}, None
     if getattr(module, "USES_COUPLINGS", False):
         interaction = _pair_interaction(architecture, model)

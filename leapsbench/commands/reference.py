@@ -3,6 +3,12 @@
     leapsbench reference ising-L24-b0.4407 --seconds 300 --seed 0 [--out results/reference]
     leapsbench reference potts-q4-L16-b1.3 --part log_z --seconds 600 --seed 1
 
+Spin glasses (cluster updates do not apply) take their references from one parallel-tempering
+run instead (:mod:`leapsbench.reference_tempering`: ``--chains`` per temperature, ``--temps`` K,
+``--sweeps`` kept sweeps or ``--seconds``; ``--part all`` only), e.g.
+
+    leapsbench reference ea3d-L8-b0.8-i0 --chains 8 --sweeps 8000 --seed 0
+
 Writes ``<out>/<benchmark>.json`` atomically (keys in docs/CONTRACTS.md; methods in
 :mod:`leapsbench.reference_runs`).  ``--part mag`` or ``--part log_z`` spends the whole budget on
 that quantity and pools the new, independent run (its seed must differ from every stored run's) into
@@ -27,7 +33,12 @@ from pathlib import Path
 
 from .options import SEED, count, real
 
-HELP = "High-precision reference <m>, <E>/N and log Z of a benchmark (Swendsen-Wang, TI)."
+HELP = (
+    "High-precision reference <m>, <E>/N and log Z of a benchmark (Swendsen-Wang, TI; "
+    "parallel tempering for spin glasses)."
+)
+TEMPERING_TEMPS = 34
+"""Default ladder of a parallel-tempering reference (:mod:`leapsbench.reference_tempering`)."""
 
 
 def add_arguments(parser) -> None:
@@ -53,6 +64,13 @@ def add_arguments(parser) -> None:
         metavar="N[,N2,...]",
         default=None,
         help="fix the TI sweeps per grid point: N, or one count per point N1,N2,...",
+    )
+    parser.add_argument(
+        "--temps",
+        type=count(6),
+        default=None,
+        help=f"parallel tempering (spin glasses): temperatures of the ladder (default "
+        f"{TEMPERING_TEMPS}; K - 2 a multiple of 4)",
     )
     parser.add_argument(
         "--part",
@@ -166,9 +184,7 @@ def _stored_before_run(path: Path, part: str, force: bool) -> dict | None:
 
 def run(args) -> int:
     from leapsbench.atomic import atomic_write_text
-    from leapsbench.backends import get_backend
     from leapsbench.harness.benchmarks import parse_benchmark
-    from leapsbench.reference_runs import compute_reference
 
     from .writable import check_writable_dir
 
@@ -188,21 +204,11 @@ def run(args) -> int:
     start = time.perf_counter()
 
     def progress(done, total, **metrics):
-        what = "s of <m> sampling" if metrics.pop("phase", None) == "mag" else "TI points"
+        phase = metrics.pop("phase", None)
+        what = {"mag": "s of <m> sampling", "tempering": "tempering sweeps"}.get(phase, "TI points")
         print(f"[{spec.name}] {done}/{total} {what} {metrics}", file=sys.stderr, flush=True)
 
-    values = compute_reference(
-        spec.model,
-        get_backend("numpy"),
-        args.seed,
-        args.seconds,
-        args.chains,
-        progress,
-        part,
-        d_beta=getattr(args, "d_beta", 0.025),
-        n_sweeps=getattr(args, "sweeps", None),
-        ti_sweeps=getattr(args, "ti_sweeps", None),
-    )
+    values = _compute(spec.model, args, part, progress)
     this_run = _this_run(args, part, time.perf_counter() - start, values.pop("sweeps"))
     out = _file_content(spec, values, this_run, stored, part)
     worse = [] if stored is None or part != "all" else less_precise(out, stored)
@@ -220,6 +226,37 @@ def run(args) -> int:
         f"log Z = {log_z['value']:.6f} ± {log_z['error']:.2g} ({log_z['method']}) -> {path}"
     )
     return 0
+
+
+def _compute(model, args, part: str, progress) -> dict:
+    """The reference values: Swendsen–Wang chains and TI, or, for spin models where cluster
+    updates do not apply (spin glasses), parallel tempering (``reference_tempering``)."""
+    from leapsbench.backends import get_backend
+    from leapsbench.reference_runs import compute_reference
+    from leapsbench.reference_tempering import tempering_reference, uses_tempering
+
+    backend, n_sweeps = get_backend("numpy"), getattr(args, "sweeps", None)
+    if not uses_tempering(model):
+        return compute_reference(
+            model,
+            backend,
+            args.seed,
+            args.seconds,
+            args.chains,
+            progress,
+            part,
+            d_beta=getattr(args, "d_beta", 0.025),
+            n_sweeps=n_sweeps,
+            ti_sweeps=getattr(args, "ti_sweeps", None),
+        )
+    if part != "all" or getattr(args, "ti_sweeps", None) is not None:
+        raise ValueError(
+            "parallel-tempering references (spin glasses) are one run: --part all, no --ti-sweeps"
+        )
+    temps = getattr(args, "temps", None) or TEMPERING_TEMPS
+    return tempering_reference(
+        model, backend, args.seed, args.seconds, args.chains, progress, n_sweeps, temps
+    )
 
 
 def _this_run(args, part: str, wall_seconds: float, sweeps: dict) -> dict:

@@ -8,7 +8,8 @@
    through δ(a, b) = (1 + s s')/2, i.e.
    H_Potts(J) = H_Ising(J/2) − J n_bonds/2 with n_bonds = 2N on the torus, so
    log Z_Potts = log Z_Ising(J/2) + βJN and ⟨E⟩/N shifts by −J;
-3. a spin glass at zero field (2D square lattice, open or periodic) too large to enumerate:
+3. a spin glass at zero field on the 2D square lattice (open or periodic: bonds in
+   ``couplings``; graphs have none) too large to enumerate:
    the Pfaffian solution ``leapsbench.exact.ea.ea_log_z`` (log Z and ⟨E⟩/N; ⟨m⟩ and the
    specific heat None).  Kaufman never applies to a spin glass (``kaufman_coupling`` is None);
 4. otherwise None.
@@ -113,7 +114,7 @@ def exact_reference(model, max_states: int = AUTO_MAX_STATES) -> ExactReference 
             n_sites=model.n_sites,
             overlap_q2=overlap_q2(result) if model.order_parameter == "q2" else None,
         )
-    if model.kind == "spin-glass" and model.h == 0.0:
+    if model.kind == "spin-glass" and model.h == 0.0 and hasattr(model, "couplings"):
         return pfaffian_reference(model)
     if J is not None:
         thermo = _kaufman(model, J)

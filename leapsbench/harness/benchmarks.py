@@ -5,7 +5,8 @@ e.g. ``ising-L24-b0.4407``, ``potts-q4-L16-b1.0986``, ``ising-L3x4-b0.3-h0.1``.
 
 Spin glasses: ``ea[-gauss]-L<Lx>[x<Ly>]-b<beta>-i<seed>[-open]``, the 2D Edwards–Anderson model
 at zero field with ±J (or Gaussian) couplings of instance ``seed``
-(:func:`leapsbench.models.ea_instance`), e.g. ``ea-L16-b1.0-i3``, ``ea-gauss-L4x5-b2.0-i0-open``.
+(:func:`leapsbench.models.ea_instance`), e.g. ``ea-L16-b1.0-i3``, ``ea-gauss-L4x5-b2.0-i0-open``;
+on graphs ``ea3d-L8-b0.8-i0`` and ``rrg-N256-d3-b1.0-i0`` (:mod:`.graph_benchmarks`).
 A spin glass whose couplings came from a file is named after their content hash,
 ``ea-file-<hash>-L<Lx>[x<Ly>]-b<beta>[-open]``; ``leapsbench run --couplings FILE`` stores the
 file under that hash (:mod:`.instances`), where the name finds it.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from leapsbench.models import Ising, Lattice, Potts, SpinGlass, ea, spin_glass
 from leapsbench.models.lattice import parse_side
 
+from .graph_benchmarks import GRAPH_GRAMMAR, GRAPH_SPIN_GLASS_BENCHMARKS, parse_graph_benchmark
 from .instances import register_couplings, stored_couplings
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?"
@@ -40,7 +42,7 @@ FILE_TEMPLATE = re.compile(
 """``ea-file-L<Lx>[x<Ly>]-b<beta>[-open]``: a benchmark whose couplings ``--couplings`` gives."""
 GRAMMAR = (
     "{ising|potts-q<q>}-L<Lx>[x<Ly>]-b<beta>[-h<h>][-open] or "
-    "ea[-gauss]-L<Lx>[x<Ly>]-b<beta>-i<seed>[-open]"
+    "ea[-gauss]-L<Lx>[x<Ly>]-b<beta>-i<seed>[-open] or " + GRAPH_GRAMMAR
 )
 """``beta`` >= 0; the pattern accepts a sign so that a negative β gets its own error message."""
 
@@ -124,6 +126,9 @@ def with_couplings_file(name: str, path) -> str:
 def parse_benchmark(name: str) -> BenchmarkSpec:
     """Build the benchmark a name describes, under its canonical name; a ValueError explains the
     grammar otherwise."""
+    graph = parse_graph_benchmark(name)
+    if graph is not None:
+        return BenchmarkSpec(*graph)
     match = NAME_PATTERN.match(name.strip())
     ea_match = EA_PATTERN.match(name.strip()) or EA_FILE_PATTERN.match(name.strip())
     if ea_match is not None:
@@ -186,7 +191,7 @@ SUITES = {
     "exact": EXACT_BENCHMARKS,
     "paper": PAPER_BENCHMARKS,
     "authors": AUTHORS_BENCHMARKS,
-    "spin-glass": SPIN_GLASS_BENCHMARKS,
+    "spin-glass": SPIN_GLASS_BENCHMARKS + GRAPH_SPIN_GLASS_BENCHMARKS,
 }
 """Named groups of benchmarks: ``quick`` (every method in a few minutes on 2 CPU cores),
 ``exact`` (everything with an exact answer), ``paper`` (the six, paper budgets, for a GPU),

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .curves import MIN_SEEDS, curve_points
+from .graph_benchmarks import is_spin_glass_name
 from .paper import PAPER_DELTA_MAG, PAPER_MARK_LABEL
 from .plots import _pyplot
 from .tables import summarise
@@ -60,7 +61,7 @@ def plot_curves(
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []
     for bench, part in points.groupby("benchmark", sort=False):
-        panels = SPIN_GLASS_PANELS if bench.startswith("ea-") else PANELS
+        panels = SPIN_GLASS_PANELS if is_spin_glass_name(bench) else PANELS
         fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 7))
         palette = plt.get_cmap("tab20" if part["method"].nunique() > 10 else "tab10")
         colours = {m: palette(k % palette.N) for k, m in enumerate(part["method"].unique())}

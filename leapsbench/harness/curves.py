@@ -20,6 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .graph_benchmarks import is_spin_glass_name
 from .tables import summarise
 
 METRICS = (("ΔMag", "delta_mag"), ("log-Z err", "log_z_error"))
@@ -82,7 +83,7 @@ def best_per_budget(points: pd.DataFrame) -> pd.DataFrame:
     out = []
     for (bench, seconds), cells in points.groupby(["benchmark", "budget_seconds"], sort=False):
         record = {"benchmark": bench, "budget": f"{seconds:g} s"}
-        for header, key in SPIN_GLASS_METRICS if bench.startswith("ea-") else METRICS:
+        for header, key in SPIN_GLASS_METRICS if is_spin_glass_name(bench) else METRICS:
             record[f"best {header}"] = _best(cells, key)
         left_out = cells[cells["unreliable"].notna() | (cells["n_seeds"] < MIN_SEEDS)]
         record["not ranked"] = ", ".join(

@@ -1,8 +1,8 @@
 """Reference values of a benchmark: exact when possible, else a stored file, else none.
 
-Order, per quantity (⟨m⟩, log Z): ``leapsbench.exact.exact_reference(model)`` (enumeration gives
-⟨m⟩ and log Z, Kaufman and the spin glass's Pfaffians log Z only; all of them ⟨E⟩/N, the only
-source of the energy reference); then ``<name>.json`` in the user's folder (``directory``,
+Order, per quantity (⟨m⟩, log Z, ⟨E⟩/N, ⟨q²⟩): ``leapsbench.exact.exact_reference(model)``
+(enumeration gives ⟨m⟩, log Z and, for spin glasses, ⟨q²⟩; Kaufman and the spin glass's Pfaffians
+log Z only; all of them ⟨E⟩/N); then ``<name>.json`` in the user's folder (``directory``,
 default :data:`USER_REFERENCE_DIR`, ``results/reference/`` under the current directory, where
 ``leapsbench reference`` writes); then the reference files shipped with the package
 (``leapsbench/references/<name>.json``, read with :mod:`importlib.resources`, so an installed
@@ -84,5 +84,5 @@ def find_reference(name: str, model, directory: Path | str | None = None) -> Ref
     log_z, log_z_err = values.get("log_z", (None, None))
     energy, energy_err = values.get("energy_per_site", (None, None))
     source = "+".join(sources) or "none"
-    q2 = None if exact is None else exact.overlap_q2
+    q2 = exact.overlap_q2 if exact is not None else values.get("overlap_q2", (None,))[0]
     return Reference(mag, mag_err, log_z, log_z_err, source, energy, energy_err, q2)

@@ -31,6 +31,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .graph_benchmarks import is_spin_glass_name
 from .methods import ALL_METHODS
 from .paper import PAPER_DELTA_MAG
 from .reliability import unreliable_reason
@@ -86,8 +87,8 @@ def _column(frame: pd.DataFrame, key: str) -> pd.Series:
 
 def shown_columns(bench: str) -> tuple:
     """The :data:`COLUMNS` a benchmark's table shows: the energy error ΔE in ΔMag's place for a
-    spin glass (``ea-…``: m is not its order parameter), ΔMag otherwise."""
-    hidden = "delta_mag" if bench.startswith("ea-") else "delta_energy"
+    spin glass (``ea-…``, ``ea3d-…``, ``rrg-…``: m is not its order parameter), ΔMag otherwise."""
+    hidden = "delta_mag" if is_spin_glass_name(bench) else "delta_energy"
     return tuple(column for column in COLUMNS if column[1] != hidden)
 
 

@@ -55,7 +55,7 @@ NON_NEGATIVE_KEYS = (
     "n_islands_effective",
 )
 """Numbers that must be finite and >= 0 where present (None: does not apply)."""
-REFERENCE_KEYS = ("mag", "log_z")
+REFERENCE_KEYS = ("mag", "log_z", "energy_per_site", "overlap_q2")
 
 
 def _number(value) -> float | None:
@@ -142,9 +142,9 @@ def _entry(data: dict, key: str, path) -> tuple[float, float, str] | None:
 
 
 def read_reference(path) -> dict[str, tuple[float, float, str]]:
-    """The valid entries {"mag"/"log_z": (value, error, method)} of the reference file at
-    ``path`` ({} if there is none); a file that is not a JSON object, or an invalid entry, is
-    skipped with a warning naming the file and the field (never a traceback)."""
+    """The valid entries {key: (value, error, method)} (:data:`REFERENCE_KEYS`) of the reference
+    file at ``path`` ({} if there is none); a file that is not a JSON object, or an invalid
+    entry, is skipped with a warning naming the file and the field (never a traceback)."""
     path = path if hasattr(path, "read_text") else Path(path)  # a Path or a package resource
     if not path.is_file():
         return {}

@@ -33,6 +33,7 @@ from typing import ClassVar
 
 from leapsbench.checkpoint import save_checkpoint
 from leapsbench.method import Adapter, Budget
+from leapsbench.models.graph import not_on_graphs
 from leapsbench.models.schedule import get_schedule
 from leapsbench.params import param_count, params_to
 from leapsbench.presets import build_method, field_types, value_types
@@ -200,6 +201,8 @@ class LeapsMethod(Adapter):
         before = self.network_evaluations
         if self.params is None:
             architecture = ARCHITECTURE_OF[self.name]
+            if architecture == "conv":
+                not_on_graphs("the locally equivariant convolution", model)
             self.network = make_network(architecture, model, **self.settings.network)
             before = 0
         self.model = model
@@ -271,6 +274,8 @@ class LeapsMethod(Adapter):
     def sample(self, model, backend, rng, budget, progress=None):
         if self.params is None:
             raise RuntimeError(f"{self.name}: call fit (or load a checkpoint) before sample")
+        if self.network.architecture == "conv":
+            not_on_graphs("the locally equivariant convolution", model)
         sampler = self.settings.sampler
         if budget is not None and budget.n_samples is not None:
             sampler = replace(sampler, n_walkers=budget.n_samples)

@@ -2,6 +2,9 @@
 
 from .base import ENCODINGS
 from .couplings import Couplings, ea_instance
+from .graph import Graph, not_on_graphs, on_square_lattice
+from .graph_couplings import cubic_instance, rrg_instance
+from .graph_spin_glass import GraphSpinGlass, graph_spin_glass_from_config
 from .ising import Ising
 from .lattice import Lattice
 from .potts import Potts
@@ -50,6 +53,20 @@ def spin_glass(couplings: Couplings, beta: float = 1.0, h: float = 0.0) -> SpinG
     return SpinGlass(lattice, beta=beta, couplings=couplings, h=h)
 
 
+def ea3d(
+    L: int, beta: float = 1.0, seed: int = 0, gauss: bool = False, periodic: bool = True
+) -> GraphSpinGlass:
+    """Shorthand: the 3D Edwards–Anderson spin glass of instance ``seed`` on the L³ cube
+    (``cubic_instance``; states of shape (L, L²))."""
+    return GraphSpinGlass(cubic_instance(L, seed, gauss, periodic), beta=beta)
+
+
+def rrg(n_sites: int, degree: int, beta: float = 1.0, seed: int = 0, gauss: bool = False):
+    """Shorthand: the spin glass of instance ``seed`` on a random ``degree``-regular graph
+    (``rrg_instance``; states of shape (N, 1))."""
+    return GraphSpinGlass(rrg_instance(n_sites, degree, seed, gauss), beta=beta)
+
+
 def state_kind(model) -> str:
     """The name networks store for the model's ``encoding`` (``ENCODINGS``): "ising" for models
     stored as ±1 spins (Ising, spin glass), "potts" for models stored as value indices."""
@@ -63,6 +80,8 @@ def state_kind(model) -> str:
 
 def model_from_config(config: dict):
     """Rebuild a model from its ``config()`` dict (checkpoints, results)."""
+    if "graph" in config:
+        return graph_spin_glass_from_config(config)
     lattice = Lattice(config["Lx"], config["Ly"], config.get("periodic", True))
     if config["model"] == "ising":
         return Ising(lattice, beta=config["beta"], J=config["J"], h=config.get("h", 0.0))
@@ -76,6 +95,8 @@ def model_from_config(config: dict):
 __all__ = [
     "ENCODINGS",
     "Couplings",
+    "Graph",
+    "GraphSpinGlass",
     "Ising",
     "Lattice",
     "LinearSchedule",
@@ -85,11 +106,15 @@ __all__ = [
     "beta_at",
     "dbeta_dt",
     "ea",
+    "ea3d",
     "ea_instance",
     "get_schedule",
     "ising",
     "model_from_config",
+    "not_on_graphs",
+    "on_square_lattice",
     "potts",
+    "rrg",
     "spin_glass",
     "state_kind",
 ]
