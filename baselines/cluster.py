@@ -48,7 +48,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from leapsbench.method import NotApplicable
-from leapsbench.models import Ising, Lattice, Potts, SpinGlass
+from leapsbench.models import GraphSpinGlass, Ising, Lattice, Potts, SpinGlass
 
 RULES = ("swendsen-wang", "wolff")
 
@@ -73,10 +73,11 @@ FK_MODELS: dict[type, FKRepresentation] = {
     Potts: FKRepresentation(bond_gap=1.0, flips_spins=False, m2_is_magnetization=False),
 }
 """The model classes the cluster updates are defined for (exact classes; opt in by adding one)."""
-NO_CLUSTERS: dict[type, str] = {
-    SpinGlass: "a spin glass has a coupling per bond of either sign (frustrated plaquettes), "
-    "where clusters percolate at every β",
-}
+FRUSTRATED = (
+    "a spin glass has a coupling per bond of either sign (frustrated plaquettes), where clusters "
+    "percolate at every β"
+)
+NO_CLUSTERS: dict[type, str] = {SpinGlass: FRUSTRATED, GraphSpinGlass: FRUSTRATED}
 """Why the cluster updates do not apply to a model class, where there is more to say."""
 
 
