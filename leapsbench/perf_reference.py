@@ -1,5 +1,5 @@
 """Reference kernels for the ratio gates: the package's hot paths written directly in numpy or
-torch (no array-API layer), plus a plain matmul as a machine-speed yardstick.
+torch (no array-API layer).
 
 - Ising ΔE_i = 2 s_i (J Σ_{j∼i} s_j + h) on a torus (neighbour sum by four rolls);
 - Potts ΔE_i(a) = −J (n_i(a) − n_i(x_i)), n_i(a) = #{j ∼ i : x_j = a} from a one-hot field;
@@ -9,7 +9,10 @@ torch (no array-API layer), plus a plain matmul as a machine-speed yardstick.
   colour c ∈ {0, 1} (sites with (i + j) mod 2 = c), flip s_i where
   b_i ≤ ⌈2³² p_i⌉ − 1 − 2³¹ with p_i = min(1, e^{−βΔE_i}) (½ at a tie ΔE_i = 0), and count
   the changed sites per chain (the acceptance fraction baselines.local.sweep returns);
-- ``matmul(n)``: an (n × n) @ (n × n) float64 product.
+- the LE-MLP's rates for Ising spins (leaps/mlp.py): e_i the one-hot of site i, τ = silu(t w + b),
+  pre_l,i = Σ_j e_j U_j − e_i U_i + b_l + τ T_l (+ h_{l−1,i} W_l), h_l = silu(pre_l) with
+  silu(z) = z (1 + tanh(z/2)) / 2, score_i = h_i w_out + b_out, and G_i = (1 − e_i) s_i score_i
+  (the rate of flipping site i in the other value's slot).
 """
 
 from __future__ import annotations
@@ -121,8 +124,26 @@ def torch_metropolis_sweep(x, beta: float, generator):
     return new, (new != x).sum(dim=(1, 2), dtype=torch.int32) / (Lx * Ly)
 
 
-def matmul(n: int, seed: int = 0):
-    """A callable computing one (n × n) @ (n × n) float64 numpy product."""
-    rng = np.random.default_rng(seed)
-    a, b = rng.random((n, n)), rng.random((n, n))
-    return lambda: a @ b
+def _silu(z: np.ndarray) -> np.ndarray:
+    return z * (0.5 + 0.5 * np.tanh(0.5 * z))
+
+
+def numpy_le_mlp_ising(params: dict, x: np.ndarray, t: float, depth: int) -> np.ndarray:
+    """G_t(x) of the LE-MLP on Ising spins ``x`` (B, Lx, Ly), (B, Lx, Ly, 2) (module docstring);
+    ``params`` the network's numpy parameters."""
+    batch, lx, ly = x.shape
+    e = np.stack([x == 1, x == -1], axis=-1).astype(np.float64).reshape(batch, lx * ly, 2)
+    tau = _silu(np.full((batch, 1), t) * params["time.w"] + params["time.b"])
+    h = None
+    for layer in range(depth):
+        u = params[f"layer{layer}.U"]
+        total = e.reshape(batch, -1) @ u.reshape(-1, u.shape[-1])
+        own = np.matmul(e.transpose(1, 0, 2), u).transpose(1, 0, 2)
+        pre = total[:, None] - own + params[f"layer{layer}.b"]
+        pre = pre + (tau @ params[f"layer{layer}.T"])[:, None]
+        if h is not None:
+            pre = pre + h @ params[f"layer{layer}.W"]
+        h = _silu(pre)
+    score = (h @ params["out.w"] + params["out.b"]).reshape(batch, lx, ly)
+    onehot = e.reshape(batch, lx, ly, 2)
+    return (1.0 - onehot) * (x * score)[..., None]
