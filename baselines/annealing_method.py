@@ -2,7 +2,7 @@
 
 Presets (B walkers, K steps, M sweeps per step; cost B · K · (M + 1) energy evaluations):
 
-* quick — B = 1000, K = 100, M = 1: about a second on a 4×4 lattice on one CPU core;
+* quick — B = 1000, K = 100, M = 1 (small lattices on one CPU core; timing in docs/perf.md);
 * paper — B = 10⁴, K = 1000, M = 1: the strong baseline "at equal cost" (for a GPU).
 
 ``budget.n_samples`` overrides B (the cost is fixed by K and M); ``budget.sample_seconds``

@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from leapsbench.smc import island_chunks
 from leapsbench.timed import Deadline, sample_for, units_that_fit
 
 from .annealing import AnnealingConfig, anneal
@@ -50,11 +51,10 @@ def anneal_for(model, backend, rng, config: AnnealingConfig, seconds: float, pro
                 f"a budget of {seconds:g} s is too short for {MIN_STEPS} annealing steps of "
                 f"{max(G, 2)} walkers: one walker-step took {walker_step:.3g} s"
             )
-    island = walkers // G if config.resampling else 1
+    island, islands = island_chunks(config.smc, walkers)
 
     def draw(n):
-        islands = n // island if config.resampling else 1
-        chunk = replace(config, n_steps=steps, n_walkers=n, n_islands=islands)
+        chunk = replace(config, n_steps=steps, n_walkers=n, n_islands=islands(n))
         return anneal(model, backend, run_rng, chunk, progress)
 
     first = max(island, walkers // 4 // island * island)  # the rest sized from its measured rate

@@ -32,7 +32,8 @@ def pin_allocator(threshold_bytes: int = 32 * 1024 * 1024) -> bool:
 
     By default glibc raises its mmap threshold dynamically as large blocks are freed, so whether
     a multi-MB temporary costs fresh page faults depends on what ran before: the same kernel
-    then runs 1.8 or 5 ms per call in one process.  A fixed threshold makes that deterministic.
+    then runs at two different speeds in one process (docs/perf.md, "Timings moved out of
+    docstrings").  A fixed threshold makes that deterministic.
     Returns False (and changes nothing) where glibc's ``mallopt`` is unavailable.
     """
     import ctypes

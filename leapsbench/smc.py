@@ -139,6 +139,18 @@ class SMCConfig:
         return island_resampler(islands, self.threshold, self.scheme)
 
 
+def island_chunks(config: SMCConfig, walkers: int):
+    """How a timed run (:func:`leapsbench.timed.sample_for`) cuts ``walkers`` into chunks of
+    whole islands: returns (island, islands) with ``island`` the walkers per island, the unit
+    every chunk size is a multiple of, and ``islands(n)`` the island count of a chunk of n
+    walkers — walkers / G and n / island with resampling (``config.threshold`` set), else 1 and
+    1 (without resampling every walker is independent and a chunk is one population)."""
+    if config.threshold is None:
+        return 1, lambda n: 1
+    island = walkers // config.n_islands
+    return island, lambda n: n // island
+
+
 def smc_field(name: str) -> property:
     """A read-only attribute of a method's settings: the ``name`` field of the
     :class:`SMCConfig` they embed (``settings.smc``), under the family's own key."""

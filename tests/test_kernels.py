@@ -177,6 +177,16 @@ def test_both_families_embed_one_smc_config():
         CTMCConfig(scheme="multinomial")
 
 
+def test_timed_chunks_are_whole_islands_for_both_families():
+    """smc.island_chunks, the one sizing of timed AIS/SMC and LEAPS chunks: B/G walkers per
+    island and n/(B/G) islands in a chunk of n with resampling; 1 and 1 without."""
+    island, islands = smc.island_chunks(smc.SMCConfig(40, 4, 0.7), 40)
+    assert (island, islands(20), islands(80)) == (10, 2, 8)
+    assert smc.island_chunks(smc.SMCConfig(40, 4, 0.7), 80)[0] == 20  # a budget-sized B'
+    island, islands = smc.island_chunks(smc.SMCConfig(40), 40)
+    assert (island, islands(7), islands(80)) == (1, 1, 1)
+
+
 @pytest.mark.parametrize("rule", ["metropolis", "heatbath", "swendsen-wang", "wolff"])
 def test_chain_steps_take_the_generator_first_and_leave_the_state_alone(numpy_backend, rule):
     """chains.start/step: the kernel's immutable WalkerState, the generator passed in; a step

@@ -201,10 +201,10 @@ def test_checkerboard_moves_one_sublattice_per_step():
     network = make_network("mlp", model)
     config = CTMCConfig(n_steps=2, sites="checkerboard")
     dynamics = config.dynamics(network, params_to(backend, network.init_params(0)), model)
-    state = init(dynamics, backend, backend.rng(0), 64)
+    state = init(backend.rng(0), dynamics, 64, backend)
     parity = (np.arange(4)[:, None] + np.arange(4)[None, :]) % 2
     for k in range(2):
-        state, info = step(dynamics, state, backend.rng(k))
+        state, info = step(backend.rng(k), state, dynamics)
         assert info.moved.any() and not info.moved[:, parity == k % 2 ^ 1].any()
     with pytest.raises(ValueError, match="needs weights='exact'"):
         CTMCConfig(sites="checkerboard", weights="euler")

@@ -33,8 +33,9 @@ sites with (i + j + k) even, each with step 2h (so every site still integrates i
 unbiased, and no two neighbouring sites jump in the same step.
 
 The step is written once, as pure functions over a small immutable :class:`CTMCState` (BlackJAX
-style): :func:`init`, :func:`step` (returns the new state and a :class:`CTMCInfo`) and
-:func:`refine` (the MCMC sweeps), with the fixed parts of the CTMC in :class:`Dynamics`;
+style, the generator first): :func:`init` ``(rng, dynamics, n, backend)``, :func:`step`
+``(rng, state, dynamics)`` (returns the new state and a :class:`CTMCInfo`) and :func:`refine`
+(the MCMC sweeps), with the fixed parts of the CTMC in :class:`Dynamics`;
 :class:`TauLeap` is the same move as a kernel object (:mod:`leapsbench.kernels`).  The sampler
 (:func:`leaps_sample`), the training rollouts and the log weights of a stored path
 (:mod:`.losses`) all drive these.
@@ -344,19 +345,20 @@ class Dynamics:
         return network_scores(self.network, self.params, state.x, state.k * self.h)
 
 
-def init(dynamics: Dynamics, backend, rng, size: int) -> CTMCState:
+def init(rng, dynamics: Dynamics, size: int, backend) -> CTMCState:
     """``size`` walkers drawn uniformly at t = 0 with log weights 0 (log Z_0 = N log q)."""
     x = dynamics.model.uniform_states(backend, rng, size)
     return CTMCState(x=x, log_w=backend.zeros((size,), dtype=backend.xp.float64))
 
 
-def step(dynamics: Dynamics, state: CTMCState, rng=None, move=None):
+def step(rng, state: CTMCState, dynamics: Dynamics, move=None):
     """One tau-leap step t → t + h of every walker; returns ``(state, info)``.
 
     The move is drawn with ``rng`` (:func:`tau_leap_step`) or, to re-weigh a stored path, given
-    as ``move = (x', moved)``.  A weighing step adds the exact or Euler increment (module
-    docstring) and keeps the scores at (x', t + h) in the new state: the exact weight needs
-    them, and the next step moves with them.  Differentiable in torch through the params.
+    as ``move = (x', moved)`` (``rng`` None).  A weighing step adds the exact or Euler
+    increment (module docstring) and keeps the scores at (x', t + h) in the new state: the
+    exact weight needs them, and the next step moves with them.  Differentiable in torch
+    through the params.
     """
     model, h, floor = dynamics.model, dynamics.h, dynamics.rate_floor
     G, k = dynamics.scores(state), state.k
@@ -391,13 +393,13 @@ class TauLeap:
     def init(self, rng, model, n: int, backend) -> CTMCState:
         if model is not self.dynamics.model:
             raise ValueError("TauLeap.init: the model must be the dynamics' own")
-        return init(self.dynamics, backend, rng, n)
+        return init(rng, self.dynamics, n, backend)
 
     def step(self, rng, state: CTMCState):
-        return step(self.dynamics, state, rng)
+        return step(rng, state, self.dynamics)
 
 
-def refine(dynamics: Dynamics, state: CTMCState, rng, sweeps: int, kernel) -> CTMCState:
+def refine(rng, state: CTMCState, dynamics: Dynamics, sweeps: int, kernel) -> CTMCState:
     """``sweeps`` steps of the MCMC ``kernel`` (an object, or a rule name for
     :func:`leapsbench.baselines.kernels.kernel_for`) at β_t of the state's time (they leave ρ_t
     invariant, so the weights are unchanged); the scores are dropped (states changed)."""
@@ -420,15 +422,13 @@ def _run_chunk(dynamics: Dynamics, backend, rng, config: CTMCConfig, size: int, 
     """
     xp, n = backend.xp, config.n_steps
     resample = config.smc.resampler(size)
-    state = init(dynamics, backend, rng, size)
+    state = init(rng, dynamics, size, backend)
     resampled = backend.zeros((), dtype=xp.int64)
     sums, jumps = [], []
-
-    def move(rng, state):
-        return step(dynamics, state, rng)
+    move = TauLeap(dynamics).step
 
     def mutate(rng, state):
-        return refine(dynamics, state, rng, config.mcmc_sweeps, kernel), None
+        return refine(rng, state, dynamics, config.mcmc_sweeps, kernel), None
 
     for k in range(n):
         last = k + 1 == n  # nothing to resample for after the last step

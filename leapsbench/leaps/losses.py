@@ -57,13 +57,13 @@ def rollout(network, params, model, backend, rng, config, n_steps: int):
     schedule = get_schedule(config.schedule)
     h = 1.0 / config.horizon
     dynamics = ctmc.Dynamics(network, params, model, h, config.rate_floor, schedule, weights=None)
-    state = ctmc.init(dynamics, backend, rng, config.walkers)
+    state = ctmc.init(rng, dynamics, config.walkers, backend)
     path = []
     with torch.no_grad():
         for _ in range(n_steps):
-            moved_to, info = ctmc.step(dynamics, state, rng)
+            moved_to, info = ctmc.step(rng, state, dynamics)
             path.append((state.x, moved_to.x, info.moved))
-            state = ctmc.refine(dynamics, moved_to, rng, config.mcmc_sweeps, config.mcmc_rule)
+            state = ctmc.refine(rng, moved_to, dynamics, config.mcmc_sweeps, config.mcmc_rule)
     return path
 
 
@@ -90,5 +90,5 @@ def path_log_weights(network, params, model, path, h: float, floor: float, sched
     log_w = 0.0
     for k, (x, x_next, moved) in enumerate(path):
         state = ctmc.CTMCState(x, log_w, k)
-        log_w = ctmc.step(dynamics, state, move=(x_next, moved))[0].log_w
+        log_w = ctmc.step(None, state, dynamics, move=(x_next, moved))[0].log_w
     return log_w

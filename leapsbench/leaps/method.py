@@ -4,7 +4,8 @@ fit trains the network (and ∂_tF) by the PINN loss in torch (on CUDA when the 
 on CUDA); sample runs the CTMC on any backend from the exported parameters.  Presets:
 
 * quick — the architecture's default sizes, 300 training steps on 64-walker rollouts of 20 steps
-  (seconds to a minute on a CPU for L ≤ 4), inference 50 steps × 1000 walkers, exact weights;
+  (for a CPU and L ≤ 4; timing in docs/perf.md), inference 50 steps × 1000 walkers, exact
+  weights;
 * paper — the authors' configuration (LE-conv kernels 3, 5, 7, 9, 15 with 20 channels, F-net
   1→200→200→200→200→1 in their code; lr 3e-4 × 0.995 every 1000 steps, 200 walkers, 400 pairs,
   100-rollout buffer refreshed every 100 steps, rollouts of h = 0.008 growing from 1 to 125 steps
@@ -37,6 +38,7 @@ from leapsbench.models.graph import not_on_graphs
 from leapsbench.models.schedule import get_schedule
 from leapsbench.params import param_count, params_to
 from leapsbench.presets import build_method, field_types, value_types
+from leapsbench.smc import island_chunks
 from leapsbench.timed import sample_for
 
 from . import conv
@@ -288,11 +290,10 @@ class LeapsMethod(Adapter):
     def _sample_for(self, seconds, params, model, backend, rng, sampler):
         """Chunks of whole islands (``timed.sample_for``) until ``seconds`` have passed; the
         first has min(B, FIRST_TIMED_CHUNK) walkers rounded up to an island."""
-        island = sampler.n_walkers // sampler.n_islands if sampler.resample_threshold else 1
+        island, islands = island_chunks(sampler.smc, sampler.n_walkers)
 
         def draw(n):
-            islands = n // island if sampler.resample_threshold else 1
-            chunk = replace(sampler, n_walkers=n, n_islands=islands)
+            chunk = replace(sampler, n_walkers=n, n_islands=islands(n))
             return leaps_sample(self.network, params, model, backend, rng, chunk)
 
         first = -(-min(sampler.n_walkers, FIRST_TIMED_CHUNK) // island) * island

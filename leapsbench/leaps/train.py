@@ -51,7 +51,7 @@ LOSSES = ("pinn", "log_variance")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Training settings (the ``quick`` defaults train a 4×4 lattice in seconds on a CPU).
+    """Training settings (the ``quick`` defaults are sized for a 4×4 lattice on a CPU).
 
     ``rate_floor`` and ``schedule`` define the CTMC being trained and ``mcmc_rule`` the sweeps of
     its rollouts: they must be those of the sampler (:class:`.ctmc.CTMCConfig`); the LEAPS

@@ -99,9 +99,9 @@ def _ctmc_step(backend, network, params, model, walkers: int):
     config = ctmc.CTMCConfig(n_steps=100, n_walkers=walkers, weights="euler", rate_floor=0)
     dynamics = config.dynamics(network, params, model)
     rng = backend.rng(0)
-    state = ctmc.init(dynamics, backend, rng, walkers)._replace(k=50)
-    state, _ = ctmc.step(dynamics, state, rng)
-    return lambda: ctmc.step(dynamics, state, rng)
+    state = ctmc.init(rng, dynamics, walkers, backend)._replace(k=50)
+    state, _ = ctmc.step(rng, state, dynamics)
+    return lambda: ctmc.step(rng, state, dynamics)
 
 
 def main() -> None:

@@ -108,10 +108,10 @@ def test_authors_ctmc_step(benchmark, tmp_path, backend_name, weights):
     config = ctmc.CTMCConfig(n_steps=100, n_walkers=WALKERS, weights=weights, rate_floor=floor)
     dynamics = config.dynamics(network, params_to(backend, params, "float32"), model)
     rng = backend.rng(0)
-    state, _ = ctmc.step(dynamics, ctmc.init(dynamics, backend, rng, WALKERS), rng)
+    state, _ = ctmc.step(rng, ctmc.init(rng, dynamics, WALKERS, backend), dynamics)
 
     def one_step():
-        new, info = ctmc.step(dynamics, state, rng)
+        new, info = ctmc.step(rng, state, dynamics)
         backend.synchronize()
         return info.increment
 

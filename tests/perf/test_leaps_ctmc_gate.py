@@ -144,7 +144,7 @@ def _setup():
 
     def kernel():
         with torch.no_grad():
-            _, info = ctmc.step(dynamics, state, rng)
+            _, info = ctmc.step(rng, state, dynamics)
             return info.increment, info.moved
 
     def reference():
