@@ -4,7 +4,9 @@
 # repository root:
 #   nice -n 19 bash results/listing/run.sh [SESSION...]   (default: transfer)
 # Sessions: transfer (the authors' networks carried to the listing's sizes, not fine-tuned),
-# transfer_exact, finetune (the six fine-tunings to 1, 3 and 10 CPU-hours, resumable),
+# transfer_exact, finetune (the six fine-tunings to 1, 3 and 10 CPU-hours, resumable; MARKS="1"
+# in the environment stops each at the 1-hour mark before starting the next),
+# tuned_small (HOURS=1: 5 seeds x 64 walkers Euler and 1 x 32 checkerboard, what one sitting affords),
 # tuned_rows (HOURS=1|3|10 in the environment; sampling the fine-tuned networks: 5 seeds x 400 walkers, Euler 100 and checkerboard 800).
 # The authors' checkpoints are not shipped: download them from github.com/malbergo/leaps
 # (ckpts/) and set LEAPS_CKPTS to their folder (default ../shared/leaps-authors).
@@ -59,7 +61,7 @@ spent() {  # KEY DIR: a fine-tuning's cpu_seconds_here or train_wall_seconds_her
 }
 fine_tune() {  # benchmark checkpoint: sittings of <= 10 min until 1, 3 and 10 CPU-hours
     local bench=$1 ckpt=$2 out=results/listing/state/$1
-    for hours in 1 3 10; do
+    for hours in ${MARKS:-1 3 10}; do
         [ -f "$out/at-${hours}h/checkpoint.json" ] && continue
         while python -c "import sys; sys.exit(float(sys.argv[1]) >= $hours * 3600)" \
             "$(spent cpu_seconds_here "$out")"; do
@@ -91,6 +93,19 @@ tuned_rows() {  # the issue's rows of every fine-tuned network at the mark HOURS
             sample "$bench" "$ckpt" "$seed" 400 "${EULER[@]}"
             sample "$bench" "$ckpt" "$seed" 400 "${CHECKER[@]}"
         done
+    done
+}
+tuned_small() {  # what fits one sitting: each network fine-tuned to the mark HOURS, at the transfer
+    # rows' size (5 seeds x 64 walkers, Euler 100) and one seed x 32 walkers checkerboard 800
+    local hours=${HOURS:-1}
+    for bench in ising-L24-b0.4407 ising-L24-b0.28 ising-L24-b0.6 potts-q4-L16-b1.0986 \
+        potts-q4-L16-b0.9 potts-q4-L16-b1.3; do
+        local ckpt=results/listing/state/$bench/at-${hours}h
+        [ -f "$ckpt/checkpoint.json" ] || continue
+        for seed in 0 1 2 3 4; do
+            sample "$bench" "$ckpt" "$seed" 64 "${EULER[@]}"
+        done
+        sample "$bench" "$ckpt" 0 32 "${CHECKER[@]}"
     done
 }
 for session in "${@:-transfer}"; do "$session"; done
