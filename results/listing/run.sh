@@ -83,29 +83,29 @@ finetune() {
     fine_tune potts-q4-L16-b0.9 "$CKPTS/potts_final.ckpt"
     fine_tune potts-q4-L16-b1.3 "$CKPTS/potts_final.ckpt"
 }
-tuned_rows() {  # the issue's rows of every fine-tuned network at the mark HOURS (1, 3 or 10)
-    local hours=${HOURS:-1}
+each_tuned() {  # FUNCTION: FUNCTION BENCHMARK CHECKPOINT for every network fine-tuned to the mark
+    # HOURS (1, 3 or 10; default 1)
+    local hours=${HOURS:-1} bench
     for bench in ising-L24-b0.4407 ising-L24-b0.28 ising-L24-b0.6 potts-q4-L16-b1.0986 \
         potts-q4-L16-b0.9 potts-q4-L16-b1.3; do
         local ckpt=results/listing/state/$bench/at-${hours}h
         [ -f "$ckpt/checkpoint.json" ] || continue
-        for seed in 0 1 2 3 4; do
-            sample "$bench" "$ckpt" "$seed" 400 "${EULER[@]}"
-            sample "$bench" "$ckpt" "$seed" 400 "${CHECKER[@]}"
-        done
+        "$1" "$bench" "$ckpt"
     done
 }
-tuned_small() {  # what fits one sitting: each network fine-tuned to the mark HOURS, at the transfer
-    # rows' size (5 seeds x 64 walkers, Euler 100) and one seed x 32 walkers checkerboard 800
-    local hours=${HOURS:-1}
-    for bench in ising-L24-b0.4407 ising-L24-b0.28 ising-L24-b0.6 potts-q4-L16-b1.0986 \
-        potts-q4-L16-b0.9 potts-q4-L16-b1.3; do
-        local ckpt=results/listing/state/$bench/at-${hours}h
-        [ -f "$ckpt/checkpoint.json" ] || continue
-        for seed in 0 1 2 3 4; do
-            sample "$bench" "$ckpt" "$seed" 64 "${EULER[@]}"
-        done
-        sample "$bench" "$ckpt" 0 32 "${CHECKER[@]}"
+issue_rows() {  # the issue's rows: 5 seeds x 400 walkers, Euler 100 and checkerboard 800
+    for seed in 0 1 2 3 4; do
+        sample "$1" "$2" "$seed" 400 "${EULER[@]}"
+        sample "$1" "$2" "$seed" 400 "${CHECKER[@]}"
     done
 }
+small_rows() {  # what fits one sitting: the transfer rows' size (5 seeds x 64 walkers, Euler 100)
+    # and one seed x 32 walkers checkerboard 800
+    for seed in 0 1 2 3 4; do
+        sample "$1" "$2" "$seed" 64 "${EULER[@]}"
+    done
+    sample "$1" "$2" 0 32 "${CHECKER[@]}"
+}
+tuned_rows() { each_tuned issue_rows; }
+tuned_small() { each_tuned small_rows; }
 for session in "${@:-transfer}"; do "$session"; done
