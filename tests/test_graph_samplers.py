@@ -16,6 +16,7 @@ import pytest
 from leapsbench.baselines import local
 from leapsbench.baselines.annealing import AnnealingConfig, anneal
 from leapsbench.baselines.tempering_method import make as make_tempering
+from local_chains import energy_per_site_mean
 
 from leapsbench.estimators import weighted_mean
 from leapsbench.exact import enumerate_model, overlap_q2
@@ -38,16 +39,8 @@ def case(request):
 @pytest.mark.parametrize("rule", local.RULES)
 def test_local_sweeps_against_enumeration(case, rule, numpy_backend):
     model, exact = case
-    rng = numpy_backend.rng(3)
-    x = model.uniform_states(numpy_backend, rng, 64)
-    energies = []
-    for t in range(500):
-        x, _ = local.sweep(model, x, model.beta, rng, rule)
-        if t >= 100:
-            energies.append(model.energy(x) / model.n_sites)
-    chain_means = np.mean(energies, axis=0)
-    error = chain_means.std(ddof=1) / np.sqrt(chain_means.size)
-    assert abs(chain_means.mean() - exact.energy_per_site) < Z_MAX * error
+    mean, error = energy_per_site_mean(model, numpy_backend, rule, sweeps=500)
+    assert abs(mean - exact.energy_per_site) < Z_MAX * error
 
 
 def test_parallel_tempering_against_enumeration(case, numpy_backend):

@@ -12,6 +12,7 @@ import pytest
 from leapsbench.baselines import local, tempering
 from leapsbench.baselines.bar import bar_delta_f
 from leapsbench.baselines.tempering_method import make as make_tempering
+from local_chains import energy_per_site_mean
 
 from leapsbench.exact import enumerate_model, exact_reference
 from leapsbench.harness.benchmarks import canonical_name, get_benchmark, suite_benchmarks
@@ -105,16 +106,8 @@ def test_kaufman_never_applies_to_a_spin_glass():
 def test_local_sweeps_sample_the_spin_glass(rule, numpy_backend):
     model = ea(3, 4, beta=1.0, seed=1, gauss=True, periodic=False)
     exact = enumerate_model(model)
-    rng = numpy_backend.rng(3)
-    x = model.uniform_states(numpy_backend, rng, 64)
-    means = []
-    for t in range(600):
-        x, _ = local.sweep(model, x, model.beta, rng, rule)
-        if t >= 100:
-            means.append(model.energy(x) / model.n_sites)
-    chain_means = np.mean(means, axis=0)
-    error = chain_means.std(ddof=1) / np.sqrt(chain_means.size)
-    assert abs(chain_means.mean() - exact.energy_per_site) < Z_MAX * error
+    mean, error = energy_per_site_mean(model, numpy_backend, rule, sweeps=600)
+    assert abs(mean - exact.energy_per_site) < Z_MAX * error
 
 
 def test_per_walker_beta_sweep(backend):
