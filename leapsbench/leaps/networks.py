@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import array_api_compat
 import numpy as np
 
-from leapsbench.models import ENCODINGS
+from leapsbench.models import ENCODINGS, model_encoding
 
 from . import attention, conv, mlp
 from .hyper import resolve
@@ -128,12 +128,7 @@ def make_network(architecture: str, model, **hyper) -> Network:
     Hyperparameters per architecture: ``default_hyper(architecture)``; presets: ``PRESETS``.
     """
     full = checked_hyper(architecture, hyper)
-    encoding = getattr(model, "encoding", None)
-    if encoding not in ENCODINGS:
-        raise ValueError(
-            f"model encoding must be one of {', '.join(ENCODINGS)}, got {encoding!r} "
-            f"({type(model).__name__})"
-        )
+    encoding = model_encoding(model)
     if encoding == "spins" and model.q != 2:
         raise ValueError(f"a model with encoding 'spins' must have q = 2, got q={model.q!r}")
     return Network(architecture, full, int(model.q), tuple(model.shape), encoding)

@@ -67,15 +67,21 @@ def rrg(n_sites: int, degree: int, beta: float = 1.0, seed: int = 0, gauss: bool
     return GraphSpinGlass(rrg_instance(n_sites, degree, seed, gauss), beta=beta)
 
 
+def model_encoding(model) -> str:
+    """The model's ``encoding``, a key of ``ENCODINGS``; ValueError naming it otherwise."""
+    encoding = getattr(model, "encoding", None)
+    if encoding not in ENCODINGS:
+        raise ValueError(
+            f"model encoding must be one of {', '.join(ENCODINGS)}, "
+            f"got {encoding!r} ({type(model).__name__})"
+        )
+    return encoding
+
+
 def state_kind(model) -> str:
     """The name networks store for the model's ``encoding`` (``ENCODINGS``): "ising" for models
     stored as ±1 spins (Ising, spin glass), "potts" for models stored as value indices."""
-    if getattr(model, "encoding", None) not in ENCODINGS:
-        raise ValueError(
-            f"model encoding must be one of {', '.join(ENCODINGS)}, "
-            f"got {getattr(model, 'encoding', None)!r} ({type(model).__name__})"
-        )
-    return ENCODINGS[model.encoding]
+    return ENCODINGS[model_encoding(model)]
 
 
 def model_from_config(config: dict):
@@ -116,5 +122,6 @@ __all__ = [
     "potts",
     "rrg",
     "spin_glass",
+    "model_encoding",
     "state_kind",
 ]
