@@ -359,3 +359,18 @@ def test_summary_table_shows_no_training_time_for_methods_that_do_not_train():
     train_cell = metropolis.split("│")[8]  # benchmark, method, backend, seed, ΔMag, ESS/n, ΔlogZ
     assert train_cell.strip() == "—"
     assert any("van-made" in line and "3.2" in line for line in lines)
+
+
+def test_missing_references_name_the_energy_for_every_spin_glass():
+    from leapsbench.harness.report import missing_references
+
+    rows = [
+        {"benchmark": name, "status": "ok", "mag_ref": None, "energy_ref": None, "log_z_ref": 1.0}
+        for name in ("ea-L4-b1.0-i0", "ea3d-L4-b0.8-i0", "rrg-N16-d3-b1.0-i0", "ising-L8-b0.3")
+    ]
+    assert missing_references(rows) == [
+        "no reference for ea-L4-b1.0-i0: ΔE not reported",
+        "no reference for ea3d-L4-b0.8-i0: ΔE not reported",
+        "no reference for rrg-N16-d3-b1.0-i0: ΔE not reported",
+        "no reference for ising-L8-b0.3: ΔMag not reported",
+    ]

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .graph_benchmarks import is_spin_glass_name
 from .tables import NOT_OURS, method_label
 
 SUMMARY_COLUMNS = (
@@ -128,15 +129,16 @@ def failures(rows: list[dict]) -> list[str]:
 
 
 def missing_references(rows: list[dict]) -> list[str]:
-    """One line per benchmark whose successful runs had no reference ⟨m⟩ (a spin glass, ``ea-…``:
-    ⟨E⟩/N) and/or log Z, naming the metric left out (a method without a log-Z estimator is not a
-    missing reference)."""
+    """One line per benchmark whose successful runs had no reference ⟨m⟩ (a spin glass, ``ea-…``,
+    ``ea3d-…`` or ``rrg-…``: ⟨E⟩/N) and/or log Z, naming the metric left out (a method without a
+    log-Z estimator is not a missing reference)."""
     missing: dict[str, list[str]] = {}
     for row in rows:
         if row.get("status") != "ok":
             continue
         names = missing.setdefault(row["benchmark"], [])
-        first = ("energy_ref", "ΔE") if row["benchmark"].startswith("ea-") else ("mag_ref", "ΔMag")
+        spin_glass = is_spin_glass_name(row["benchmark"])
+        first = ("energy_ref", "ΔE") if spin_glass else ("mag_ref", "ΔMag")
         for key, metric in (first, ("log_z_ref", "log-Z error")):
             if row.get(key) is None and metric not in names:
                 names.append(metric)
