@@ -17,6 +17,10 @@ temperatures, β_0 = 0 and K − 1 geometric values from β_min·β to β).
   (:mod:`leapsbench.baselines.bar`, jackknife error), ``ti_bar_z`` as for the SW references.
 * Equilibration check: ``halves_z`` = (first half − second half of the kept sweeps) of ⟨E⟩/N in
   units of their combined τ_int error; |z| > 3 warns on stderr (warm-up too short).
+* Pooling (``leapsbench reference NAME --pool --seed S``): independent runs on the same ladder
+  are pooled quantity by quantity by :func:`leapsbench.pooled_runs.pool_estimates`
+  (inverse-variance mean, error scaled up by the runs' scatter); for log Z the quadrature error,
+  which every run on the ladder shares, is taken out before pooling and added back after.
 * Reproducibility: with ``n_sweeps`` the run keeps exactly that many sweeps after
   max(:data:`MIN_WARMUP`, n_sweeps / 4) warm-up sweeps (same seed → same numbers); with
   ``seconds`` it runs for that long, a fifth of it warm-up, and returns the counts it did.
@@ -33,6 +37,7 @@ import numpy as np
 from leapsbench.baselines.bar import JACKKNIFE_BLOCKS, ladder_log_z_with_error
 from leapsbench.baselines.local import field_sweep
 from leapsbench.baselines.tempering import ladder, swap_order
+from leapsbench.pooled_runs import pool_estimates
 from leapsbench.reference_runs import mean_with_error, simpson_weights, with_ti_bar_z
 
 DEFAULTS = {"n_temps": 34, "beta_min": 0.02, "rule": "heatbath"}
@@ -215,3 +220,60 @@ def tempering_reference(
         "sweeps": {"mag": int(energies.shape[-1])},
     }
     return out
+
+
+MEANS = ("mag", "energy_per_site", "overlap_q2")
+"""The chain means of a tempering reference; log Z is pooled apart (its quadrature error)."""
+
+
+def _runs_of(entry: dict, seed: int, keys=("value", "error")) -> list[dict]:
+    """The per-run estimates behind a stored entry (a one-run file: the entry itself)."""
+    if "runs" in entry:
+        return entry["runs"]
+    return [{"seed": seed, **{key: entry[key] for key in keys if key in entry}}]
+
+
+def _log_z_run(log_z: dict, seed: int) -> dict:
+    """One run's log Z with its statistical error (the quadrature error apart) and the energy
+    grid it integrated."""
+    statistical = max(log_z["statistical_error"], log_z["statistical_error_tau"])
+    keys = ("discretisation_error", "statistical_error", "statistical_error_tau", "energy_grid")
+    return {"seed": seed, "value": log_z["value"], "error": statistical} | {
+        key: log_z[key] for key in keys
+    }
+
+
+def pool_tempering(stored: dict, values: dict, stored_seed: int, seed: int) -> dict:
+    """The reference ``stored`` (first run's seed ``stored_seed``) with the independent run
+    ``values`` (seed ``seed``, same ladder) pooled in (module docstring, Pooling)."""
+    ladder_keys = ("n_temps", "beta_min", "rule")
+    old = {k: stored["tempering"][k] for k in ladder_keys}
+    new = {k: values["tempering"][k] for k in ladder_keys}
+    if old != new:
+        raise ValueError(f"cannot pool runs on different ladders: stored {old}, this run {new}")
+    out = dict(stored)
+    for key in MEANS:
+        runs = _runs_of(stored[key], stored_seed, ("value", "error", "n_samples", "halves_z"))
+        entry = {"seed": seed, **{k: values[key][k] for k in ("value", "error", "n_samples")}}
+        if "halves_z" in values[key]:
+            entry["halves_z"] = values[key]["halves_z"]
+        pooled = pool_estimates([*runs, entry])
+        n_samples = sum(int(run["n_samples"]) for run in pooled["runs"])
+        out[key] = {**pooled, "n_samples": n_samples, "method": "parallel-tempering"}
+    out["log_z"] = _pool_log_z(stored["log_z"], values["log_z"], stored_seed, seed)
+    return out
+
+
+def _pool_log_z(stored: dict, new: dict, stored_seed: int, seed: int) -> dict:
+    """Pooled TI log Z (quadrature error shared, added after) and pooled BAR."""
+    runs = stored["runs"] if "runs" in stored else [_log_z_run(stored, stored_seed)]
+    runs = [*runs, _log_z_run(new, seed)]
+    disc = max(run["discretisation_error"] for run in runs)
+    bar_runs = [*_runs_of(stored["bar"], stored_seed), {"seed": seed, **new["bar"]}]
+    pooled = {
+        **pool_estimates(runs, systematic=disc),
+        "method": f"{new['method']}, pooled over independent runs",
+        "discretisation_error": disc,
+        "bar": pool_estimates(bar_runs),
+    }
+    return with_ti_bar_z(pooled)

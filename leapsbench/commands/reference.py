@@ -3,11 +3,14 @@
     leapsbench reference ising-L24-b0.4407 --seconds 300 --seed 0 [--out results/reference]
     leapsbench reference potts-q4-L16-b1.3 --part log_z --seconds 600 --seed 1
 
-Spin glasses (cluster updates do not apply) take their references from one parallel-tempering
-run instead (:mod:`leapsbench.reference_tempering`: ``--chains`` per temperature, ``--temps`` K,
-``--sweeps`` kept sweeps or ``--seconds``; ``--part all`` only), e.g.
+Spin glasses (cluster updates do not apply) take their references from parallel tempering
+instead (:mod:`leapsbench.reference_tempering`: ``--chains`` per temperature, ``--temps`` K,
+``--sweeps`` kept sweeps or ``--seconds``; ``--part all`` only); ``--pool`` pools one more
+independent run into the stored file (every quantity; the error grows where the runs scatter
+more than their error bars say, :mod:`leapsbench.pooled_runs`), e.g.
 
     leapsbench reference ea3d-L8-b0.8-i0 --chains 8 --sweeps 8000 --seed 0
+    leapsbench reference ea3d-L8-b0.8-i0 --chains 8 --sweeps 8000 --seed 1 --pool
 
 Writes ``<out>/<benchmark>.json`` atomically (keys in docs/CONTRACTS.md; methods in
 :mod:`leapsbench.reference_runs`).  ``--part mag`` or ``--part log_z`` spends the whole budget on
@@ -78,6 +81,12 @@ def add_arguments(parser) -> None:
         default="all",
         help="all: a fresh reference (default); mag or log_z: sample only that and pool it "
         "into the stored reference",
+    )
+    parser.add_argument(
+        "--pool",
+        action="store_true",
+        help="parallel tempering (spin glasses): pool this independent run (a new --seed) into "
+        "the stored reference",
     )
     parser.add_argument(
         "--force",
@@ -159,13 +168,15 @@ def pool_into(stored: dict, values: dict, model, part: str) -> dict:
     return {**stored, "log_z": pool_log_z(model, stored["log_z"], values["log_z"])}
 
 
-def _stored_before_run(path: Path, part: str, force: bool) -> dict | None:
-    """The stored reference a run pools into (``--part``) or may replace (``--force``)."""
-    if part != "all":
+def _stored_before_run(path: Path, part: str, force: bool, pool: bool) -> dict | None:
+    """The stored reference a run pools into (``--part``, ``--pool``) or may replace
+    (``--force``)."""
+    if part != "all" or pool:
+        how = f"--part {part}" if part != "all" else "--pool"
         if not path.is_file():
             raise ValueError(
-                f"--part {part} pools into {path}, which does not exist; make it first with "
-                "--part all"
+                f"{how} pools into {path}, which does not exist; make it first with a run "
+                "without it"
             )
         return read_stored(path)
     if not path.exists():
@@ -194,11 +205,12 @@ def run(args) -> int:
         raise ValueError(f"--chains must be >= 2, got {args.chains}")
     if getattr(args, "sweeps", None) is not None and args.sweeps < 2:
         raise ValueError(f"--sweeps must be >= 2, got {args.sweeps}")
-    part = getattr(args, "part", "all")
+    part, pool = getattr(args, "part", "all"), getattr(args, "pool", False)
     spec = parse_benchmark(args.benchmark)
+    _check_pool(spec.model, part, pool)
     path = Path(args.out) / f"{spec.name}.json"
-    stored = _stored_before_run(path, part, getattr(args, "force", False))
-    if stored is not None and part != "all":
+    stored = _stored_before_run(path, part, getattr(args, "force", False), pool)
+    if stored is not None and (part != "all" or pool):
         check_independent(stored, args.seed)
     check_writable_dir(Path(args.out), "--out")
     start = time.perf_counter()
@@ -210,8 +222,8 @@ def run(args) -> int:
 
     values = _compute(spec.model, args, part, progress)
     this_run = _this_run(args, part, time.perf_counter() - start, values.pop("sweeps"))
-    out = _file_content(spec, values, this_run, stored, part)
-    worse = [] if stored is None or part != "all" else less_precise(out, stored)
+    out = _file_content(spec, values, this_run, stored, part, pool)
+    worse = [] if stored is None or part != "all" or pool else less_precise(out, stored)
     if worse:
         kept = path.with_name(f"{path.name}.less-precise")
         atomic_write_text(kept, _json(out))
@@ -226,6 +238,19 @@ def run(args) -> int:
         f"log Z = {log_z['value']:.6f} ± {log_z['error']:.2g} ({log_z['method']}) -> {path}"
     )
     return 0
+
+
+def _check_pool(model, part: str, pool: bool) -> None:
+    """``--pool`` is for parallel-tempering references, whose one run gives every quantity."""
+    from leapsbench.reference_tempering import uses_tempering
+
+    if pool and not uses_tempering(model):
+        raise ValueError(
+            "--pool pools parallel-tempering references (spin glasses); for a Swendsen-Wang "
+            "reference pool a new run with --part mag or --part log_z"
+        )
+    if pool and part != "all":
+        raise ValueError(f"--pool pools a whole tempering run; drop --part {part}")
 
 
 def _compute(model, args, part: str, progress) -> dict:
@@ -275,11 +300,17 @@ def _this_run(args, part: str, wall_seconds: float, sweeps: dict) -> dict:
     return this_run
 
 
-def _file_content(spec, values: dict, this_run: dict, stored, part: str) -> dict:
+def _file_content(spec, values: dict, this_run: dict, stored, part: str, pool: bool) -> dict:
     """The reference file: this run's values (``part`` all) or them pooled into ``stored``."""
     from leapsbench.harness.provenance import versions
+    from leapsbench.reference_tempering import pool_tempering
 
-    if part == "all":
+    if pool:
+        first_seed = stored_runs(stored)[0]["seed"]
+        out = pool_tempering(stored, values, first_seed, this_run["seed"])
+        out["runs"] = [*stored_runs(stored), this_run]
+        out["wall_seconds"] = sum(run.get("wall_seconds", 0.0) for run in out["runs"])
+    elif part == "all":
         out = {"benchmark": spec.name, "model": spec.model.config(), **values, **this_run}
         out["runs"] = [this_run]
     else:
