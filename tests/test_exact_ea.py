@@ -230,3 +230,15 @@ def test_cli_errors(capsys, tmp_path):
         assert main(["exact", *argv]) == 2
         captured = capsys.readouterr()
         assert captured.out == "" and re.search(match, captured.err), captured.err
+
+
+@pytest.mark.parametrize(("beta", "why"), [(3.0, "lost precision"), (4.0, "came out negative")])
+def test_imprecise_pfaffian_gives_no_reference(beta, why):
+    """A benchmark's exact reference is the Pfaffian only where float64 kept its precision: at
+    β = 3 the rotated lattice disagrees beyond 1e-9, at β = 4 the sum cancels below zero."""
+    from leapsbench.exact import exact_reference
+    from leapsbench.harness.benchmarks import parse_benchmark
+
+    assert exact_reference(parse_benchmark("ea-L8-b2.0-i0").model).method == "pfaffian"
+    with pytest.warns(UserWarning, match=why):
+        assert exact_reference(parse_benchmark(f"ea-L8-b{beta}-i0").model) is None

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass
 
 from .enumerate import EnumerationResult, enumerate_model, n_states
@@ -76,12 +77,27 @@ def _log_z_shift(model, shift: float) -> float:
 
 
 @functools.lru_cache(maxsize=64)
-def pfaffian_reference(model) -> ExactReference:
+def pfaffian_reference(model) -> ExactReference | None:
     """log Z and ⟨E⟩/N of a zero-field 2D spin glass from ``ea.ea_log_z`` (Pfaffians), cached
-    per model in the process (every run of a grid looks its reference up; costs in docs/perf.md)."""
+    per model in the process (every run of a grid looks its reference up; costs in docs/perf.md).
+    None, with a warning, where float64 lost the precision (:attr:`.ea.EAResult.reliable`, or a
+    sum that cancelled to ≤ 0: ±J instances from β ≈ 3): no reference beats a wrong one."""
     from .ea import ea_log_z
 
-    result = ea_log_z(model.couplings, model.beta)
+    try:
+        result = ea_log_z(model.couplings, model.beta)
+    except FloatingPointError as err:
+        warnings.warn(f"no exact reference for {model.config()}: {err}", stacklevel=2)
+        return None
+    if not result.reliable:
+        warnings.warn(
+            f"no exact reference for {model.config()}: the Pfaffian solution lost precision at "
+            f"beta={model.beta} (log Z {result.log_z:.10g} ± {result.log_z_error:.2g}, <e> "
+            f"{result.energy_per_site:.10g} ± {result.energy_error:.2g}; leapsbench.exact.ea, "
+            "Precision)",
+            stacklevel=2,
+        )
+        return None
     return ExactReference(
         log_z=result.log_z,
         mag=None,
