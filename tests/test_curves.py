@@ -53,6 +53,20 @@ def test_unreliable_below_ten_effective_samples_or_five_islands():
     assert over == "over budget: 55.8 s spent of T = 30 s"
 
 
+def test_every_reason_is_named_over_budget_first_and_rereading_keeps_them():
+    """One training step longer than the budget and an ESS of 1: both reasons, the budget
+    first; a stored row's combined reason read again gives the same string."""
+    row = {"status": "ok", "ess": 1.0, "budget_seconds": 10.0, "total_seconds": 575.0}
+    both = unreliable_reason(row)
+    assert both == "over budget: 575 s spent of T = 10 s; ESS 1 < 10"
+    short = "chains too short for an autocorrelation window (40 steps)"
+    chains = {**row, "ess": 500.0, "unreliable": short}
+    assert unreliable_reason(chains) == f"over budget: 575 s spent of T = 10 s; {short}"
+    for stored in (row, chains):
+        again = {**stored, "unreliable": unreliable_reason(stored)}
+        assert unreliable_reason(again) == unreliable_reason(stored)
+
+
 def test_unreliable_cells_lose_their_error_bar_and_are_never_best(fakes):
     good = _rows(seeds=(0,)) + _rows("fake-chain", seeds=(0,))  # ΔMag 0.009 and 0.05
     bad = [dict(r, method="fake-broken", ess=4.0, delta_mag=1e-6) for r in _rows(seeds=(0,))]

@@ -39,12 +39,27 @@ def _number(value) -> float:
 
 
 def unreliable_reason(row: dict) -> str | None:
-    """Why ``row``'s error bars are not to be trusted (module docstring), or None."""
+    """Why ``row``'s error bars are not to be trusted (module docstring), or None; several
+    reasons are joined by "; ", running over budget first (the row is then not a result at its
+    cost at all)."""
     if row.get("status") != "ok":
         return None
-    own = row.get("unreliable")
-    if isinstance(own, str) and own.startswith(SHORT_CHAINS):
-        return own
+    own = row.get("unreliable") if isinstance(row.get("unreliable"), str) else ""
+    short = [part for part in own.split("; ") if part.startswith(SHORT_CHAINS)]
+    reasons = [_over_budget(row), *short] if short else [_over_budget(row), _too_few_samples(row)]
+    reasons = [reason for reason in reasons if reason]
+    return "; ".join(reasons) if reasons else None
+
+
+def _over_budget(row: dict) -> str | None:
+    budget, spent = _number(row.get("budget_seconds")), _number(row.get("total_seconds"))
+    if spent > (1 + BUDGET_SLACK) * budget + BUDGET_GRACE_SECONDS:
+        return f"over budget: {spent:.3g} s spent of T = {budget:g} s"
+    return None
+
+
+def _too_few_samples(row: dict) -> str | None:
+    """ESS below MIN_ESS, or too few islands carrying weight (module docstring)."""
     ess = _number(row.get("ess"))
     if ess < MIN_ESS:
         return f"ESS {ess:.3g} < {MIN_ESS:g}"
@@ -52,7 +67,4 @@ def unreliable_reason(row: dict) -> str | None:
     effective = _number(row.get("n_islands_effective"))
     if islands >= 2 and effective < MIN_ISLANDS:
         return f"{effective:.0f} of {islands:.0f} islands with ESS > {ISLAND_MIN_ESS:g}"
-    budget, spent = _number(row.get("budget_seconds")), _number(row.get("total_seconds"))
-    if spent > (1 + BUDGET_SLACK) * budget + BUDGET_GRACE_SECONDS:
-        return f"over budget: {spent:.3g} s spent of T = {budget:g} s"
     return None
