@@ -13,9 +13,12 @@ the kernel at β, the generator first, with the acceptance brought to the host (
 :func:`run_chains` runs n_warmup sweeps, then n_samples · thin sweeps keeping every thin-th, and
 records m and E of each kept sweep (observables shaped (n_chains, n_samples); plus
 "m2_cluster" where the kernel gives an improved estimator of m² per sweep, Swendsen–Wang on
-Ising); configurations are not kept.  Cost (``n_evaluations``, the total for the whole sample,
-docs/CONTRACTS.md): n_chains · (n_warmup + n_samples · thin) sweeps, one sweep of one chain
-being one evaluation of all its local energy changes (O(N), counted as one energy evaluation).
+Ising; plus, on models whose order parameter is the replica overlap (spin glasses), "q2" =
+q²_{2c, 2c+1} of the independent chains paired (2c, 2c + 1), shaped (⌊C/2⌋, n_samples):
+:func:`pair_overlaps`); configurations are not kept.  Cost (``n_evaluations``, the total for
+the whole sample, docs/CONTRACTS.md): n_chains · (n_warmup + n_samples · thin) sweeps, one
+sweep of one chain being one evaluation of all its local energy changes (O(N), counted as one
+energy evaluation).
 """
 
 from __future__ import annotations
@@ -30,7 +33,15 @@ from leapsbench.samples import Samples
 
 from .kernels import RULES, host_rng, kernel_for
 
-__all__ = ["RULES", "observables", "run_chains", "start", "step"]
+__all__ = [
+    "RULES",
+    "observables",
+    "pair_overlaps",
+    "records_overlap",
+    "run_chains",
+    "start",
+    "step",
+]
 
 
 def start(rng, model, n_chains: int, backend, rule="metropolis") -> tuple[Any, Any, WalkerState]:
@@ -57,6 +68,21 @@ def observables(model, x, backend) -> tuple[np.ndarray, np.ndarray]:
     return backend.to_numpy(model.magnetization(x)), backend.to_numpy(model.energy(x))
 
 
+def pair_overlaps(model, x, backend) -> np.ndarray | None:
+    """q² of the independent chains' states ``x`` paired (2c, 2c + 1), (⌊B/2⌋,) numpy; None for
+    fewer than two chains."""
+    pairs = x.shape[0] // 2
+    if not pairs:
+        return None
+    q = model.overlap(x[: 2 * pairs : 2, ...], x[1 : 2 * pairs : 2, ...])
+    return backend.to_numpy(q * q)
+
+
+def records_overlap(model, n_chains: int) -> bool:
+    """Chains record q² where the overlap is the model's order parameter and can be paired."""
+    return model.order_parameter == "q2" and n_chains >= 2
+
+
 def run_chains(
     model,
     backend,
@@ -80,6 +106,8 @@ def run_chains(
     kernel, stream, state = start(rng, model, n_chains, backend, rule)
     total = n_warmup + n_samples * thin
     kept = {key: np.empty((n_chains, n_samples)) for key in ("m", "E", "m2_cluster")}
+    if records_overlap(model, n_chains):
+        kept["q2"] = np.empty((n_chains // 2, n_samples))
     acceptance = 0.0
     for t in range(total):
         state, info = step(stream, state, model, model.beta, kernel)
@@ -89,6 +117,8 @@ def run_chains(
             kept["m"][:, k - 1], kept["E"][:, k - 1] = observables(model, state.x, backend)
             if info.m2_cluster is not None:
                 kept["m2_cluster"][:, k - 1] = info.m2_cluster
+            if "q2" in kept:
+                kept["q2"][:, k - 1] = pair_overlaps(model, state.x, backend)
         if progress is not None and ((t + 1) % max(1, total // 100) == 0 or t + 1 == total):
             progress(t + 1, total)
     if info.m2_cluster is None:  # the kernel has no cluster estimator of m²

@@ -27,6 +27,7 @@ from leapsbench.samples import Samples
 from leapsbench.timed import Deadline
 
 from .bar import ladder_log_z_with_error
+from .chains import pair_overlaps
 from .local import model_sweep
 
 WARMUP_FRACTION = 0.2
@@ -92,10 +93,9 @@ def _record(run: _Run, model, backend, energies: np.ndarray, n_chains: int) -> N
     target = run.x[-n_chains:, ...]
     run.m.append(backend.to_numpy(model.magnetization(target)))
     run.energies.append(energies)
-    pairs = n_chains // 2
-    if pairs:
-        q = model.overlap(target[: 2 * pairs : 2, ...], target[1 : 2 * pairs : 2, ...])
-        run.q2.append(backend.to_numpy(q * q))
+    q2 = pair_overlaps(model, target, backend)
+    if q2 is not None:
+        run.q2.append(q2)
 
 
 def run_tempering(model, backend, rng, settings, seconds=None, progress=None) -> Samples:

@@ -1,7 +1,8 @@
 """Markov chains for a wall-time budget: sweeps until the time is up (:mod:`.chains` kernels).
 
 The first ``warmup_fraction`` of the time T is warm-up (sweeps not recorded); from then on every
-``thin``-th sweep's m and E are kept until T has passed (at least two kept sweeps, so that a
+``thin``-th sweep's m and E (and q² of chain pairs on spin glasses, :func:`.chains.pair_overlaps`)
+are kept until T has passed (at least two kept sweeps, so that a
 chain mean has a spread).  The clock is read after every sweep with the backend synchronised.
 Cost (``n_evaluations``): n_chains · (sweeps done), as in :func:`.chains.run_chains`.
 """
@@ -13,7 +14,7 @@ import numpy as np
 from leapsbench.samples import Samples
 from leapsbench.timed import Deadline
 
-from .chains import observables, start, step
+from .chains import observables, pair_overlaps, records_overlap, start, step
 
 WARMUP_FRACTION = 0.2
 MIN_KEPT = 2
@@ -39,7 +40,8 @@ def run_chains_for(
     while deadline.elapsed() < warmup_fraction * seconds:
         state, _ = step(stream, state, model, model.beta, kernel)
         n_warmup += 1
-    kept: dict[str, list] = {"m": [], "E": [], "m2_cluster": []}
+    kept: dict[str, list] = {"m": [], "E": [], "m2_cluster": [], "q2": []}
+    overlaps = records_overlap(model, n_chains)
     acceptance, n_sweeps = 0.0, 0
     while len(kept["m"]) < MIN_KEPT or deadline.elapsed() < seconds:
         state, info = step(stream, state, model, model.beta, kernel)
@@ -51,6 +53,8 @@ def run_chains_for(
             kept["E"].append(energy)
             if info.m2_cluster is not None:
                 kept["m2_cluster"].append(info.m2_cluster)
+            if overlaps:
+                kept["q2"].append(pair_overlaps(model, state.x, backend))
         if progress is not None and n_sweeps % 10 == 0:
             progress(round(100 * min(deadline.elapsed() / seconds, 1.0)), 100)
     recorded = {k: np.stack(v, axis=1) for k, v in kept.items() if v}

@@ -94,6 +94,26 @@ def test_tempering_reference_rules():
         check_ladder(12)
 
 
+@pytest.mark.parametrize("timed", [False, True])
+@pytest.mark.parametrize("rule", local.RULES)
+def test_local_chains_overlap_against_enumeration(case, rule, timed, numpy_backend):
+    """Independent chains paired (2c, 2c + 1) give ⟨q²⟩, fixed sweeps or a wall-time budget."""
+    from leapsbench.baselines.chains import run_chains
+    from leapsbench.baselines.timed_chains import run_chains_for
+
+    model, exact = case
+    rng = numpy_backend.rng(3)
+    if timed:
+        samples = run_chains_for(model, numpy_backend, rng, 1.0, 32, rule=rule)
+    else:
+        samples = run_chains(model, numpy_backend, rng, 32, 100, 400, rule=rule)
+    q2 = samples.observables["q2"]
+    assert q2.shape[0] == 16
+    pair_means = q2.mean(axis=1)
+    error = pair_means.std(ddof=1) / np.sqrt(pair_means.size)
+    assert abs(pair_means.mean() - overlap_q2(exact)) < Z_MAX * error
+
+
 @pytest.mark.parametrize(
     ("method", "status"),
     [("parallel-tempering", "ok"), ("heatbath", "ok"), ("swendsen-wang", "n/a"), ("wolff", "n/a")],
@@ -106,6 +126,7 @@ def test_harness_rows(method, status, tmp_path):
     assert row["status"] == status, row.get("error")
     if status == "ok":
         assert row["delta_energy"] is not None and row["log_z_ref"] is not None
+        assert row["overlap_q2"] is not None and row["overlap_q2_ref"] is not None
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@
 * log Ẑ: the sampler's own ``log_z`` if it set one (SMC), else log Z_0 + log mean w.
 * ⟨e⟩ = ⟨E⟩/N, the energy per site, estimated and with an error bar as ⟨m⟩; the replica
   overlap ⟨q²⟩ likewise where the sampler recorded it (observable "q2": pairs of independent
-  chains, parallel tempering).
+  chains — local Metropolis / heat-bath and parallel tempering on spin glasses).
 * ΔMag = |⟨m⟩ − m_ref|, ΔE = |⟨e⟩ − e_ref|, log-Z error = |log Ẑ − log Z_ref| (and per site).
 * islands (resampled weighted samples): ``n_islands`` G and ``n_islands_effective``, the islands
   whose own Kish ESS exceeds :data:`.reliability.ISLAND_MIN_ESS` (see :mod:`.reliability`).
