@@ -15,10 +15,16 @@ as for :mod:`.chains`), the squared replica overlap ``model.overlap`` ((1/N) Σ_
 none for one chain), and E of every temperature for log Z by BAR between neighbours
 (:mod:`.bar`).  Diagnostics: the acceptance rate of swaps of each neighbour pair.  Cost
 (``n_evaluations``): K · C · (sweeps done).
+
+A timed run keeps the time BAR will take inside its budget T.  BAR's time is affine in the kept
+sweeps S, t(S) = a + b S: once :data:`PROBE_FRACTION` of the sampling time has passed, BAR is
+timed on the first half and on all of the sweeps kept so far, which gives a and b (b ≥ 0);
+sampling then stops when elapsed + :data:`RESERVE_MARGIN` · t(S) ≥ T (docs/perf.md).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +38,10 @@ from .local import model_sweep
 
 WARMUP_FRACTION = 0.2
 """A timed run spends this share of its time on warm-up sweeps (as :mod:`.timed_chains`)."""
+PROBE_FRACTION = 0.1
+"""Share of a timed run's sampling time after which BAR's cost is measured (module docstring)."""
+RESERVE_MARGIN = 1.2
+"""The time kept for BAR: this many times its cost t(S) predicted from the probe."""
 
 
 def ladder(beta: float, n_temps: int, beta_min: float) -> np.ndarray:
@@ -116,23 +126,47 @@ def run_tempering(model, backend, rng, settings, seconds=None, progress=None) ->
             return deadline.elapsed() < WARMUP_FRACTION * seconds
         return run.n_sweeps < settings.n_warmup
 
+    bar_cost = None  # (a, b) of BAR's time a + b S, measured once (module docstring)
+
     def sampling() -> bool:
-        return len(run.m) < 2 or (deadline.elapsed() < seconds if timed else run.n_sweeps < total)
+        if len(run.m) < 2:
+            return True
+        if not timed:
+            return run.n_sweeps < total
+        kept = len(run.energies)
+        reserve = 0.0 if bar_cost is None else RESERVE_MARGIN * (bar_cost[0] + bar_cost[1] * kept)
+        return deadline.elapsed() + reserve < seconds
 
     while warming():
         _sweep(run, model, betas, rng, host_rng, settings.rule, n_chains)
-    n_warmup = run.n_sweeps
+    n_warmup, probe_at = run.n_sweeps, (WARMUP_FRACTION + PROBE_FRACTION) * (seconds or 0.0)
     while sampling():
         energies = _sweep(run, model, betas, rng, host_rng, settings.rule, n_chains)
         _record(run, model, backend, energies, n_chains)
+        if timed and bar_cost is None and deadline.elapsed() >= probe_at:
+            bar_cost = _bar_cost(run.energies, betas, model.log_z0)
         if progress is not None and run.n_sweeps % 10 == 0:
             done = run.n_sweeps if total else round(100 * min(deadline.elapsed() / seconds, 1))
             progress(done, total or 100)
-    return _samples(run, model, betas, n_warmup, deadline.elapsed(), settings)
+    return _samples(run, model, betas, n_warmup, deadline, settings)
 
 
-def _samples(run: _Run, model, betas, n_warmup: int, seconds: float, settings) -> Samples:
-    """The target temperature's chains, log Z by BAR and the swap diagnostics."""
+def _bar_cost(energies: list, betas: np.ndarray, log_z0: float) -> tuple[float, float]:
+    """(a, b) of BAR's wall time a + b S on S kept sweeps (:func:`.bar.ladder_log_z_with_error`),
+    from timing it on the first half and on all of ``energies`` (module docstring)."""
+    times = []
+    for count in (max(2, len(energies) // 2), len(energies)):
+        start = time.perf_counter()
+        ladder_log_z_with_error(np.stack(energies[:count], axis=-1), betas, log_z0)
+        times.append((count, time.perf_counter() - start))
+    (n_half, t_half), (n_all, t_all) = times
+    slope = max(0.0, (t_all - t_half) / (n_all - n_half)) if n_all > n_half else t_all / n_all
+    return max(0.0, t_all - slope * n_all), slope
+
+
+def _samples(run: _Run, model, betas, n_warmup: int, deadline: Deadline, settings) -> Samples:
+    """The target temperature's chains, log Z by BAR and the swap diagnostics; ``seconds`` is
+    the time since ``deadline`` started, BAR included."""
     energies = np.stack(run.energies, axis=-1)  # (K, C, S)
     log_z, log_z_err = ladder_log_z_with_error(energies, betas, model.log_z0)
     rates = np.divide(
@@ -146,7 +180,7 @@ def _samples(run: _Run, model, betas, n_warmup: int, seconds: float, settings) -
         log_z=log_z,
         log_z_err=log_z_err,
         n_evaluations=len(betas) * settings.n_chains * run.n_sweeps,
-        seconds=seconds,
+        seconds=deadline.elapsed(),
         diagnostics={
             "rule": settings.rule,
             "betas": betas.round(6).tolist(),

@@ -114,3 +114,35 @@ def test_train_refuses_a_negative_time_budget(capsys):
 
     assert main(["train", "--benchmark", "ising-L4-b0.4407", "--seconds", "-1"]) == 2
     assert "argument --seconds: got '-1'; expected a finite number > 0" in capsys.readouterr().err
+
+
+def test_parallel_tempering_keeps_the_time_of_its_bar_inside_the_budget(monkeypatch):
+    """BAR after the last sweep made parallel tempering overrun its budget (5–19 % at 100 s); it
+    now reserves BAR's predicted time.  Here BAR is made slow (5 ms per kept sweep on top of
+    its own time), so that the last BAR takes over a tenth of the budget: a run that did not
+    reserve it would overrun by more than the 10 % every budget allows."""
+    import time
+
+    from leapsbench.backends import get_backend
+    from leapsbench.baselines import tempering
+    from leapsbench.baselines.tempering_method import make
+    from leapsbench.harness.benchmarks import parse_benchmark
+
+    real_bar, slept = tempering.ladder_log_z_with_error, []
+
+    def slow_bar(energies, betas, log_z0):
+        slept.append(0.005 * energies.shape[-1])
+        time.sleep(slept[-1])
+        return real_bar(energies, betas, log_z0)
+
+    monkeypatch.setattr(tempering, "ladder_log_z_with_error", slow_bar)
+    backend, seconds = get_backend("numpy"), 5.0
+    settings = make("parallel-tempering").settings
+    start = time.perf_counter()
+    samples = tempering.run_tempering(
+        parse_benchmark(BENCH).model, backend, backend.rng(0), settings, seconds
+    )
+    spent = time.perf_counter() - start
+    assert slept[-1] > 0.1 * seconds, slept
+    assert 0.5 * seconds < spent <= 1.1 * seconds, spent
+    assert samples.seconds == pytest.approx(spent, abs=0.05)
