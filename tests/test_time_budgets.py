@@ -126,6 +126,7 @@ def test_parallel_tempering_keeps_the_time_of_its_bar_inside_the_budget(monkeypa
     from leapsbench.backends import get_backend
     from leapsbench.baselines import tempering
     from leapsbench.baselines.tempering_method import make
+
     from leapsbench.harness.benchmarks import parse_benchmark
 
     real_bar, slept = tempering.ladder_log_z_with_error, []
