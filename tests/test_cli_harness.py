@@ -116,3 +116,12 @@ def test_table_compare_plot_roundtrip(fakes, tmp_path, capsys):
         "ess_trace_ising-L4-b0.4407.svg",
         "mag_hist_ising-L4-b0.4407.svg",
     ]
+
+
+def test_suite_help_names_every_suite(capsys):
+    from leapsbench.harness.benchmarks import SUITES
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert all(name in help_text for name in SUITES), help_text

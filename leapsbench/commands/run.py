@@ -42,7 +42,7 @@ def add_couplings_argument(parser) -> None:
 def add_grid_arguments(parser) -> None:
     """What selects and runs a grid (shared with ``leapsbench curve``)."""
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--suite", help="a named suite: quick, exact, paper or authors")
+    target.add_argument("--suite", help="a named suite: quick, exact, paper, authors or spin-glass")
     target.add_argument("--benchmark", action="append", help="benchmark name (repeatable)")
     parser.add_argument(
         "--method",
