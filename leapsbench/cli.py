@@ -24,6 +24,7 @@ COMMANDS = (
     "plot",
     "curve",
     "score",
+    "rescore",
     "methods",
 )
 

@@ -13,7 +13,9 @@
 * ⟨e⟩ = ⟨E⟩/N, the energy per site, estimated and with an error bar as ⟨m⟩; the replica
   overlap ⟨q²⟩ likewise where the sampler recorded it (observable "q2": pairs of independent
   chains — local Metropolis / heat-bath and parallel tempering on spin glasses).
-* ΔMag = |⟨m⟩ − m_ref|, ΔE = |⟨e⟩ − e_ref|, log-Z error = |log Ẑ − log Z_ref| (and per site).
+* ΔMag = |⟨m⟩ − m_ref|, ΔE = |⟨e⟩ − e_ref|, Δq² = |⟨q²⟩ − q²_ref|, log-Z error =
+  |log Ẑ − log Z_ref| (and per site): :func:`reference_columns`, which
+  :mod:`.rescore` applies again to stored rows when a reference has improved.
 * islands (resampled weighted samples): ``n_islands`` G and ``n_islands_effective``, the islands
   whose own Kish ESS exceeds :data:`.reliability.ISLAND_MIN_ESS` (see :mod:`.reliability`).
 
@@ -105,28 +107,45 @@ def sample_mean(samples, values: np.ndarray) -> tuple[float, float | None]:
     return float(values.mean()), float(chain_means.std(ddof=1) / np.sqrt(chain_means.size))
 
 
-def energy_columns(samples, model, reference) -> dict:
-    """``energy`` ⟨E⟩/N ± ``energy_err``, the reference's, and ΔE = |⟨e⟩ − e_ref|."""
+def energy_columns(samples, model) -> dict:
+    """``energy`` ⟨E⟩/N ± ``energy_err``."""
     energy, energy_err = sample_mean(samples, samples.observables["E"] / model.n_sites)
-    energy = _finite("<E>/N", energy)
-    return {
-        "energy": energy,
-        "energy_err": _error_bar(energy_err),
-        "energy_ref": reference.energy,
-        "energy_ref_err": reference.energy_err,
-        "delta_energy": None if reference.energy is None else abs(energy - reference.energy),
-    }
+    return {"energy": _finite("<E>/N", energy), "energy_err": _error_bar(energy_err)}
 
 
-def overlap_columns(samples, reference) -> dict:
-    """``overlap_q2`` ± ``overlap_q2_err`` where the samples hold "q2", and the reference's."""
+def overlap_columns(samples) -> dict:
+    """``overlap_q2`` ± ``overlap_q2_err`` where the samples hold "q2"."""
     q2, q2_err = None, None
     if "q2" in samples.observables:
         q2, q2_err = sample_mean(samples, samples.observables["q2"])
+    return {"overlap_q2": _finite("<q^2>", q2), "overlap_q2_err": _error_bar(q2_err)}
+
+
+def reference_columns(estimates: dict, reference, n_sites: int) -> dict:
+    """The columns of a row that depend on its reference: each reference value with its error,
+    ΔMag, ΔE and Δq² = |estimate − reference|, the log-Z error (and per site) and the
+    reference's source; None where the estimate or the reference is missing.  ``estimates`` is
+    a row (or anything with its "mag", "energy", "overlap_q2" and "log_z")."""
+
+    def distance(key: str, ref):
+        value = estimates.get(key)
+        return None if value is None or ref is None else abs(value - ref)
+
+    log_z_error = distance("log_z", reference.log_z)
     return {
-        "overlap_q2": _finite("<q^2>", q2),
-        "overlap_q2_err": _error_bar(q2_err),
+        "mag_ref": reference.mag,
+        "mag_ref_err": reference.mag_err,
+        "delta_mag": distance("mag", reference.mag),
+        "energy_ref": reference.energy,
+        "energy_ref_err": reference.energy_err,
+        "delta_energy": distance("energy", reference.energy),
         "overlap_q2_ref": reference.overlap_q2,
+        "overlap_q2_ref_err": reference.overlap_q2_err,
+        "delta_overlap_q2": distance("overlap_q2", reference.overlap_q2),
+        "log_z_ref": reference.log_z,
+        "log_z_error": log_z_error,
+        "log_z_error_per_site": None if log_z_error is None else log_z_error / n_sites,
+        "reference_source": reference.source,
     }
 
 
@@ -152,26 +171,17 @@ def compute_metrics(samples, model, reference) -> dict:
         "n_samples": n,
         "mag": mag,
         "mag_err": _error_bar(mag_err),
-        "mag_ref": reference.mag,
-        "mag_ref_err": reference.mag_err,
-        "delta_mag": None if reference.mag is None else abs(mag - reference.mag),
-        **energy_columns(samples, model, reference),
-        **overlap_columns(samples, reference),
+        **energy_columns(samples, model),
+        **overlap_columns(samples),
         "ess": ess,
         "ess_fraction": None if ess is None else ess / n,
         "log_z": log_z,
         "log_z_err": _error_bar(log_z_err),
-        "log_z_ref": reference.log_z,
-        "log_z_error": None,
-        "log_z_error_per_site": None,
-        "reference_source": reference.source,
         "n_islands": samples.islands,
         "n_islands_effective": None,
         "unreliable": short,
     }
     if samples.islands is not None and samples.is_weighted:
         row["n_islands_effective"] = effective_islands(samples.log_weights, samples.islands)
-    if log_z is not None and reference.log_z is not None:
-        row["log_z_error"] = abs(log_z - reference.log_z)
-        row["log_z_error_per_site"] = row["log_z_error"] / model.n_sites
+    row.update(reference_columns(row, reference, model.n_sites))
     return row

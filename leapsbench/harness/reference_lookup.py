@@ -41,7 +41,8 @@ class Reference:
     energy_err: float | None = None
     """⟨E⟩/N, the energy per site."""
     overlap_q2: float | None = None
-    """⟨q²⟩ of two replicas (exact, enumerated spin glasses only)."""
+    """⟨q²⟩ of two replicas (enumerated spin glasses, or a stored parallel-tempering file)."""
+    overlap_q2_err: float | None = None
 
 
 def _user_file(name: str, directory: Path) -> dict:
@@ -72,6 +73,8 @@ def find_reference(name: str, model, directory: Path | str | None = None) -> Ref
         if exact.mag is not None:
             values["mag"] = (exact.mag, 0.0)
         values["energy_per_site"] = (exact.energy_per_site, 0.0)
+        if exact.overlap_q2 is not None:
+            values["overlap_q2"] = (exact.overlap_q2, 0.0)
         sources.append(exact.method)
     user = Path(USER_REFERENCE_DIR if directory is None else directory)
     packaged = read_reference(resources.files(PACKAGED) / f"{name}.json")
@@ -83,6 +86,6 @@ def find_reference(name: str, model, directory: Path | str | None = None) -> Ref
     mag, mag_err = values.get("mag", (None, None))
     log_z, log_z_err = values.get("log_z", (None, None))
     energy, energy_err = values.get("energy_per_site", (None, None))
+    q2, q2_err = values.get("overlap_q2", (None, None))
     source = "+".join(sources) or "none"
-    q2 = exact.overlap_q2 if exact is not None else values.get("overlap_q2", (None,))[0]
-    return Reference(mag, mag_err, log_z, log_z_err, source, energy, energy_err, q2)
+    return Reference(mag, mag_err, log_z, log_z_err, source, energy, energy_err, q2, q2_err)

@@ -2,8 +2,9 @@
 
 ``<dir>/rows/<sha256(run_key)[:16]>.json`` is written atomically (temp file + ``os.replace``)
 as soon as a run finishes, so an interrupted grid (Ctrl-C, crash) keeps every finished row and
-the next run skips them (:meth:`ResultStore.done_keys`).  Successful rows are never overwritten;
-a failed row is replaced when its run is retried.  A row file that cannot be read (empty,
+the next run skips them (:meth:`ResultStore.done_keys`).  Successful rows are never overwritten
+by a run of the same code (``leapsbench rescore`` rewrites their reference columns only); a
+failed row is replaced when its run is retried.  A row file that cannot be read (empty,
 truncated, not a row) is skipped with a warning naming it, so one bad file does not break every
 command; its run counts as not done.  So is a row that breaks a rule of
 :mod:`.validate` (a negative ESS, a NaN, an unknown status, a newer schema), naming the
@@ -113,6 +114,14 @@ class ResultStore:
                 f"could not write the result row to {path} ({err}); it was saved to {fallback}"
                 f" instead: copy it into {self.rows_dir} once the store is writable"
             ) from err
+        return path
+
+    def replace(self, row: dict) -> Path:
+        """Write ``row`` over the stored row of its run key, atomically: for a row scored again
+        against a better reference (:mod:`.rescore`), its estimates unchanged."""
+        self._check_rows_dir()
+        path = self._path(row["run_key"])
+        atomic_write_text(path, json.dumps(row, sort_keys=True, default=str) + "\n")
         return path
 
     def rows(self) -> list[dict]:

@@ -1,4 +1,5 @@
-"""Result tables: one pivot per benchmark, rows methods, columns ΔMag / ESS / log-Z error / time.
+"""Result tables: one pivot per benchmark, rows methods, columns ΔMag / ESS / log-Z error / time
+(spin glasses: ΔE and, where a ⟨q²⟩ reference and estimate exist, Δq² in ΔMag's place).
 
 Runs are grouped by (benchmark, method, variant, budget, backend, device, dtype) — a float32 and a
 float64 run, or runs at 1 s and at 10 s, are two cells, never two "seeds" of one — and the method
@@ -40,6 +41,7 @@ COLUMNS = (
     # (header, row key, lower is better, own-error key)
     ("ΔMag", "delta_mag", True, "delta_mag_own_err"),
     ("ΔE", "delta_energy", True, "delta_energy_own_err"),
+    ("Δq²", "delta_overlap_q2", True, "delta_overlap_q2_own_err"),
     ("ESS", "ess", False, None),
     ("ESS/n", "ess_fraction", False, None),
     ("log-Z err", "log_z_error", True, "log_z_err"),
@@ -86,15 +88,18 @@ def _column(frame: pd.DataFrame, key: str) -> pd.Series:
 
 
 def shown_columns(bench: str) -> tuple:
-    """The :data:`COLUMNS` a benchmark's table shows: the energy error ΔE in ΔMag's place for a
-    spin glass (``ea-…``, ``ea3d-…``, ``rrg-…``: m is not its order parameter), ΔMag otherwise."""
-    hidden = "delta_mag" if is_spin_glass_name(bench) else "delta_energy"
-    return tuple(column for column in COLUMNS if column[1] != hidden)
+    """The :data:`COLUMNS` a benchmark's table shows: for a spin glass (``ea-…``, ``ea3d-…``,
+    ``rrg-…``: m is not its order parameter) the energy error ΔE and the overlap's Δq² in ΔMag's
+    place, ΔMag otherwise."""
+    spin_glass = is_spin_glass_name(bench)
+    hidden = ("delta_mag",) if spin_glass else ("delta_energy", "delta_overlap_q2")
+    return tuple(column for column in COLUMNS if column[1] not in hidden)
 
 
 def _add_own_errors(frame: pd.DataFrame) -> None:
-    """ΔMag's and ΔE's own error bars, √(σ² + σ_ref²), as columns ``delta_*_own_err``."""
-    for delta, estimate in (("delta_mag", "mag"), ("delta_energy", "energy")):
+    """ΔMag's, ΔE's and Δq²'s own error bars, √(σ² + σ_ref²), as columns ``delta_*_own_err``."""
+    pairs = (("delta_mag", "mag"), ("delta_energy", "energy"), ("delta_overlap_q2", "overlap_q2"))
+    for delta, estimate in pairs:
         frame[f"{delta}_own_err"] = np.hypot(
             _column(frame, f"{estimate}_err"), _column(frame, f"{estimate}_ref_err").fillna(0.0)
         )
@@ -247,6 +252,8 @@ def benchmark_table(summary: pd.DataFrame, bench: str, mark=("**", "**")) -> pd.
     table = pd.DataFrame(index=pd.Index(labels, name="method"))
     flagged = part["unreliable"].notna().to_numpy()
     for header, key, lower, own in shown_columns(bench):  # own: an estimate with an error bar
+        if key == "delta_overlap_q2" and not np.isfinite(part[key].to_numpy(dtype=float)).any():
+            continue  # no ⟨q²⟩ reference, or no sampler gave ⟨q²⟩
         cells = _column_cells(part, key, lower, own is not None, flagged, mark)
         table[header] = cells
         if key == "delta_mag" and np.isfinite(part["paper_delta_mag"]).any():

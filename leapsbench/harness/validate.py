@@ -34,6 +34,8 @@ NON_NEGATIVE_KEYS = (
     "overlap_q2",
     "overlap_q2_err",
     "overlap_q2_ref",
+    "overlap_q2_ref_err",
+    "delta_overlap_q2",
     "ess",
     "ess_fraction",
     "ess_per_second",
