@@ -48,6 +48,7 @@ import numpy as np
 
 from leapsbench import smc as engine
 from leapsbench.models.schedule import beta_at, get_schedule
+from leapsbench.overlap_pairs import pair_observables
 from leapsbench.resampling import check_scheme, check_threshold
 from leapsbench.samples import Samples
 from leapsbench.smc import SMCConfig, SMCState, check_int, smc_field, unknown_keys
@@ -248,17 +249,20 @@ def _to_host(state: AnnealState, infos, model, backend) -> dict:
     xp = backend.xp
     ess = backend.to_numpy(xp.stack([info.ess for info in infos]))
     resampled = [info.resampled for info in infos if info.resampled is not None]
+    resampled = backend.to_numpy(xp.stack(resampled)) if resampled else np.zeros(ess.size, int)
+    log_w = backend.to_numpy(state.log_w)
+    observables = {
+        "m": backend.to_numpy(model.magnetization(state.x, dtype=xp.float64)),
+        "E": backend.to_numpy(model.energy(state.x, dtype=xp.float64)),
+    }
+    if not resampled.any():  # independent walkers: pairs give ⟨q²⟩
+        observables |= pair_observables(model, state.x, log_w, backend)
     return {
-        "log_w": backend.to_numpy(state.log_w),
-        "observables": {
-            "m": backend.to_numpy(model.magnetization(state.x, dtype=xp.float64)),
-            "E": backend.to_numpy(model.energy(state.x, dtype=xp.float64)),
-        },
+        "log_w": log_w,
+        "observables": observables,
         "ess": ess,
         "acceptance": backend.to_numpy(xp.stack([info.acceptance for info in infos])),
-        "resampled": backend.to_numpy(xp.stack(resampled))
-        if resampled
-        else np.zeros(ess.size, int),
+        "resampled": resampled,
     }
 
 

@@ -99,9 +99,10 @@ def merge_weighted(parts: list[Samples], log_z0: float, island_size: int = 1) ->
     if any(not p.is_weighted for p in parts):
         raise ValueError("only weighted samples merge by concatenation")
     log_w = np.concatenate([np.asarray(p.log_weights, dtype=np.float64) for p in parts])
-    observables = {
+    observables = {  # an observable some chunk lacks (pairs of a resampled one) is dropped
         key: np.concatenate([np.asarray(p.observables[key]).ravel() for p in parts])
         for key in parts[0].observables
+        if all(key in p.observables for p in parts)
     }
     islands = log_w.size // island_size if any(p.islands for p in parts) else None
     log_z, log_z_err = log_z_with_error(log_w, log_z0, islands, islands is not None)

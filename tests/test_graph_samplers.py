@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -67,6 +68,44 @@ def test_ais_and_smc_against_enumeration(case, resampling, numpy_backend):
         [anneal(model, numpy_backend, seed, small).log_z - exact.log_z for seed in range(100)]
     )
     assert abs(ratio.mean() - 1.0) < Z_MAX * ratio.std(ddof=1) / math.sqrt(ratio.size)
+
+
+def test_independent_weighted_walkers_give_the_overlap_from_pairs(case, numpy_backend):
+    """AIS walkers (no resampling) paired (2k, 2k + 1), each pair weighted w_a w_b; resampled
+    walkers share ancestors and give no pairs."""
+    from leapsbench.harness.metrics import overlap_columns
+
+    model, exact = case
+    config = AnnealingConfig(n_walkers=4000, n_steps=20)
+    ais = anneal(model, numpy_backend, 0, config)
+    q2 = overlap_columns(ais)
+    assert abs(q2["overlap_q2"] - overlap_q2(exact)) < Z_MAX * q2["overlap_q2_err"]
+    smc = replace(config, resampling="systematic", threshold=0.99)
+    assert overlap_columns(anneal(model, numpy_backend, 0, smc))["overlap_q2"] is None
+
+
+def test_pairs_survive_merging_chunks_of_odd_sizes(numpy_backend):
+    """Chunks of 5 and 4 samples: pairs (0,1), (2,3) of the first and (5,6), (7,8) overall."""
+    from leapsbench.overlap_pairs import pair_estimate, pair_observables
+    from leapsbench.samples import Samples
+    from leapsbench.timed import merge_weighted
+
+    model = MODELS["rrg12-d3"]()
+    rng = np.random.default_rng(0)
+    x = (2 * rng.integers(0, 2, (9, 12, 1)) - 1).astype(np.int8)
+    log_w = rng.normal(size=9)
+
+    def chunk(lo, hi):
+        obs = {"m": np.zeros(hi - lo), "E": np.zeros(hi - lo)}
+        obs |= pair_observables(model, x[lo:hi], log_w[lo:hi], numpy_backend)
+        return Samples(observables=obs, log_weights=log_w[lo:hi])
+
+    merged = merge_weighted([chunk(0, 5), chunk(5, 9)], model.log_z0)
+    pairs = [(0, 1), (2, 3), (5, 6), (7, 8)]
+    q2 = np.array([(x[a] * x[b]).mean() ** 2 for a, b in pairs])
+    weights = np.exp([log_w[a] + log_w[b] for a, b in pairs])
+    value, _ = pair_estimate(merged.observables, merged.log_weights)
+    assert value == pytest.approx(np.sum(weights * q2) / weights.sum(), rel=1e-12)
 
 
 def test_tempering_reference_against_enumeration(case, numpy_backend):
@@ -157,6 +196,7 @@ def test_neural_samplers_against_enumeration(method, status, tmp_path):
         return
     assert row["delta_energy"] < Z_MAX * row["energy_err"]
     assert row["log_z_error"] < Z_MAX * row["log_z_err"]
+    assert row["delta_overlap_q2"] < Z_MAX * row["overlap_q2_err"]  # pairs of weighted samples
 
 
 def test_reference_command_writes_what_lookups_read(tmp_path):

@@ -24,6 +24,7 @@ import numpy as np
 from leapsbench.checkpoint import load_checkpoint, save_checkpoint
 from leapsbench.estimators import log_z_estimate
 from leapsbench.method import Adapter, Budget
+from leapsbench.overlap_pairs import pair_observables
 from leapsbench.params import param_count, params_to
 from leapsbench.presets import build_method, field_types, value_types
 from leapsbench.samples import Samples
@@ -196,8 +197,9 @@ class AutoregressiveMethod(Adapter):
         backend.synchronize()
         log_weights = -model.beta * energy - log_q - model.log_z0
         log_z, log_z_err = log_z_estimate(log_weights, model.log_z0)
+        observables = {"m": backend.to_numpy(model.magnetization(x)), "E": energy}
         return Samples(
-            observables={"m": backend.to_numpy(model.magnetization(x)), "E": energy},
+            observables=observables | pair_observables(model, x, log_weights, backend),
             log_weights=log_weights,
             log_z=log_z,
             log_z_err=log_z_err,

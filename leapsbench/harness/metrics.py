@@ -12,7 +12,9 @@
 * log Ẑ: the sampler's own ``log_z`` if it set one (SMC), else log Z_0 + log mean w.
 * ⟨e⟩ = ⟨E⟩/N, the energy per site, estimated and with an error bar as ⟨m⟩; the replica
   overlap ⟨q²⟩ likewise where the sampler recorded it (observable "q2": pairs of independent
-  chains — local Metropolis / heat-bath and parallel tempering on spin glasses).
+  chains — local Metropolis / heat-bath and parallel tempering on spin glasses; or pairs of
+  independent weighted samples, :mod:`leapsbench.overlap_pairs` — AIS, LEAPS and the
+  autoregressive networks when nothing was resampled).
 * ΔMag = |⟨m⟩ − m_ref|, ΔE = |⟨e⟩ − e_ref|, Δq² = |⟨q²⟩ − q²_ref|, log-Z error =
   |log Ẑ − log Z_ref| (and per site): :func:`reference_columns`, which
   :mod:`.rescore` applies again to stored rows when a reference has improved.
@@ -32,6 +34,7 @@ from scipy.special import logsumexp
 
 from leapsbench import autocorr
 from leapsbench.estimators import island_weighted_mean, kish_ess, log_z_estimate, weighted_mean
+from leapsbench.overlap_pairs import pair_estimate
 
 from .reliability import ISLAND_MIN_ESS, SHORT_CHAINS
 
@@ -114,10 +117,13 @@ def energy_columns(samples, model) -> dict:
 
 
 def overlap_columns(samples) -> dict:
-    """``overlap_q2`` ± ``overlap_q2_err`` where the samples hold "q2"."""
+    """``overlap_q2`` ± ``overlap_q2_err`` where the samples hold "q2" (pairs of chains) or the
+    pair observables of independent weighted samples (:mod:`leapsbench.overlap_pairs`)."""
     q2, q2_err = None, None
     if "q2" in samples.observables:
         q2, q2_err = sample_mean(samples, samples.observables["q2"])
+    elif "q2_first" in samples.observables and samples.is_weighted and samples.islands is None:
+        q2, q2_err = pair_estimate(samples.observables, samples.log_weights)
     return {"overlap_q2": _finite("<q^2>", q2), "overlap_q2_err": _error_bar(q2_err)}
 
 

@@ -57,6 +57,7 @@ from leapsbench.baselines.kernels import kernel_for
 from leapsbench.estimators import ess_from_log_sums, log_mean_exp
 from leapsbench.kernels import sweeps as kernel_sweeps
 from leapsbench.models.schedule import get_schedule
+from leapsbench.overlap_pairs import pair_observables
 from leapsbench.samples import Samples
 from leapsbench.smc import SMCConfig, check_int, smc_field, unknown_keys
 
@@ -496,11 +497,14 @@ def leaps_sample(
     log_z, log_z_err = smc.log_z_with_error(
         host_log_w, model.log_z0, config.n_islands, n_resamplings > 0
     )
+    observables = {
+        "m": backend.to_numpy(model.magnetization(x)),
+        "E": backend.to_numpy(model.energy(x)),
+    }
+    if not n_resamplings:  # independent walkers
+        observables |= pair_observables(model, x, host_log_w, backend)
     return Samples(
-        observables={
-            "m": backend.to_numpy(model.magnetization(x)),
-            "E": backend.to_numpy(model.energy(x)),
-        },
+        observables=observables,
         log_weights=host_log_w,
         log_z=log_z,
         log_z_err=log_z_err,
