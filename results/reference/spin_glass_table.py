@@ -28,10 +28,14 @@ def main() -> None:
     for name in suite_benchmarks("spin-glass"):
         model = parse_benchmark(name).model
         ref = find_reference(name, model)
-        q2 = packaged_reference(name).get("overlap_q2", {})
+        stored = packaged_reference(name)
+        q2 = stored.get("overlap_q2", {})
+        source = ref.source
+        if stored:
+            source = f"parallel tempering, {len(stored['runs'])} pooled runs"
         print(
             f"| `{name}` | {model.n_sites} | `{model.config()['couplings_hash']}` | "
-            f"{ref.source} | {_value(ref.energy, ref.energy_err)} | "
+            f"{source} | {_value(ref.energy, ref.energy_err)} | "
             f"{_value(ref.log_z, ref.log_z_err)} | {_value(q2.get('value'), q2.get('error'))} |"
         )
 
