@@ -16,10 +16,13 @@ none for one chain), and E of every temperature for log Z by BAR between neighbo
 (:mod:`.bar`).  Diagnostics: the acceptance rate of swaps of each neighbour pair.  Cost
 (``n_evaluations``): K · C · (sweeps done).
 
-A timed run keeps the time BAR will take inside its budget T.  BAR's time is affine in the kept
-sweeps S, t(S) = a + b S: once :data:`PROBE_FRACTION` of the sampling time has passed, BAR is
-timed on the first half and on all of the sweeps kept so far, which gives a and b (b ≥ 0);
-sampling then stops when elapsed + :data:`RESERVE_MARGIN` · t(S) ≥ T (docs/perf.md).
+A timed run keeps the time BAR will take inside its budget T.  BAR's time t(S) grows with the
+kept sweeps S, t(S) = a + b S: once :data:`PROBE_FRACTION` of the sampling time has passed, BAR is
+timed on the S_p sweeps kept so far, and again whenever S has grown :data:`REPROBE_GROWTH`-fold
+since; sampling stops when elapsed + :data:`RESERVE_MARGIN` · t(S_p) · S / S_p ≥ T.  The
+prediction errs on the safe side by at most a · (S/S_p − 1) ≤ 3a, and each probe measures BAR
+at a size within a factor 4 of the last one, so a noisy machine cannot mislead it for long; the
+probes cost about a third of the last BAR (docs/perf.md).
 """
 
 from __future__ import annotations
@@ -40,8 +43,10 @@ WARMUP_FRACTION = 0.2
 """A timed run spends this share of its time on warm-up sweeps (as :mod:`.timed_chains`)."""
 PROBE_FRACTION = 0.1
 """Share of a timed run's sampling time after which BAR's cost is measured (module docstring)."""
+REPROBE_GROWTH = 4
+"""BAR is timed again when the kept sweeps have grown this many times since its last timing."""
 RESERVE_MARGIN = 1.2
-"""The time kept for BAR: this many times its cost t(S) predicted from the probe."""
+"""The time kept for BAR: this many times its cost t(S) predicted from the last probe."""
 
 
 def ladder(beta: float, n_temps: int, beta_min: float) -> np.ndarray:
@@ -126,7 +131,7 @@ def run_tempering(model, backend, rng, settings, seconds=None, progress=None) ->
             return deadline.elapsed() < WARMUP_FRACTION * seconds
         return run.n_sweeps < settings.n_warmup
 
-    bar_cost = None  # (a, b) of BAR's time a + b S, measured once (module docstring)
+    probe = None  # (kept sweeps, seconds) of BAR's last timing (module docstring)
 
     def sampling() -> bool:
         if len(run.m) < 2:
@@ -134,7 +139,7 @@ def run_tempering(model, backend, rng, settings, seconds=None, progress=None) ->
         if not timed:
             return run.n_sweeps < total
         kept = len(run.energies)
-        reserve = 0.0 if bar_cost is None else RESERVE_MARGIN * (bar_cost[0] + bar_cost[1] * kept)
+        reserve = 0.0 if probe is None else RESERVE_MARGIN * probe[1] * kept / probe[0]
         return deadline.elapsed() + reserve < seconds
 
     while warming():
@@ -143,25 +148,20 @@ def run_tempering(model, backend, rng, settings, seconds=None, progress=None) ->
     while sampling():
         energies = _sweep(run, model, betas, rng, host_rng, settings.rule, n_chains)
         _record(run, model, backend, energies, n_chains)
-        if timed and bar_cost is None and deadline.elapsed() >= probe_at:
-            bar_cost = _bar_cost(run.energies, betas, model.log_z0)
+        due = probe is None or len(run.energies) >= REPROBE_GROWTH * probe[0]
+        if timed and due and deadline.elapsed() >= probe_at:
+            probe = (len(run.energies), _bar_seconds(run.energies, betas, model.log_z0))
         if progress is not None and run.n_sweeps % 10 == 0:
             done = run.n_sweeps if total else round(100 * min(deadline.elapsed() / seconds, 1))
             progress(done, total or 100)
     return _samples(run, model, betas, n_warmup, deadline, settings)
 
 
-def _bar_cost(energies: list, betas: np.ndarray, log_z0: float) -> tuple[float, float]:
-    """(a, b) of BAR's wall time a + b S on S kept sweeps (:func:`.bar.ladder_log_z_with_error`),
-    from timing it on the first half and on all of ``energies`` (module docstring)."""
-    times = []
-    for count in (max(2, len(energies) // 2), len(energies)):
-        start = time.perf_counter()
-        ladder_log_z_with_error(np.stack(energies[:count], axis=-1), betas, log_z0)
-        times.append((count, time.perf_counter() - start))
-    (n_half, t_half), (n_all, t_all) = times
-    slope = max(0.0, (t_all - t_half) / (n_all - n_half)) if n_all > n_half else t_all / n_all
-    return max(0.0, t_all - slope * n_all), slope
+def _bar_seconds(energies: list, betas: np.ndarray, log_z0: float) -> float:
+    """Wall seconds of BAR (:func:`.bar.ladder_log_z_with_error`) on the sweeps kept so far."""
+    start = time.perf_counter()
+    ladder_log_z_with_error(np.stack(energies, axis=-1), betas, log_z0)
+    return time.perf_counter() - start
 
 
 def _samples(run: _Run, model, betas, n_warmup: int, deadline: Deadline, settings) -> Samples:

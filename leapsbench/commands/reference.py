@@ -172,11 +172,11 @@ def _stored_before_run(path: Path, part: str, force: bool, pool: bool) -> dict |
     """The stored reference a run pools into (``--part``, ``--pool``) or may replace
     (``--force``)."""
     if part != "all" or pool:
-        how = f"--part {part}" if part != "all" else "--pool"
+        how, first = (f"--part {part}", "--part all") if part != "all" else ("--pool", "a run")
         if not path.is_file():
             raise ValueError(
-                f"{how} pools into {path}, which does not exist; make it first with a run "
-                "without it"
+                f"{how} pools into {path}, which does not exist; make it first with {first} "
+                f"(without {how})"
             )
         return read_stored(path)
     if not path.exists():
