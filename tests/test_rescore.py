@@ -57,3 +57,13 @@ def test_spin_glass_tables_show_the_overlap_error(heatbath_row):
     assert "Δq²" in table.columns and "ΔE" in table.columns and "ΔMag" not in table.columns
     no_reference = {**heatbath_row, "overlap_q2_ref": None, "delta_overlap_q2": None}
     assert "Δq²" not in benchmark_table(summarise([no_reference]), BENCH).columns
+
+
+def test_rounding_in_the_last_digits_is_no_change(heatbath_row):
+    from leapsbench.harness.rescore import rescore_rows
+
+    nudged = {**heatbath_row, "energy_ref": heatbath_row["energy_ref"] * (1 + 1e-14)}
+    rows, changed = rescore_rows([nudged])
+    assert changed == 0 and rows[0] == nudged
+    moved = {**heatbath_row, "energy_ref": heatbath_row["energy_ref"] * (1 + 1e-6)}
+    assert rescore_rows([moved])[1] == 1

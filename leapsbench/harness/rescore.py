@@ -5,7 +5,9 @@ runs, a file added to ``results/reference/``).  :func:`rescore_rows` recomputes,
 successful row, the columns :func:`.metrics.reference_columns` derives from the row's own
 estimates (⟨m⟩, ⟨e⟩, ⟨q²⟩, log Ẑ) and the reference :func:`.reference_lookup.find_reference`
 finds now: the reference values and errors, ΔMag, ΔE, Δq², the log-Z error and the source.  A
-row whose reference columns change gets ``rescored_at`` (UTC, ISO 8601); a row whose benchmark
+row whose reference columns change — a number by more than :data:`SAME` relative (an exact
+reference recomputed may differ in its last digits), a missing one found, a source renamed — gets
+``rescored_at`` (UTC, ISO 8601) and all its reference columns anew; a row whose benchmark
 cannot be rebuilt from its name (an ``ea-file-`` instance not in the instance store) is kept as
 it is, with a warning naming it.
 """
@@ -17,6 +19,15 @@ import warnings
 
 from .metrics import reference_columns
 from .reference_lookup import find_reference
+
+SAME = 1e-9
+"""Numbers within this relative difference are the same reference (rounding, not a change)."""
+
+
+def _differs(old, new) -> bool:
+    if isinstance(old, float | int) and isinstance(new, float | int):
+        return abs(old - new) > SAME * max(1.0, abs(old), abs(new))
+    return old != new
 
 
 def rescore_rows(rows: list[dict], directory=None) -> tuple[list[dict], int]:
@@ -43,7 +54,7 @@ def rescore_rows(rows: list[dict], directory=None) -> tuple[list[dict], int]:
             out.append(row)
             continue
         columns = reference_columns(row, *references[name])
-        if any(row.get(key) != value for key, value in columns.items()):
+        if any(_differs(row.get(key), value) for key, value in columns.items()):
             row = {**row, **columns, "rescored_at": now}
             changed += 1
         out.append(row)
