@@ -15,10 +15,10 @@ records m and E of each kept sweep (observables shaped (n_chains, n_samples); pl
 "m2_cluster" where the kernel gives an improved estimator of m² per sweep, Swendsen–Wang on
 Ising; plus, on models whose order parameter is the replica overlap (spin glasses), "q2" =
 q²_{2c, 2c+1} of the independent chains paired (2c, 2c + 1), shaped (⌊C/2⌋, n_samples):
-:func:`pair_overlaps`); configurations are not kept.  Cost (``n_evaluations``, the total for
-the whole sample, docs/CONTRACTS.md): n_chains · (n_warmup + n_samples · thin) sweeps, one
-sweep of one chain being one evaluation of all its local energy changes (O(N), counted as one
-energy evaluation).
+:func:`leapsbench.overlap_pairs.pair_overlaps`); configurations are not kept.  Cost
+(``n_evaluations``, the total for the whole sample, docs/CONTRACTS.md): n_chains · (n_warmup +
+n_samples · thin) sweeps, one sweep of one chain being one evaluation of all its local energy
+changes (O(N), counted as one energy evaluation).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from leapsbench.kernels import MoveInfo, WalkerState
+from leapsbench.overlap_pairs import pair_overlaps
 from leapsbench.samples import Samples
 
 from .kernels import RULES, host_rng, kernel_for
@@ -36,7 +37,6 @@ from .kernels import RULES, host_rng, kernel_for
 __all__ = [
     "RULES",
     "observables",
-    "pair_overlaps",
     "records_overlap",
     "run_chains",
     "start",
@@ -66,16 +66,6 @@ def step(rng, state: WalkerState, model, beta: float, kernel) -> tuple[WalkerSta
 def observables(model, x, backend) -> tuple[np.ndarray, np.ndarray]:
     """(m, E) of the chains' states ``x`` as numpy arrays."""
     return backend.to_numpy(model.magnetization(x)), backend.to_numpy(model.energy(x))
-
-
-def pair_overlaps(model, x, backend) -> np.ndarray | None:
-    """q² of the independent chains' states ``x`` paired (2c, 2c + 1), (⌊B/2⌋,) numpy; None for
-    fewer than two chains."""
-    pairs = x.shape[0] // 2
-    if not pairs:
-        return None
-    q = model.overlap(x[: 2 * pairs : 2, ...], x[1 : 2 * pairs : 2, ...])
-    return backend.to_numpy(q * q)
 
 
 def records_overlap(model, n_chains: int) -> bool:

@@ -32,11 +32,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from leapsbench.overlap_pairs import pair_overlaps
 from leapsbench.samples import Samples
 from leapsbench.timed import Deadline
 
 from .bar import ladder_log_z_with_error
-from .chains import pair_overlaps
 from .local import model_sweep
 
 WARMUP_FRACTION = 0.2

@@ -1,20 +1,22 @@
 """Markov chains for a wall-time budget: sweeps until the time is up (:mod:`.chains` kernels).
 
 The first ``warmup_fraction`` of the time T is warm-up (sweeps not recorded); from then on every
-``thin``-th sweep's m and E (and q² of chain pairs on spin glasses, :func:`.chains.pair_overlaps`)
-are kept until T has passed (at least two kept sweeps, so that a
-chain mean has a spread).  The clock is read after every sweep with the backend synchronised.
-Cost (``n_evaluations``): n_chains · (sweeps done), as in :func:`.chains.run_chains`.
+``thin``-th sweep's m and E (and q² of chain pairs on spin glasses,
+:func:`leapsbench.overlap_pairs.pair_overlaps`) are kept until T has passed (at least two kept
+sweeps, so that a chain mean has a spread).  The clock is read after every sweep with the
+backend synchronised.  Cost (``n_evaluations``): n_chains · (sweeps done), as in
+:func:`.chains.run_chains`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from leapsbench.overlap_pairs import pair_overlaps
 from leapsbench.samples import Samples
 from leapsbench.timed import Deadline
 
-from .chains import observables, pair_overlaps, records_overlap, start, step
+from .chains import observables, records_overlap, start, step
 
 WARMUP_FRACTION = 0.2
 MIN_KEPT = 2

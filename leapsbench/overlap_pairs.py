@@ -20,7 +20,16 @@ import numpy as np
 
 from .estimators import weighted_mean
 
-KEYS = ("q2_pair", "q2_partner_log_w", "q2_first")
+
+def pair_overlaps(model, x, backend) -> np.ndarray | None:
+    """q² of the states ``x`` paired (2k, 2k + 1), (⌊B/2⌋,) numpy (independent chains or
+    walkers; :mod:`leapsbench.baselines.chains`, :mod:`leapsbench.baselines.tempering` and
+    :func:`pair_observables`); None for fewer than two states."""
+    pairs = x.shape[0] // 2
+    if not pairs:
+        return None
+    q = model.overlap(x[: 2 * pairs : 2, ...], x[1 : 2 * pairs : 2, ...])
+    return np.asarray(backend.to_numpy(q * q), dtype=np.float64)
 
 
 def pair_observables(model, x, log_w: np.ndarray, backend) -> dict[str, np.ndarray]:
@@ -30,9 +39,8 @@ def pair_observables(model, x, log_w: np.ndarray, backend) -> dict[str, np.ndarr
     if model.order_parameter != "q2" or size < 2:
         return {}
     pairs = size // 2
-    q = backend.to_numpy(model.overlap(x[0 : 2 * pairs : 2, ...], x[1 : 2 * pairs : 2, ...]))
     q2 = np.zeros(size)
-    q2[0 : 2 * pairs : 2] = q2[1 : 2 * pairs : 2] = np.asarray(q, dtype=np.float64) ** 2
+    q2[0 : 2 * pairs : 2] = q2[1 : 2 * pairs : 2] = pair_overlaps(model, x, backend)
     log_w = np.asarray(log_w, dtype=np.float64)
     partner = np.full(size, -np.inf)
     partner[0 : 2 * pairs : 2], partner[1 : 2 * pairs : 2] = (
