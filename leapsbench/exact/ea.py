@@ -35,7 +35,7 @@ repeated on the lattice rotated by 180° (another elimination order, the same Z)
 ``log_z_error`` / ``energy_error`` are the differences (at least a few float64 ulps);
 ``reliable`` says whether both are within RELIABLE_RELATIVE_ERROR.  A sum that comes out ≤ 0
 (total loss) raises FloatingPointError.  The low-temperature (dual lattice, frustrated
-plaquettes) formulation, which avoids the cancellation, is not implemented.
+plaquettes) expansion was measured to lose digits as fast on these instances (docs/perf.md).
 """
 
 from __future__ import annotations
