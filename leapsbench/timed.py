@@ -5,9 +5,15 @@ read that decides whether to go on, so queued device work is counted.
 
 :func:`sample_for` draws independent weighted chunks until the time is up: the first chunk has
 ``first`` samples (small, so that even a slow machine ends it in time); every later chunk is
-sized from the rate measured so far, n = ⌊SAFETY · t_left · (samples drawn / seconds spent)⌋,
-at most GROWTH times the previous chunk (a rate measured on small chunks may be off), rounded
-down to a multiple of ``multiple``; none is started when fewer than ``multiple`` would fit.
+sized from the rate r measured so far (samples drawn / seconds spent) to fill CHUNK_SHARE of the
+time left, n = ⌊CHUNK_SHARE · t_left · r⌋, at most GROWTH times the previous chunk (a rate
+measured on small chunks may be off), rounded down to a multiple of ``multiple``.  Filling only
+part of what is left keeps the run within the budget when the machine slows down under it: a
+chunk overruns only if its samples take more than 1/CHUNK_SHARE times as long as they did so far
+(a single chunk filling SAFETY of the time overran at 1/SAFETY = 1.11 times; on a shared machine
+AIS runs of 100 s took up to 133 s).  When less than one ``multiple`` fits that way but one fits
+in SAFETY of the time left, the last chunk is that one ``multiple``; none is started when even
+that does not fit.
 The chunks are independent importance samples of one target, so they merge exactly
 (:func:`merge_weighted`): observables and log weights are concatenated and
 log Ẑ = log Z_0 + log mean exp(log w) over all of them; chunks of equal islands stay independent
@@ -25,7 +31,9 @@ from .samples import Samples
 from .smc import log_z_with_error
 
 SAFETY = 0.9
-"""Fraction of the time left that the next chunk is sized to fill (timing noise margin)."""
+"""Fraction of the time left that a planned run may fill (timing noise margin)."""
+CHUNK_SHARE = 0.5
+"""Fraction of the time left that the next chunk of :func:`sample_for` is sized to fill."""
 GROWTH = 4
 """A chunk has at most this many times the samples of the previous one."""
 
@@ -54,12 +62,23 @@ def next_step_overruns(start: float, step_start: float, max_seconds: float) -> b
     return (now - start) + (now - step_start) > max_seconds
 
 
-def units_that_fit(seconds_left: float, units_done: float, seconds_spent: float) -> int:
-    """⌊SAFETY · seconds_left · units_done / seconds_spent⌋ (0 when no time is left)."""
+def units_that_fit(
+    seconds_left: float, units_done: float, seconds_spent: float, share: float = SAFETY
+) -> int:
+    """⌊share · seconds_left · units_done / seconds_spent⌋ (0 when no time is left)."""
     if seconds_left <= 0:
         return 0
     rate = units_done / max(seconds_spent, 1e-9)
-    return int(SAFETY * seconds_left * rate)
+    return int(share * seconds_left * rate)
+
+
+def _next_chunk(seconds_left: float, done: int, spent: float, last: int, multiple: int) -> int:
+    """Samples in the next chunk of :func:`sample_for` (module docstring)."""
+    n = min(units_that_fit(seconds_left, done, spent, CHUNK_SHARE), GROWTH * last)
+    n -= n % multiple
+    if n < multiple and units_that_fit(seconds_left, done, spent) >= multiple:
+        return multiple
+    return n
 
 
 def sample_for(
@@ -78,8 +97,7 @@ def sample_for(
     parts, last = [draw(first)], first
     while True:
         done = sum(p.n_samples for p in parts)
-        n = min(units_that_fit(deadline.remaining(), done, deadline.elapsed()), GROWTH * last)
-        n -= n % multiple
+        n = _next_chunk(deadline.remaining(), done, deadline.elapsed(), last, multiple)
         if n < max(multiple, smallest):
             break
         parts.append(draw(n))

@@ -25,10 +25,15 @@ def clock(monkeypatch):
     return fake
 
 
-def _drawer(clock, seconds_per_sample, drawn):
+def _drawer(clock, seconds_per_sample, drawn, slower_after=None, slowdown=1.0):
+    """Each sample costs ``seconds_per_sample``, ``slowdown`` times more from sample
+    ``slower_after`` on (the machine got busier under the run)."""
+
     def draw(n):
+        before = sum(drawn)
         drawn.append(n)
-        clock.now += n * seconds_per_sample
+        slow = 0 if slower_after is None else max(0, before + n - max(before, slower_after))
+        clock.now += (n - slow) * seconds_per_sample + slow * seconds_per_sample * slowdown
         return Samples(observables={"m": np.zeros(n), "E": np.zeros(n)}, log_weights=np.zeros(n))
 
     return draw
@@ -44,11 +49,20 @@ def test_no_chunk_smaller_than_the_sampler_accepts(clock):
 
 
 def test_chunks_fill_the_budget(clock):
-    """First 2 (0.2 s), then min(⌊0.9 · 9.8 · 10⌋, 4 · 2) = 8, then 32, then
-    ⌊0.9 · 5.8 · 10⌋ = 52."""
+    """First 2 (0.2 s), then min(⌊0.5 · 9.8 · 10⌋, 4 · 2) = 8, then 32, then ⌊0.5 · 5.8 · 10⌋ =
+    29: each chunk fills half the time left, until that is under 0.2 s (less than 2 samples)."""
     drawn = []
     samples = timed.sample_for(10.0, _drawer(clock, 0.1, drawn), 2, 0.0, smallest=2)
-    assert drawn[:3] == [2, 8, 32]
-    assert drawn[3] == 52
+    assert drawn[:4] == [2, 8, 32, 29]
     assert samples.n_samples == sum(drawn)
-    assert clock.now <= 10.0
+    assert 9.5 <= clock.now <= 10.0
+
+
+@pytest.mark.parametrize("slowdown", [1.5, 1.9])
+def test_a_machine_that_slows_down_keeps_the_budget(clock, slowdown):
+    """After a first quarter the samples take ``slowdown`` times as long: a chunk sized to fill
+    0.9 of the time left at the old rate would end at 12.6 s (1.5×) of 10 s; chunks of half
+    the time left end in time up to 2×."""
+    drawn = []
+    timed.sample_for(10.0, _drawer(clock, 0.1, drawn, 25, slowdown), 25, 0.0)
+    assert 9.0 <= clock.now <= 10.0 + 1e-9
