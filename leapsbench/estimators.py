@@ -24,6 +24,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
+MIN_ESS_FOR_ERROR = 2.0
+"""A weighted mean gets no error bar below this Kish ESS (:func:`weighted_mean`)."""
+
 
 def normalised_weights(log_weights: np.ndarray) -> np.ndarray:
     """w_i / Σ w, computed in log space."""
@@ -64,7 +67,8 @@ def weighted_mean(
     values: np.ndarray, log_weights: np.ndarray | None = None
 ) -> tuple[float, float | None]:
     """Self-normalised weighted mean of ``values`` and its delta-method standard error (None for
-    a single value).
+    a single value, and where the weights' Kish ESS 1/Σw² is below MIN_ESS_FOR_ERROR: one sample
+    carries the weight, its spread cannot be measured, and the delta method would say ≈ 0).
 
     With ``log_weights=None`` the samples are equally weighted and the error is std/√n.
     """
@@ -75,6 +79,8 @@ def weighted_mean(
         return float(values.mean()), float(np.std(values, ddof=1) / np.sqrt(values.size))
     w = normalised_weights(np.asarray(log_weights).ravel())
     mean = float(np.sum(w * values))
+    if 1.0 / np.sum(w**2) < MIN_ESS_FOR_ERROR:
+        return mean, None
     return mean, float(np.sqrt(np.sum(w**2 * (values - mean) ** 2)))
 
 

@@ -182,10 +182,15 @@ def test_harness_rows(method, status, tmp_path):
 def test_neural_samplers_against_enumeration(method, status, tmp_path):
     """The networks that flatten the state run (short trainings; their importance-weighted ⟨E⟩/N
     and log Z within Z_MAX error bars of enumeration); the convolutional ones, which need the
-    square lattice's geometry, are not applicable, with the reason."""
+    square lattice's geometry, are not applicable, with the reason.  The MLP's ⟨q²⟩ pairs (pair
+    weight w_a w_b) need 1000 walkers: with 300 their Kish ESS is below 2 and ⟨q²⟩ has no error
+    bar to test against."""
     from leapsbench.harness.runner import make_spec, run_task
 
-    overrides = {"van-made": {"steps": 100}}.get(method, {"train_steps": 60, "n_walkers": 300})
+    overrides = {
+        "van-made": {"steps": 100},
+        "leaps-mlp": {"train_steps": 60, "n_walkers": 1000},
+    }.get(method, {"train_steps": 60, "n_walkers": 300})
     if status == "n/a":
         overrides = None
     spec = make_spec("ea3d-L2-b1.0-i1", method, seed=0, cache_dir=tmp_path, overrides=overrides)

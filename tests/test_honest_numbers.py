@@ -79,6 +79,15 @@ def test_kish_ess_is_at_most_n_and_errors_of_one_sample_are_none():
     assert log_z_estimate(np.array([1.0]), 2.0) == (3.0, None)
 
 
+def test_a_weighted_mean_that_one_sample_carries_has_no_error_bar():
+    """Kish ESS ≈ 1 (the rest weighs e^-60): the delta method would say ± 1e-27, a ± 0 in
+    disguise; from ESS 2 on the error bar is measured (ESS 3 here)."""
+    values = np.array([0.3, 0.5, 0.7])
+    assert weighted_mean(values, np.array([0.0, -60.0, -70.0])) == (0.3, None)
+    mean, error = weighted_mean(values, np.zeros(3))
+    assert mean == pytest.approx(0.5) and error == pytest.approx(np.sqrt(0.08 / 9))
+
+
 def test_too_short_chains_are_an_error_row_not_an_ess_above_n():
     row = run_task(make_spec(BENCH, "metropolis", overrides={"n_chains": 1, "n_samples": 2}))
     assert row["status"] == "error" and "too short" in row["error"], row["error"]
