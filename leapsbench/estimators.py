@@ -77,9 +77,10 @@ def weighted_mean(
         return float(values.mean()), None
     if log_weights is None:
         return float(values.mean()), float(np.std(values, ddof=1) / np.sqrt(values.size))
-    w = normalised_weights(np.asarray(log_weights).ravel())
+    log_weights = np.asarray(log_weights).ravel()
+    w = normalised_weights(log_weights)
     mean = float(np.sum(w * values))
-    if 1.0 / np.sum(w**2) < MIN_ESS_FOR_ERROR:
+    if kish_ess(log_weights) < MIN_ESS_FOR_ERROR:
         return mean, None
     return mean, float(np.sqrt(np.sum(w**2 * (values - mean) ** 2)))
 
